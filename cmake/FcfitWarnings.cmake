@@ -1,0 +1,23 @@
+# Compiler warnings and sanitizers. No -ffast-math anywhere: it lets the compiler drop NaN checks
+# and reassociate sums, which would break divergence detection and bitwise reproducibility.
+function(fcfit_target_warnings tgt)
+  target_compile_options(${tgt} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes
+                                        -Wmissing-prototypes -Wno-unused-parameter)
+  if(FCFIT_WARNINGS_AS_ERRORS)
+    target_compile_options(${tgt} PRIVATE -Werror)
+  endif()
+  if(FCFIT_ENABLE_ERROR_CHECKS)
+    target_compile_definitions(${tgt} PRIVATE FCFIT_ENABLE_ERROR_CHECKS=1)
+  endif()
+  # Keep floating-point contraction off so that a*b+c rounds the same with and without FMA
+  # hardware: results must be bitwise identical across builds on one machine and batch sizes.
+  target_compile_options(${tgt} PRIVATE -ffp-contract=off -fno-math-errno)
+  if(FCFIT_NATIVE)
+    target_compile_options(${tgt} PRIVATE -march=native)
+  endif()
+endfunction()
+
+if(FCFIT_ENABLE_SANITIZERS)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()

@@ -1,0 +1,62 @@
+/**
+ * @file fcfit_matrix_io.h
+ * Reading matrices and vectors from the file formats users have.
+ *
+ * A matrix is named by a "spec": a path, optionally followed by a colon and
+ * the name of the object inside a container file:
+ *
+ *   sc.csv, sc.tsv, sc.txt, sc.dat   delimited text (comma, tab or whitespace;
+ *                                    '#' starts a comment; blank lines skipped)
+ *   sc.npy                           NumPy .npy (float64/float32/int64/int32,
+ *                                    little or big endian, C or Fortran order)
+ *   data.mat[:variable]              MATLAB .mat (v4, v5, v7.3) via matio; the
+ *                                    variable may be omitted when there is one
+ *   data.h5[:/group/dataset]         HDF5 dataset (any numeric type, 1-D or 2-D);
+ *                                    the dataset may be omitted when the file
+ *                                    holds exactly one
+ *
+ * The format is chosen by the file extension (case-insensitive; .hdf5 and .he5
+ * are HDF5, .tsv is tab, .csv comma, anything else whitespace/comma/tab
+ * autodetected per line). 1-D data become a rows x 1 matrix.
+ *
+ * Every failure returns FCFIT_ERR_INPUT with one message naming the file (and
+ * line and column for text, the variable or dataset for containers) and what
+ * was expected: missing file, unreadable file, ragged rows, a token that is not
+ * a number, an empty file, a variable that is not a numeric 2-D array, a
+ * missing dataset (listing the ones that exist), unsupported dtypes.
+ * Non-finite numbers ("nan", "inf") are read as such; rejecting them is the
+ * job of fcfit_matrix_check_finite, which the caller runs.
+ *
+ * Links matio and HDF5 (serial API; the parallel HDF5 library works without
+ * MPI for this), so this module lives in the fcfit_io library.
+ */
+#ifndef FCFIT_MATRIX_IO_H
+#define FCFIT_MATRIX_IO_H
+
+#include "fcfit/fcfit_matrix.h"
+#include "fcfit/fcfit_status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * Load the matrix named by spec into *out (which must be empty: rows = cols = 0,
+ * data = NULL). On failure *out stays empty.
+ *
+ * @param spec  in, borrowed: "path" or "path:object" as described above
+ * @param out   out, owned by the caller (free with fcfit_matrix_free)
+ * @return FCFIT_OK, FCFIT_ERR_INPUT (message names file and problem), FCFIT_ERR_NOMEM
+ */
+fcfit_status fcfit_matrix_load(const char *spec, fcfit_matrix *out);
+
+/**
+ * Write m as comma-separated text with full round-trip precision ("%.17g"),
+ * one row per line. Used by `fcfit report --csv` style exports and by tests.
+ */
+fcfit_status fcfit_matrix_save_csv(const char *path, const fcfit_matrix *m);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* FCFIT_MATRIX_IO_H */

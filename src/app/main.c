@@ -1,0 +1,3 @@
+/* Temporary entry point while the commands are written. */
+#include <stdio.h>
+int main(void) { return 0; }
