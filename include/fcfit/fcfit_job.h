@@ -20,8 +20,10 @@
 #include "fcfit/fcfit_config.h"
 #include "fcfit/fcfit_connectome.h"
 #include "fcfit/fcfit_model.h"
+#include "fcfit/fcfit_pack.h"
 #include "fcfit/fcfit_score.h"
 #include "fcfit/fcfit_sim.h"
+#include "fcfit/fcfit_stage.h"
 #include "fcfit/fcfit_status.h"
 
 #ifdef __cplusplus
@@ -44,6 +46,7 @@ typedef struct fcfit_job {
     uint64_t seed;
     fcfit_fc_settings fcs;
     fcfit_target *target;         /**< NULL without a target */
+    fcfit_stage *sweep;           /**< the sweep stage, NULL without one */
     char *target_desc;            /**< one line describing the target ("" when none) */
     char *canonical;              /**< effective job text (YAML) */
     uint64_t hash;
@@ -78,6 +81,14 @@ void fcfit_job_free_skips(char **skips);
  * regions), and its options. Used by simulate and as the base of sweep points.
  */
 void fcfit_job_apply_params(const fcfit_job *job, fcfit_sim *sim, size_t lane);
+
+/**
+ * The plan: everything a worker needs, as bytes (canonical configuration,
+ * raw connectome matrices, resolved parameters, target features, stage
+ * points). Workers rebuild the job from it without touching any file.
+ */
+fcfit_status fcfit_job_pack(const fcfit_job *job, fcfit_packer *p);
+fcfit_status fcfit_job_unpack(const void *buf, size_t len, fcfit_job **job);
 
 #ifdef __cplusplus
 }

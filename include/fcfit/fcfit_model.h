@@ -114,15 +114,43 @@ typedef void (*fcfit_model_clamp_fn)(const fcfit_model_ctx *ctx, double *x);
 /** Coupling outputs y[o][node][lane] from the state (NULL: copies of coupling_vars). */
 typedef void (*fcfit_model_cout_fn)(const fcfit_model_ctx *ctx, const double *restrict x,
                                     double *restrict y);
-/** BOLD drive z[node][lane] from the state (NULL: copy of state variable bold_var). */
+/**
+ * BOLD drive z[node][lane] from the state and the raw coupling input c of the
+ * same step (as the drift sees it; NULL: copy of state variable bold_var).
+ */
 typedef void (*fcfit_model_drive_fn)(const fcfit_model_ctx *ctx, const double *restrict x,
-                                     double *restrict z);
+                                     const double *restrict c, double *restrict z);
 /**
  * Domain check of lane l (may be NULL). Return 0 when fine, otherwise non-zero
  * and set *reason to a static string naming the violated condition.
  */
 typedef int (*fcfit_model_check_fn)(const fcfit_model_ctx *ctx, const double *x, size_t lane,
                                     const char **reason);
+
+/**
+ * Optional homeostatic tuning of one regional parameter before each run
+ * (DMF's iterative feedback inhibition control is the example): while the
+ * option `option` has the value `choice`, fcfit_sim_tune repeatedly
+ * simulates (noise as configured, seeds derived from the task's) and moves
+ * the parameter of every region and lane by gain x (time-mean drive - target)
+ * until every region's time-mean BOLD drive is within the tolerance of the
+ * target. Target, tolerance, iteration limit and simulated time per
+ * iteration are themselves model parameters, so they are registered,
+ * validated and recorded like any other.
+ */
+typedef struct fcfit_model_tuning {
+    size_t option;          /**< tuning is active when opt[option] == choice */
+    size_t choice;
+    size_t init_choice;     /**< option value bound once before tuning to initialise the
+                                 parameter (e.g. a closed form); == choice: no initialisation */
+    size_t param;           /**< regional parameter adjusted */
+    size_t target_param;    /**< parameter holding the target of the drive's time mean */
+    size_t tol_param;       /**< parameter holding the tolerance (unit of the drive) */
+    size_t max_iter_param;  /**< parameter holding the maximum number of iterations */
+    size_t duration_param;  /**< parameter holding the simulated ms per iteration (after a
+                                 settling period of the same length) */
+    double gain;            /**< parameter change per unit of drive error, sign included */
+} fcfit_model_tuning;
 
 /** The model descriptor. One constant instance per model. */
 typedef struct fcfit_model_type {
@@ -162,6 +190,7 @@ typedef struct fcfit_model_type {
     fcfit_model_cout_fn coupling_out; /**< may be NULL */
     fcfit_model_drive_fn bold_drive;  /**< may be NULL */
     fcfit_model_check_fn check;  /**< may be NULL */
+    const fcfit_model_tuning *tuning; /**< may be NULL */
 } fcfit_model_type;
 
 /** Number of registered models. */

@@ -43,6 +43,9 @@ typedef struct fcfit_fc_settings {
     int fcd_skip_overlap; /**< keep only pairs of non-overlapping windows (k = ceil(W/step)) */
 } fcfit_fc_settings;
 
+/** How messages name the simulated BOLD (and the keys that set its length). */
+#define FCFIT_SIM_BOLD_LABEL "the simulated BOLD (sim.duration_s minus sim.transient_s)"
+
 /** Features of one BOLD set (n regions x T volumes at a given TR). Plain data + workspace. */
 typedef struct fcfit_features {
     size_t n, T, M;       /**< regions, volumes, upper-triangle size */
@@ -84,7 +87,8 @@ enum {
 };
 enum { FCFIT_SSCORE_FC_CORR = 0, FCFIT_SSCORE_FC_RMSE, FCFIT_SSCORE_FCD_KS, FCFIT_SSCORE_COUNT };
 
-extern const char *const fcfit_score_names[FCFIT_SCORE_COUNT];
+/** Score names, NULL-terminated. */
+extern const char *const fcfit_score_names[FCFIT_SCORE_COUNT + 1];
 /** +1 when higher is better, -1 when lower is better. */
 extern const int fcfit_score_sense[FCFIT_SCORE_COUNT];
 extern const char *const fcfit_subject_score_names[FCFIT_SSCORE_COUNT];

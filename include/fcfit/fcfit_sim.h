@@ -188,7 +188,30 @@ const double *fcfit_sim_state(const fcfit_sim *sim);
 fcfit_status fcfit_sim_set_state(fcfit_sim *sim, const double *x);
 
 /** The BOLD signal of the current haemodynamic state, [node][lane] (for tests and parity checks). */
-void fcfit_sim_bold_now(const fcfit_sim *sim, double *y);
+void fcfit_sim_bold_now(fcfit_sim *sim, double *y);
+
+/** Outcome of fcfit_sim_tune for one lane. */
+typedef struct fcfit_tune_report {
+    int active;          /**< tuning ran for this lane */
+    int converged;       /**< every region within tolerance */
+    size_t iterations;   /**< simulations run */
+    double max_error;    /**< largest |mean drive - target| over regions at the end */
+    int failed;          /**< the lane could not be tuned (its start failed or it diverged) */
+    const char *reason;  /**< why, when failed (static string) */
+} fcfit_tune_report;
+
+/**
+ * Run the model's homeostatic tuning (fcfit_model_type.tuning) when its
+ * option selects it; otherwise only mark every report inactive. The tuned
+ * parameter arrays are left in the simulation (fcfit_sim_param) for the run
+ * that follows; the caller then calls fcfit_sim_reset for that run. A lane
+ * whose initialisation fails (e.g. no closed-form start) or whose tuning run
+ * diverges is reported `failed` with a reason; the caller must treat the
+ * lane as out of domain (the reset that follows clears the lane statuses).
+ * Tuning run k of lane l uses the seed derive(seeds[l], 0x74756e65, k).
+ * @param report  out, n_lanes entries
+ */
+fcfit_status fcfit_sim_tune(fcfit_sim *sim, const uint64_t *seeds, fcfit_tune_report *report);
 
 /** Number of BOLD steps done since reset. */
 size_t fcfit_sim_bold_steps_done(const fcfit_sim *sim);

@@ -33,6 +33,12 @@ typedef struct fcfit_simfile_data {
     const char *status_name;
     const char *reason;       /**< "" when ok */
     size_t n_degenerate;
+    int tune_active;          /**< homeostatic tuning ran (e.g. DMF iterative FIC) */
+    int tune_converged;
+    size_t tune_iterations;
+    double tune_max_error;
+    const char *tuned_name;   /**< name of the tuned parameter */
+    const double *tuned;      /**< its values, [node] (lane stride 1), NULL when none */
     size_t n_scores;
     const char *const *score_names;
     const double *scores;

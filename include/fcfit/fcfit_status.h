@@ -70,6 +70,12 @@ fcfit_status fcfit_error_set(fcfit_status code, const char *file, int line, cons
 /** Add one traceback frame ("at func (file:line)") and return the code. */
 fcfit_status fcfit_error_trace(fcfit_status code, const char *file, int line, const char *func);
 
+/**
+ * Put context in front of the recorded message ("job.yaml:7: connectome.weights: " + message),
+ * so that an error raised deep down names what the user wrote. No effect without an error.
+ */
+void fcfit_error_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /** The recorded message of the current error ("" when none). */
 const char *fcfit_error_message(void);
 

@@ -41,6 +41,11 @@ fcfit_status app_cmd_simulate(const app_args *a);
 fcfit_status app_cmd_check(const app_args *a);
 fcfit_status app_cmd_models(const app_args *a);
 fcfit_status app_cmd_keys(const app_args *a);
+fcfit_status app_cmd_run(const app_args *a);
+fcfit_status app_cmd_report(const app_args *a);
+
+/* Set on MPI ranks other than 0, which leave error reporting to rank 0. */
+extern int app_silent_error;
 
 /** Load the job named by the arguments (JOB + --set), applying --log-level / log.level. */
 fcfit_status app_load_job(const app_args *a, fcfit_job **job);

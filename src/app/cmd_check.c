@@ -103,6 +103,23 @@ void app_print_job_summary(const fcfit_job *job, const char *output_path)
                job->fcs.fcd_step_s > 0 ? job->fcs.fcd_step_s : s->tr_ms / 1000.0);
     }
     printf("target:      %s\n", job->target_desc);
+    if (job->sweep != NULL) {
+        const fcfit_stage *sw = job->sweep;
+        printf("sweep:       %zu points (%s sampler) x %zu replicate(s) = %zu simulations, "
+               "objective %s\n",
+               sw->n_points, fcfit_sampler_names[sw->sampler], job->replicates,
+               sw->n_points * job->replicates, fcfit_score_names[sw->objective]);
+        for (size_t d = 0; d < sw->n_dims; d++) {
+            const fcfit_dim *dm = &sw->dims[d];
+            if (dm->n_values > 0) {
+                printf("             %-24s %zu values in [%g, %g]\n", dm->name, dm->n_values,
+                       dm->lo, dm->hi);
+            } else {
+                printf("             %-24s [%g, %g]%s\n", dm->name, dm->lo, dm->hi,
+                       dm->log_scale ? " log scale" : "");
+            }
+        }
+    }
     if (output_path != NULL) {
         printf("output:      %s\n", output_path);
     }
@@ -120,7 +137,8 @@ fcfit_status app_cmd_check(const app_args *a)
      * here too, without simulating. */
     FCFIT_TRY(fcfit_sim_create(&sim, job->model, job->conn, &job->sim, 1));
     FCFIT_TRY(fcfit_features_create(&feat, job->n, fcfit_sim_n_vols(sim), job->sim.tr_ms / 1000.0,
-                                    &job->fcs, "the simulated BOLD"));
+                                    &job->fcs,
+                                    FCFIT_SIM_BOLD_LABEL));
     app_print_job_summary(job, app_output_path(a, job));
     printf("check:       OK\n");
 

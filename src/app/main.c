@@ -52,9 +52,15 @@ static void usage(FILE *out)
             "fcfit: fit whole-brain neural mass models to empirical functional connectivity\n"
             "\n"
             "usage:\n"
-            "  fcfit simulate JOB [-o out.h5] [--set key=value ...] [--force]\n"
-            "                                  run the job's parameters once; write BOLD, FC, "
-            "scores\n"
+            "  mpirun -n P fcfit run JOB [-o results.h5] [--set key=value ...] [--force]\n"
+            "                                  run the job's search stages; resumable: run the same "
+            "command again\n"
+            "  fcfit report RESULTS.h5 [--top K] [--csv]\n"
+            "                                  completion, failures, best points of a run\n"
+            "  fcfit simulate JOB [-o out.h5] [--set key=value ...] [--force] [--point K] "
+            "[--replicate R]\n"
+            "                                  run the job's parameters (or sweep point K) once; "
+            "write BOLD, FC, scores\n"
             "  fcfit check JOB [--set key=value ...]\n"
             "                                  validate the job and print what would run\n"
             "  fcfit models [NAME]             list the models, or one model's parameters\n"
@@ -179,6 +185,23 @@ int main(int argc, char **argv)
                                  a.log_level);
         }
     }
+    if (st == FCFIT_OK && a.command != NULL) {
+        /* Positional arguments each command takes: JOB / RESULTS, or a model NAME. */
+        static const struct {
+            const char *cmd;
+            int max_pos;
+        } arity[] = {{"simulate", 1}, {"check", 1}, {"run", 1}, {"report", 1}, {"models", 1},
+                     {"keys", 0},     {"version", 0}, {"help", 0}};
+        int npos = (a.job_path != NULL) + (a.name != NULL);
+        for (size_t k = 0; k < sizeof arity / sizeof arity[0]; k++) {
+            if (strcmp(a.command, arity[k].cmd) == 0 && npos > arity[k].max_pos) {
+                st = fcfit_error_set(FCFIT_ERR_USAGE, __FILE__, __LINE__, __func__,
+                                     "unexpected argument '%s' for %s (use -o for the output "
+                                     "file; fcfit --help)",
+                                     npos == 2 ? a.name : a.job_path, a.command);
+            }
+        }
+    }
     if (st == FCFIT_OK) {
         if (a.command == NULL || strcmp(a.command, "help") == 0) {
             usage(a.command == NULL ? stderr : stdout);
@@ -195,19 +218,30 @@ int main(int argc, char **argv)
             st = app_cmd_models(&a);
         } else if (strcmp(a.command, "keys") == 0) {
             st = app_cmd_keys(&a);
+        } else if (strcmp(a.command, "run") == 0) {
+            st = app_cmd_run(&a);
+        } else if (strcmp(a.command, "report") == 0) {
+            st = app_cmd_report(&a);
         } else {
             st = fcfit_error_set(FCFIT_ERR_USAGE, __FILE__, __LINE__, __func__,
-                                 "unknown command '%s'; commands: simulate, check, models, keys, "
-                                 "--version (fcfit --help)",
+                                 "unknown command '%s'; commands: run, simulate, check, report, models, "
+                                 "keys, --version (fcfit --help)",
                                  a.command);
         }
     }
-    if (st != FCFIT_OK && st != FCFIT_ERR_INTERRUPTED) {
+    if (app_silent_error) {
+        /* Another rank reported. */
+    } else if (st != FCFIT_OK && st != FCFIT_ERR_INTERRUPTED) {
         fcfit_log_error_record();
     } else if (st == FCFIT_ERR_INTERRUPTED) {
         fcfit_log(FCFIT_LOG_WARN, "%s", fcfit_error_message());
     }
     free(a.sets);
     free(a.command_line);
+    if (app_silent_error) {
+        /* MPI ranks other than 0: rank 0 carries the exit code (mpirun returns the first
+         * non-zero one, and aborts the others when a rank exits non-zero first). */
+        return 0;
+    }
     return fcfit_status_exit_code(st);
 }

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config/config_impl.h"
 #include "fcfit/fcfit_config.h"
@@ -562,6 +563,12 @@ static fcfit_status apply_map(fcfit_config *cfg, const fcfit_ynode *map, const c
             en->load_gen = cfg->load_gen;
         } else if (v->kind == FCFIT_Y_MAP && has_prefix(cfg, key)) {
             FCFIT_CHECK(apply_map(cfg, v, key, base_dir));
+        } else if (has_prefix(cfg, key)) {
+            FCFIT_FAIL(FCFIT_ERR_CONFIG,
+                       "%s: '%s' is a section: expected a mapping of its keys (such as %s: {...}), "
+                       "found %s",
+                       v->where, key, key,
+                       v->kind == FCFIT_Y_SCALAR ? "a single value" : "a list");
         } else {
             return unknown_key(cfg, key, v->where);
         }
@@ -588,10 +595,13 @@ fcfit_status fcfit_config_load_file(fcfit_config *cfg, const char *path)
     fcfit_ynode *root = NULL;
     fcfit_status st;
     char *dir;
+    struct stat sb;
     FILE *fp = fopen(path, "r");
     FCFIT_REQUIRE(fp != NULL, FCFIT_ERR_INPUT, "%s: cannot open the job file: %s", path,
                   strerror(errno));
     fclose(fp);
+    FCFIT_REQUIRE(stat(path, &sb) == 0 && S_ISREG(sb.st_mode), FCFIT_ERR_INPUT,
+                  "%s: is not a regular file; expected a YAML job file", path);
     FCFIT_CHECK(fcfit_yaml_parse_file(path, &root));
     dir = fcfit_path_dirname(path);
     st = load_tree(cfg, root, path, dir);
@@ -622,14 +632,16 @@ fcfit_status fcfit_config_set(fcfit_config *cfg, const char *assignment)
     snprintf(key, sizeof key, "%.*s", (int)(eq - assignment), assignment);
     en = find(cfg, key);
     if (en == NULL) {
+        if (has_prefix(cfg, key)) {
+            FCFIT_FAIL(FCFIT_ERR_CONFIG,
+                       "--set: '%s' is a section; set one of its keys (fcfit keys lists them)", key);
+        }
         return unknown_key(cfg, key, "--set");
     }
-    FCFIT_CHECK(fcfit_yaml_parse(eq + 1, "--set", &y));
-    if (y->kind == FCFIT_Y_MAP && y->n == 0 && eq[1] == '\0') {
-        /* "key=" parses as an empty document. */
-        y->kind = FCFIT_Y_SCALAR;
-        y->text = fcfit_strdup("");
+    if (eq[1] == '\0') {
+        return bad_value(en, "--set", "", "(the value is empty)");
     }
+    FCFIT_CHECK(fcfit_yaml_parse(eq + 1, "--set", &y));
     st = assign(en, y, "--set", ".");
     fcfit_ynode_free(y);
     FCFIT_CHECK(st);

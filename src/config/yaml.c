@@ -151,6 +151,19 @@ static fcfit_status convert(struct fy_node *fyn, const char *label, int key_line
             kt = fy_node_get_scalar(k, &klen);
             y->keys[y->n] = dup_n(kt != NULL ? kt : "", kt != NULL ? klen : 0);
             FCFIT_REQUIRE_GOTO(y->keys[y->n] != NULL, FCFIT_ERR_NOMEM, "out of memory");
+            for (size_t q = 0; q < y->n; q++) {
+                if (strcmp(y->keys[q], y->keys[y->n]) == 0) {
+                    char *w = where_of(k, label, -1);
+                    st = fcfit_error_set(FCFIT_ERR_CONFIG, __FILE__, __LINE__, __func__,
+                                         "%s: key '%s' is given twice in the same mapping (also "
+                                         "at %s)",
+                                         w != NULL ? w : label, y->keys[y->n], y->items[q]->where);
+                    free(w);
+                    free(y->keys[y->n]);
+                    y->keys[y->n] = NULL;
+                    goto cleanup;
+                }
+            }
             if (v == NULL) {
                 /* "key:" with nothing after it: an empty scalar at the key's line. */
                 fcfit_ynode *e = calloc(1, sizeof *e);
@@ -199,7 +212,8 @@ static fcfit_status parse_any(const char *text, const char *label, fcfit_ynode *
     FCFIT_REQUIRE(diag != NULL, FCFIT_ERR_NOMEM, "cannot create the YAML diagnostics object");
     fy_diag_set_collect_errors(diag, true);
     memset(&pcfg, 0, sizeof pcfg);
-    pcfg.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG | FYPCF_JSON_NONE;
+    /* Duplicate keys are accepted by the parser and reported by convert(), which names them. */
+    pcfg.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG | FYPCF_JSON_NONE | FYPCF_ALLOW_DUPLICATE_KEYS;
     pcfg.diag = diag;
     doc = text != NULL ? fy_document_build_from_string(&pcfg, text, FY_NT)
                        : fy_document_build_from_file(&pcfg, label);
@@ -207,8 +221,9 @@ static fcfit_status parse_any(const char *text, const char *label, fcfit_ynode *
         void *it = NULL;
         struct fy_diag_error *e = fy_diag_errors_iterate(diag, &it);
         if (e != NULL) {
-            FCFIT_FAIL_GOTO(FCFIT_ERR_CONFIG, "%s:%d:%d: invalid YAML: %s", label, e->line + 1,
-                            e->column + 1, e->msg != NULL ? e->msg : "syntax error");
+            /* libfyaml reports 1-based lines and columns. */
+            FCFIT_FAIL_GOTO(FCFIT_ERR_CONFIG, "%s:%d:%d: invalid YAML: %s", label, e->line,
+                            e->column, e->msg != NULL ? e->msg : "syntax error");
         }
         FCFIT_FAIL_GOTO(FCFIT_ERR_CONFIG, "%s: cannot be read as YAML", label);
     }
@@ -236,7 +251,67 @@ fcfit_status fcfit_yaml_parse(const char *text, const char *label, fcfit_ynode *
     return parse_any(text, label, out);
 }
 
+/* Nothing but blanks, comments and document markers: an empty job (all defaults). */
+static int only_comments(const char *t)
+{
+    while (*t != '\0') {
+        while (*t == ' ' || *t == '\t' || *t == '\r') {
+            t++;
+        }
+        if (*t == '#' || strncmp(t, "---", 3) == 0 || strncmp(t, "...", 3) == 0) {
+            while (*t != '\0' && *t != '\n') {
+                t++;
+            }
+        } else if (*t != '\n' && *t != '\0') {
+            return 0;
+        }
+        if (*t == '\n') {
+            t++;
+        }
+    }
+    return 1;
+}
+
 fcfit_status fcfit_yaml_parse_file(const char *path, fcfit_ynode **out)
 {
-    return parse_any(NULL, path, out);
+    FILE *fp = fopen(path, "rb");
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    fcfit_status st;
+    FCFIT_REQUIRE(fp != NULL, FCFIT_ERR_INPUT, "%s: cannot open the job file", path);
+    for (;;) {
+        size_t got;
+        if (len + 4096 + 1 > cap) {
+            char *nt;
+            cap = cap > 0 ? 2 * cap : 8192;
+            nt = realloc(text, cap);
+            if (nt == NULL) {
+                free(text);
+                fclose(fp);
+                FCFIT_FAIL(FCFIT_ERR_NOMEM, "%s: out of memory reading the job file", path);
+            }
+            text = nt;
+        }
+        got = fread(text + len, 1, 4096, fp);
+        len += got;
+        if (got < 4096) {
+            break;
+        }
+    }
+    fclose(fp);
+    text[len] = '\0';
+    FCFIT_REQUIRE(strlen(text) == len, FCFIT_ERR_CONFIG,
+                  "%s: contains a NUL byte; expected a YAML text file", path);
+    if (only_comments(text)) {
+        fcfit_ynode *y = calloc(1, sizeof *y);
+        free(text);
+        FCFIT_REQUIRE(y != NULL, FCFIT_ERR_NOMEM, "out of memory");
+        y->kind = FCFIT_Y_MAP;
+        y->where = fcfit_strdup(path);
+        *out = y;
+        return FCFIT_OK;
+    }
+    st = parse_any(text, path, out);
+    free(text);
+    return st;
 }

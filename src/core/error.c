@@ -105,6 +105,33 @@ fcfit_status fcfit_error_trace(fcfit_status code, const char *file, int line, co
     return code;
 }
 
+void fcfit_error_prefix(const char *fmt, ...)
+{
+    char pre[1024], old[FCFIT_ERR_MSG_LEN];
+    va_list ap;
+    if (g_err.code == FCFIT_OK) {
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(pre, sizeof pre, fmt, ap);
+    va_end(ap);
+    {
+        size_t cap = sizeof g_err.message, lp = strlen(pre), lo;
+        memcpy(old, g_err.message, sizeof old);
+        old[sizeof old - 1] = '\0';
+        lo = strlen(old);
+        if (lp > cap - 1) {
+            lp = cap - 1;
+        }
+        if (lo > cap - 1 - lp) {
+            lo = cap - 1 - lp;
+        }
+        memcpy(g_err.message, pre, lp);
+        memcpy(g_err.message + lp, old, lo);
+        g_err.message[lp + lo] = '\0';
+    }
+}
+
 const char *fcfit_error_message(void) { return g_err.message; }
 
 const char *fcfit_error_traceback(void) { return g_err.trace; }

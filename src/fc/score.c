@@ -15,8 +15,8 @@
 #include <gsl/gsl_eigen.h>
 #include <gsl/gsl_matrix.h>
 
-const char *const fcfit_score_names[FCFIT_SCORE_COUNT] = {"fc_corr", "fc_corr_group", "fc_rmse",
-                                                          "fc_mean_diff", "fcd_ks"};
+const char *const fcfit_score_names[FCFIT_SCORE_COUNT + 1] = {
+    "fc_corr", "fc_corr_group", "fc_rmse", "fc_mean_diff", "fcd_ks", NULL};
 const int fcfit_score_sense[FCFIT_SCORE_COUNT] = {+1, +1, -1, -1, -1};
 const char *const fcfit_subject_score_names[FCFIT_SSCORE_COUNT] = {"fc_corr", "fc_rmse",
                                                                    "fcd_ks"};

@@ -282,10 +282,11 @@ static void coupling_outputs(fcfit_sim *s, const double *x, double *y)
     }
 }
 
+/* The drive of state x; c must hold the coupling input of that state's step. */
 static void drive(const fcfit_sim *s, const double *x, double *z)
 {
     if (s->model->bold_drive != NULL) {
-        s->model->bold_drive(&s->ctx, x, z);
+        s->model->bold_drive(&s->ctx, x, s->c, z);
     } else {
         memcpy(z, x + s->model->bold_var * s->n, s->n * sizeof(double));
     }
@@ -421,16 +422,13 @@ static void add_noise(fcfit_sim *s, double *x)
     }
 }
 
-/* One neural step n -> n+1 of every lane. */
+/* One neural step n -> n+1 of every lane; the coupling sums of step n are already in s->c. */
 static void neural_step(fcfit_sim *s)
 {
     const fcfit_model_type *m = s->model;
     const size_t ns = m->n_state * s->n;
     const double dt = s->dt;
 
-    if (m->n_coupling > 0) {
-        coupling_sums(s);
-    }
     if (s->noise_on) {
         draw_noise(s);
     }
@@ -504,6 +502,10 @@ static void bold_interval_end(fcfit_sim *s)
             if (s->cfg.bold_kind == FCFIT_BOLD_KIND_BALLOON) {
                 fcfit_bold_signal(&s->cfg.bold, s->cfg.bold_form, n, s->bstate, dst);
             } else {
+                /* The drive of the state at t = k TR (the next step recomputes these sums). */
+                if (s->model->n_coupling > 0) {
+                    coupling_sums(s);
+                }
                 drive(s, s->x, dst);
             }
             s->vols_done++;
@@ -564,6 +566,9 @@ fcfit_status fcfit_sim_advance(fcfit_sim *s, size_t n_steps)
     }
     for (size_t t = 0; t < todo; t++) {
         size_t sub = s->step % spb;
+        if (s->model->n_coupling > 0) {
+            coupling_sums(s);
+        }
         /* Drive at the start of this neural step (left point of its interval). */
         if (mode == FCFIT_DRIVE_MEAN) {
             drive(s, s->x, s->zbuf);
@@ -660,11 +665,125 @@ fcfit_status fcfit_sim_set_state(fcfit_sim *s, const double *x)
     return FCFIT_OK;
 }
 
-void fcfit_sim_bold_now(const fcfit_sim *s, double *y)
+void fcfit_sim_bold_now(fcfit_sim *s, double *y)
 {
     if (s->cfg.bold_kind == FCFIT_BOLD_KIND_BALLOON) {
         fcfit_bold_signal(&s->cfg.bold, s->cfg.bold_form, s->n, s->bstate, y);
     } else {
+        if (s->model->n_coupling > 0) {
+            coupling_sums(s);
+        }
         drive(s, s->x, y);
     }
+}
+
+fcfit_status fcfit_sim_tune(fcfit_sim *s, const uint64_t *seeds, fcfit_tune_report *report)
+{
+    const fcfit_model_type *m = s->model;
+    const fcfit_model_tuning *tu = m->tuning;
+    const size_t L = s->L, N = s->N;
+    const size_t save_steps = s->n_steps, save_first = s->first_kept_bold_step;
+    uint64_t *ks = NULL;
+    int *done = NULL;
+    double *dm = NULL;
+    double dur_ms;
+    size_t max_iter = 0;
+    fcfit_status st = FCFIT_OK;
+
+    for (size_t l = 0; l < L; l++) {
+        memset(&report[l], 0, sizeof report[l]);
+    }
+    if (tu == NULL || s->opt[tu->option] != tu->choice) {
+        return FCFIT_OK;
+    }
+    dur_ms = s->pptr[tu->duration_param][0];
+    for (size_t k = 0; k < s->n; k++) {
+        FCFIT_REQUIRE(s->pptr[tu->duration_param][k] == dur_ms, FCFIT_ERR_ARG,
+                      "model.%s.%s must be the same for every region and every task of a batch",
+                      m->name, m->params[tu->duration_param].name);
+    }
+    FCFIT_ALLOC_GOTO(ks, L, "tuning seeds");
+    FCFIT_ALLOC_GOTO(done, L, "tuning flags");
+    FCFIT_ALLOC_GOTO(dm, N, "tuning drive means");
+    if (tu->init_choice != tu->choice) {
+        /* Bind once with the initialising variant, which writes the starting values. */
+        s->opt[tu->option] = tu->init_choice;
+        st = fcfit_sim_reset(s, seeds);
+        s->opt[tu->option] = tu->choice;
+        FCFIT_TRY(st);
+        for (size_t l = 0; l < L; l++) {
+            if (s->lane_status[l] != FCFIT_TASK_OK) {
+                report[l].failed = 1;
+                report[l].reason = s->lane_reason[l];
+                done[l] = 1;
+            }
+        }
+    }
+    for (size_t l = 0; l < L; l++) {
+        size_t it = (size_t)s->pptr[tu->max_iter_param][l];
+        report[l].active = 1;
+        max_iter = it > max_iter ? it : max_iter;
+    }
+    /* A settling period and a measuring period of dur_ms each. */
+    s->n_steps = 2 * (size_t)fmax(1.0, nearbyint(dur_ms / s->cfg.dt_ms));
+    s->first_kept_bold_step = (size_t)nearbyint(dur_ms / s->cfg.bold_dt_ms);
+    for (size_t k = 0; k < max_iter; k++) {
+        int any = 0;
+        for (size_t l = 0; l < L; l++) {
+            ks[l] = fcfit_rng_derive(seeds[l], 0x74756e65ULL, k);
+            any |= !done[l];
+        }
+        if (!any) {
+            break;
+        }
+        FCFIT_TRY(fcfit_sim_reset(s, ks));
+        FCFIT_TRY(fcfit_sim_run(s));
+        for (size_t l = 0; l < L; l++) {
+            double target, tol, emax = 0.0;
+            size_t lim = (size_t)s->pptr[tu->max_iter_param][l];
+            if (done[l]) {
+                continue;
+            }
+            report[l].iterations = k + 1;
+            if (s->lane_status[l] != FCFIT_TASK_OK) {
+                done[l] = 1;
+                report[l].max_error = NAN;
+                report[l].failed = 1;
+                report[l].reason = "a tuning run diverged or left the model's domain";
+                continue;
+            }
+            fcfit_sim_get_drive_mean(s, l, dm);
+            for (size_t i = 0; i < N; i++) {
+                target = s->pptr[tu->target_param][i * L + l];
+                emax = fmax(emax, fabs(dm[i] - target));
+            }
+            report[l].max_error = emax;
+            tol = s->pptr[tu->tol_param][l];
+            if (emax <= tol) {
+                report[l].converged = 1;
+                done[l] = 1;
+                continue;
+            }
+            if (k + 1 >= lim) {
+                done[l] = 1;
+                continue;
+            }
+            for (size_t i = 0; i < N; i++) {
+                double *p = &s->pptr[tu->param][i * L + l];
+                const fcfit_model_param *pd = &m->params[tu->param];
+                target = s->pptr[tu->target_param][i * L + l];
+                *p += tu->gain * (dm[i] - target);
+                *p = fmin(fmax(*p, pd->lo), pd->hi);
+            }
+        }
+    }
+
+cleanup:
+    s->n_steps = save_steps;
+    s->first_kept_bold_step = save_first;
+    s->reset_done = 0;
+    free(ks);
+    free(done);
+    free(dm);
+    return st;
 }

@@ -64,7 +64,7 @@ fcfit_status fcfit_simfile_check_target(const char *path, int force)
     ok = access(dir, W_OK) == 0;
     if (!ok) {
         int e = errno;
-        fcfit_status st = fcfit_error_set(FCFIT_ERR_IO, __FILE__, __LINE__, __func__,
+        fcfit_status st = fcfit_error_set(FCFIT_ERR_USAGE, __FILE__, __LINE__, __func__,
                                           "cannot write %s: directory %s: %s", path, dir,
                                           strerror(e));
         free(dir);
@@ -153,6 +153,17 @@ static fcfit_status write_body(hid_t f, const fcfit_simfile_data *d)
                 H5Dclose(ds);
             }
             FCFIT_TRY(st);
+        }
+    }
+    if (d->tune_active) {
+        FCFIT_TRY(fcfit_h5_attr_int(f, "tune_converged", d->tune_converged));
+        FCFIT_TRY(fcfit_h5_attr_int(f, "tune_iterations", (long long)d->tune_iterations));
+        FCFIT_TRY(fcfit_h5_attr_double(f, "tune_max_error", d->tune_max_error));
+        if (d->tuned != NULL) {
+            char name[128];
+            snprintf(name, sizeof name, "tuned_%s", d->tuned_name);
+            dims[0] = d->n;
+            FCFIT_TRY(fcfit_h5_write_doubles(f, name, 1, dims, d->tuned));
         }
     }
     FCFIT_TRY(fcfit_h5_attr_str(f, "fcfit_kind", "simulate"));

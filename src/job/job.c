@@ -16,6 +16,8 @@
 #include "fcfit/fcfit_hash.h"
 #include "fcfit/fcfit_job.h"
 #include "fcfit/fcfit_matrix_io.h"
+#include "fcfit/fcfit_pack.h"
+#include "fcfit/fcfit_protocol.h"
 #include "fcfit/fcfit_util.h"
 #include "job/job_impl.h"
 
@@ -35,6 +37,7 @@ void fcfit_job_destroy(fcfit_job **pjob)
     free(j->params);
     free(j->opt);
     fcfit_target_destroy(&j->target);
+    fcfit_stage_destroy(&j->sweep);
     free(j->target_desc);
     free(j->canonical);
     free(j);
@@ -61,10 +64,15 @@ static fcfit_status check_model_sections(const fcfit_job *job)
     return FCFIT_OK;
 }
 
-static fcfit_status load_matrix(const char *path, const char *key, fcfit_matrix *m, char **label)
+static fcfit_status load_matrix(const fcfit_config *cfg, const char *path, const char *key,
+                                fcfit_matrix *m, char **label)
 {
     char buf[2048];
-    FCFIT_CHECK(fcfit_matrix_load(path, m));
+    fcfit_status st = fcfit_matrix_load(path, m);
+    if (st != FCFIT_OK) {
+        fcfit_error_prefix("%s: %s: ", fcfit_config_where(cfg, key), key);
+        return fcfit_error_trace(st, __FILE__, __LINE__, __func__);
+    }
     snprintf(buf, sizeof buf, "%s (%s)", path, key);
     *label = fcfit_strdup(buf);
     FCFIT_REQUIRE(*label != NULL, FCFIT_ERR_NOMEM, "out of memory");
@@ -119,7 +127,9 @@ static fcfit_status setup_sim(fcfit_job *job)
         double r = s->bold_dt_ms / s->dt_ms;
         FCFIT_REQUIRE(fabs(r - nearbyint(r)) <= 1e-9 * r && nearbyint(r) >= 1.0, FCFIT_ERR_CONFIG,
                       "%s: bold.dt_ms = %g must be a positive integer multiple of sim.dt_ms = %g",
-                      fcfit_config_where(cfg, "bold.dt_ms"), s->bold_dt_ms, s->dt_ms);
+                      fcfit_config_where(cfg, fcfit_config_is_set(cfg, "bold.dt_ms") ? "bold.dt_ms"
+                                                                                     : "sim.dt_ms"),
+                      s->bold_dt_ms, s->dt_ms);
         r = s->tr_ms / s->bold_dt_ms;
         FCFIT_REQUIRE(fabs(r - nearbyint(r)) <= 1e-9 * r && nearbyint(r) >= 1.0, FCFIT_ERR_CONFIG,
                       "%s: bold.tr_s = %g must be a positive integer multiple of bold.dt_ms = %g ms",
@@ -158,21 +168,39 @@ static fcfit_status setup_sim(fcfit_job *job)
     return FCFIT_OK;
 }
 
+/* The connectome from the job's matrices (lengths present = delays) and options. */
+static fcfit_status build_connectome(fcfit_job *job, const char *llabel)
+{
+    const fcfit_config *cfg = job->cfg;
+    fcfit_connectome_opts o;
+    int use_lengths = job->lengths.data != NULL;
+    o.norm = (fcfit_norm)fcfit_config_enum(cfg, "connectome.normalize");
+    o.scale = fcfit_config_real(cfg, "connectome.scale");
+    o.keep_diagonal = fcfit_config_bool(cfg, "connectome.keep_diagonal");
+    o.velocity_mm_per_ms = use_lengths ? fcfit_config_real(cfg, "connectome.velocity_mm_per_ms") : 0.0;
+    o.dt_ms = job->sim.dt_ms;
+    o.max_delay_steps_limit = 0;
+    FCFIT_CHECK(fcfit_connectome_create(&job->conn, &job->weights, job->weights_label,
+                                        use_lengths ? &job->lengths : NULL,
+                                        llabel != NULL ? llabel : "tract lengths", &o));
+    job->n = job->conn->n;
+    return FCFIT_OK;
+}
+
 static fcfit_status setup_connectome(fcfit_job *job)
 {
     const fcfit_config *cfg = job->cfg;
     const char *wpath = fcfit_config_string(cfg, "connectome.weights");
     const char *lpath = fcfit_config_string(cfg, "connectome.lengths");
     double vel = fcfit_config_real(cfg, "connectome.velocity_mm_per_ms");
-    fcfit_connectome_opts o;
     char *llabel = NULL;
     fcfit_status st = FCFIT_OK;
     int use_lengths = 0;
 
     if (wpath != NULL) {
-        FCFIT_CHECK(load_matrix(wpath, "connectome.weights", &job->weights, &job->weights_label));
+        FCFIT_CHECK(load_matrix(cfg, wpath, "connectome.weights", &job->weights, &job->weights_label));
         if (lpath != NULL) {
-            FCFIT_CHECK(load_matrix(lpath, "connectome.lengths", &job->lengths, &llabel));
+            FCFIT_CHECK(load_matrix(cfg, lpath, "connectome.lengths", &job->lengths, &llabel));
             use_lengths = 1;
         }
     } else {
@@ -188,15 +216,14 @@ static fcfit_status setup_connectome(fcfit_job *job)
         job->weights_label = fcfit_strdup(buf);
         llabel = fcfit_strdup("synthetic tract lengths");
         use_lengths = fcfit_config_bool(cfg, "connectome.synthetic.delays");
-        if (!use_lengths) {
-            fcfit_matrix_free(&job->lengths);
-        }
     }
     if (use_lengths && vel <= 0.0) {
         st = fcfit_error_set(FCFIT_ERR_CONFIG, __FILE__, __LINE__, __func__,
                              "%s: tract lengths are given but connectome.velocity_mm_per_ms is 0; "
                              "set a conduction velocity (mm/ms = m/s) for delays",
-                             fcfit_config_where(cfg, "connectome.velocity_mm_per_ms"));
+                             fcfit_config_where(cfg, wpath != NULL
+                                                         ? "connectome.lengths"
+                                                         : "connectome.synthetic.delays"));
         goto cleanup;
     }
     if (!use_lengths && vel > 0.0) {
@@ -210,15 +237,10 @@ static fcfit_status setup_connectome(fcfit_job *job)
     if (fcfit_config_bool(cfg, "connectome.require_symmetric")) {
         FCFIT_TRY(fcfit_matrix_check_symmetric(&job->weights, 1e-9, job->weights_label));
     }
-    o.norm = (fcfit_norm)fcfit_config_enum(cfg, "connectome.normalize");
-    o.scale = fcfit_config_real(cfg, "connectome.scale");
-    o.keep_diagonal = fcfit_config_bool(cfg, "connectome.keep_diagonal");
-    o.velocity_mm_per_ms = use_lengths ? vel : 0.0;
-    o.dt_ms = job->sim.dt_ms;
-    o.max_delay_steps_limit = 0;
-    FCFIT_TRY(fcfit_connectome_create(&job->conn, &job->weights, job->weights_label,
-                                      use_lengths ? &job->lengths : NULL, llabel, &o));
-    job->n = job->conn->n;
+    if (!use_lengths) {
+        fcfit_matrix_free(&job->lengths);
+    }
+    FCFIT_TRY(build_connectome(job, llabel));
 
 cleanup:
     free(llabel);
@@ -254,7 +276,11 @@ static fcfit_status setup_params(fcfit_job *job)
                 memcpy(dst, r->values, n * sizeof(double));
             } else {
                 char label[2048];
-                FCFIT_TRY(fcfit_matrix_load(r->path, &v));
+                st = fcfit_matrix_load(r->path, &v);
+                if (st != FCFIT_OK) {
+                    fcfit_error_prefix("%s: %s: ", fcfit_config_where(cfg, key), key);
+                    goto cleanup;
+                }
                 snprintf(label, sizeof label, "%s (%s)", r->path, key);
                 if (v.cols != 1 && v.rows == 1) {
                     v.rows = v.cols;
@@ -328,7 +354,7 @@ static fcfit_status setup_target(fcfit_job *job)
         fcl[0] = fcfit_strdup("synthetic target FC");
     } else {
         for (size_t k = 0; k < n_fc; k++) {
-            FCFIT_TRY(load_matrix(fcfit_config_list_path(cfg, "target.fc", k), "target.fc", &fc[k],
+            FCFIT_TRY(load_matrix(cfg, fcfit_config_list_path(cfg, "target.fc", k), "target.fc", &fc[k],
                                   &fcl[k]));
             if (fcfit_config_bool(cfg, "target.fc_fisher_z")) {
                 for (size_t q = 0; q < fc[k].rows * fc[k].cols; q++) {
@@ -344,7 +370,7 @@ static fcfit_status setup_target(fcfit_job *job)
         }
     }
     for (size_t k = 0; k < n_bold; k++) {
-        FCFIT_TRY(load_matrix(fcfit_config_list_path(cfg, "target.bold", k), "target.bold",
+        FCFIT_TRY(load_matrix(cfg, fcfit_config_list_path(cfg, "target.bold", k), "target.bold",
                               &bold[k], &boldl[k]));
     }
     FCFIT_TRY(fcfit_target_create(&job->target, job->n, n_fc, fc, (const char *const *)fcl,
@@ -420,9 +446,40 @@ static fcfit_status finish_identity(fcfit_job *job)
             h = fcfit_hash_bytes(h, t->fcd_pooled, t->n_fcd_pooled * sizeof(double));
         }
     }
+    if (job->sweep != NULL) {
+        const fcfit_stage *sw = job->sweep;
+        h = fcfit_hash_bytes(h, sw->points, sw->n_points * sw->n_dims * sizeof(double));
+        for (size_t k = 0; k < sw->n_maps; k++) {
+            h = fcfit_hash_bytes(h, sw->maps[k].m, job->n * sizeof(double));
+        }
+    }
     job->hash = h;
     fcfit_hash_hex(h, job->hash_hex);
     return FCFIT_OK;
+}
+
+/*
+ * Build a one-lane simulation and the feature workspace once: every setting
+ * they check (step ratios, volumes kept, band-pass length, FCD windows) is
+ * then checked before anything runs.
+ */
+static fcfit_status validate_workspaces(const fcfit_job *job)
+{
+    fcfit_sim *sim = NULL;
+    fcfit_features *feat = NULL;
+    fcfit_status st = FCFIT_OK;
+    FCFIT_TRY(fcfit_sim_create(&sim, job->model, job->conn, &job->sim, 1));
+    FCFIT_TRY(fcfit_features_create(&feat, job->n, fcfit_sim_n_vols(sim), job->sim.tr_ms / 1000.0,
+                                    &job->fcs, FCFIT_SIM_BOLD_LABEL));
+cleanup:
+    fcfit_features_destroy(&feat);
+    fcfit_sim_destroy(&sim);
+    if (st != FCFIT_OK && st != FCFIT_ERR_NOMEM) {
+        /* These are settings problems: report them as such (exit code 2). */
+        fcfit_error_prefix("%s: ", job->path != NULL ? job->path : "job");
+        st = fcfit_error_trace(FCFIT_ERR_CONFIG, __FILE__, __LINE__, __func__);
+    }
+    return st;
 }
 
 fcfit_status fcfit_job_load(fcfit_job **out, const char *path, size_t n_sets,
@@ -449,6 +506,8 @@ fcfit_status fcfit_job_load(fcfit_job **out, const char *path, size_t n_sets,
     FCFIT_TRY(setup_connectome(job));
     FCFIT_TRY(setup_params(job));
     FCFIT_TRY(setup_target(job));
+    FCFIT_TRY(job_setup_sweep(job));
+    FCFIT_TRY(validate_workspaces(job));
     FCFIT_TRY(finish_identity(job));
     *out = job;
     return FCFIT_OK;
@@ -471,4 +530,252 @@ void fcfit_job_apply_params(const fcfit_job *job, fcfit_sim *sim, size_t lane)
     for (size_t o = 0; o < job->model->n_options; o++) {
         fcfit_sim_options(sim)[o] = job->opt[o];
     }
+}
+
+/* ---- The plan: a loaded job as bytes, for workers that must not read files ---- */
+
+#define PLAN_MAGIC 0x4e414c5054494643ULL /* "CFITPLAN" */
+
+static void pack_matrix(fcfit_packer *p, const fcfit_matrix *m)
+{
+    fcfit_pack_u64(p, m->rows);
+    fcfit_pack_u64(p, m->cols);
+    fcfit_pack_f64s(p, m->data, m->data != NULL ? m->rows * m->cols : 0);
+}
+
+static fcfit_status unpack_matrix(fcfit_unpacker *u, fcfit_matrix *m)
+{
+    uint64_t r = 0, c = 0;
+    size_t n = 0;
+    FCFIT_CHECK(fcfit_unpack_u64(u, &r));
+    FCFIT_CHECK(fcfit_unpack_u64(u, &c));
+    FCFIT_CHECK(fcfit_unpack_f64s_alloc(u, &m->data, &n));
+    if (n == 0) {
+        free(m->data);
+        m->data = NULL;
+        m->rows = m->cols = 0;
+        return FCFIT_OK;
+    }
+    FCFIT_REQUIRE(n == r * c, FCFIT_ERR_PROTOCOL, "malformed plan: matrix size");
+    m->rows = (size_t)r;
+    m->cols = (size_t)c;
+    return FCFIT_OK;
+}
+
+fcfit_status fcfit_job_pack(const fcfit_job *job, fcfit_packer *p)
+{
+    const fcfit_target *t = job->target;
+    const fcfit_stage *s = job->sweep;
+    fcfit_pack_reset(p);
+    fcfit_pack_u64(p, PLAN_MAGIC);
+    fcfit_pack_str(p, job->canonical);
+    fcfit_pack_str(p, job->path);
+    fcfit_pack_str(p, job->weights_label);
+    fcfit_pack_str(p, job->target_desc);
+    fcfit_pack_u64(p, job->hash);
+    pack_matrix(p, &job->weights);
+    pack_matrix(p, &job->lengths);
+    fcfit_pack_f64s(p, job->params, job->model->n_params * job->n);
+    fcfit_pack_u64(p, t != NULL);
+    if (t != NULL) {
+        fcfit_pack_u64(p, t->n_subjects);
+        fcfit_pack_f64s(p, t->fc_upper, t->n_subjects * t->M);
+        fcfit_pack_f64s(p, t->fc_group, t->n * t->n);
+        fcfit_pack_f64s(p, t->fc_group_upper, t->M);
+        fcfit_pack_f64(p, t->fc_group_mean);
+        fcfit_pack_u64(p, (uint64_t)t->has_fcd);
+        if (t->has_fcd) {
+            fcfit_pack_f64s(p, t->fcd_pooled, t->n_fcd_pooled);
+            for (size_t k = 0; k < t->n_subjects; k++) {
+                fcfit_pack_f64s(p, t->fcd_subject[k], t->n_fcd_subject[k]);
+            }
+        }
+    }
+    fcfit_pack_u64(p, s != NULL);
+    if (s != NULL) {
+        fcfit_pack_u64(p, s->task_base);
+        fcfit_pack_u64(p, (uint64_t)s->sampler);
+        fcfit_pack_u64(p, s->sampler_seed);
+        fcfit_pack_i64(p, s->objective);
+        fcfit_pack_u64(p, s->n_dims);
+        for (size_t d = 0; d < s->n_dims; d++) {
+            const fcfit_dim *dm = &s->dims[d];
+            fcfit_pack_str(p, dm->name);
+            fcfit_pack_u64(p, dm->param);
+            fcfit_pack_u64(p, (uint64_t)dm->kind);
+            fcfit_pack_u64(p, dm->map);
+            fcfit_pack_f64(p, dm->lo);
+            fcfit_pack_f64(p, dm->hi);
+            fcfit_pack_i64(p, dm->log_scale);
+            fcfit_pack_f64s(p, dm->values, dm->n_values);
+        }
+        fcfit_pack_u64(p, s->n_maps);
+        for (size_t k = 0; k < s->n_maps; k++) {
+            const fcfit_map_param *mp = &s->maps[k];
+            fcfit_pack_u64(p, mp->param);
+            fcfit_pack_f64s(p, mp->m, job->n);
+            fcfit_pack_f64(p, mp->offset);
+            fcfit_pack_f64(p, mp->slope);
+            fcfit_pack_i64(p, mp->offset_dim);
+            fcfit_pack_i64(p, mp->slope_dim);
+        }
+        fcfit_pack_u64(p, s->n_points);
+        fcfit_pack_f64s(p, s->points, s->n_points * s->n_dims);
+    }
+    return fcfit_pack_status(p);
+}
+
+static fcfit_status unpack_target(fcfit_unpacker *u, fcfit_job *job)
+{
+    fcfit_target *t = calloc(1, sizeof *t);
+    fcfit_status st = FCFIT_OK;
+    uint64_t ns = 0, has = 0;
+    size_t n = 0;
+    FCFIT_REQUIRE(t != NULL, FCFIT_ERR_NOMEM, "out of memory");
+    job->target = t;
+    t->n = job->n;
+    t->M = job->n * (job->n - 1) / 2;
+    FCFIT_CHECK(fcfit_unpack_u64(u, &ns));
+    t->n_subjects = (size_t)ns;
+    FCFIT_CHECK(fcfit_unpack_f64s_alloc(u, &t->fc_upper, &n));
+    FCFIT_REQUIRE(n == t->n_subjects * t->M, FCFIT_ERR_PROTOCOL, "malformed plan: target FC");
+    FCFIT_CHECK(fcfit_unpack_f64s_alloc(u, &t->fc_group, &n));
+    FCFIT_CHECK(fcfit_unpack_f64s_alloc(u, &t->fc_group_upper, &n));
+    FCFIT_CHECK(fcfit_unpack_f64(u, &t->fc_group_mean));
+    FCFIT_CHECK(fcfit_unpack_u64(u, &has));
+    t->has_fcd = (int)has;
+    t->n_fcd_subject = calloc(t->n_subjects > 0 ? t->n_subjects : 1, sizeof(size_t));
+    t->fcd_subject = calloc(t->n_subjects > 0 ? t->n_subjects : 1, sizeof(double *));
+    FCFIT_REQUIRE(t->n_fcd_subject != NULL && t->fcd_subject != NULL, FCFIT_ERR_NOMEM,
+                  "out of memory");
+    if (t->has_fcd) {
+        FCFIT_CHECK(fcfit_unpack_f64s_alloc(u, &t->fcd_pooled, &t->n_fcd_pooled));
+        for (size_t k = 0; k < t->n_subjects; k++) {
+            FCFIT_CHECK(fcfit_unpack_f64s_alloc(u, &t->fcd_subject[k], &t->n_fcd_subject[k]));
+            if (t->n_fcd_subject[k] == 0) {
+                free(t->fcd_subject[k]);
+                t->fcd_subject[k] = NULL;
+            }
+        }
+    }
+    return st;
+}
+
+static fcfit_status unpack_stage(fcfit_unpacker *u, fcfit_job *job)
+{
+    fcfit_stage *s = calloc(1, sizeof *s);
+    uint64_t v = 0;
+    int64_t iv = 0;
+    size_t n = 0;
+    FCFIT_REQUIRE(s != NULL, FCFIT_ERR_NOMEM, "out of memory");
+    job->sweep = s;
+    s->name = fcfit_strdup("sweep");
+    s->n_regions = job->n;
+    s->n_params = job->model->n_params;
+    FCFIT_CHECK(fcfit_unpack_u64(u, &s->task_base));
+    FCFIT_CHECK(fcfit_unpack_u64(u, &v));
+    s->sampler = (fcfit_sampler)v;
+    FCFIT_CHECK(fcfit_unpack_u64(u, &s->sampler_seed));
+    FCFIT_CHECK(fcfit_unpack_i64(u, &iv));
+    s->objective = (int)iv;
+    FCFIT_CHECK(fcfit_unpack_u64(u, &v));
+    FCFIT_REQUIRE(v <= FCFIT_PROTOCOL_MAX_DIMS, FCFIT_ERR_PROTOCOL, "malformed plan: dimensions");
+    s->dims = calloc(v > 0 ? v : 1, sizeof *s->dims);
+    FCFIT_REQUIRE(s->dims != NULL, FCFIT_ERR_NOMEM, "out of memory");
+    s->n_dims = (size_t)v;
+    for (size_t d = 0; d < s->n_dims; d++) {
+        fcfit_dim *dm = &s->dims[d];
+        FCFIT_CHECK(fcfit_unpack_str_alloc(u, &dm->name));
+        FCFIT_CHECK(fcfit_unpack_u64(u, &v));
+        dm->param = (size_t)v;
+        FCFIT_REQUIRE(dm->param < s->n_params, FCFIT_ERR_PROTOCOL, "malformed plan: parameter");
+        FCFIT_CHECK(fcfit_unpack_u64(u, &v));
+        dm->kind = (fcfit_dim_kind)v;
+        FCFIT_CHECK(fcfit_unpack_u64(u, &v));
+        dm->map = (size_t)v;
+        FCFIT_CHECK(fcfit_unpack_f64(u, &dm->lo));
+        FCFIT_CHECK(fcfit_unpack_f64(u, &dm->hi));
+        FCFIT_CHECK(fcfit_unpack_i64(u, &iv));
+        dm->log_scale = (int)iv;
+        FCFIT_CHECK(fcfit_unpack_f64s_alloc(u, &dm->values, &dm->n_values));
+    }
+    FCFIT_CHECK(fcfit_unpack_u64(u, &v));
+    s->maps = calloc(v > 0 ? v : 1, sizeof *s->maps);
+    FCFIT_REQUIRE(s->maps != NULL, FCFIT_ERR_NOMEM, "out of memory");
+    s->n_maps = (size_t)v;
+    for (size_t k = 0; k < s->n_maps; k++) {
+        fcfit_map_param *mp = &s->maps[k];
+        FCFIT_CHECK(fcfit_unpack_u64(u, &v));
+        mp->param = (size_t)v;
+        FCFIT_REQUIRE(mp->param < s->n_params, FCFIT_ERR_PROTOCOL, "malformed plan: map");
+        FCFIT_CHECK(fcfit_unpack_f64s_alloc(u, &mp->m, &n));
+        FCFIT_REQUIRE(n == job->n, FCFIT_ERR_PROTOCOL, "malformed plan: map length");
+        FCFIT_CHECK(fcfit_unpack_f64(u, &mp->offset));
+        FCFIT_CHECK(fcfit_unpack_f64(u, &mp->slope));
+        FCFIT_CHECK(fcfit_unpack_i64(u, &mp->offset_dim));
+        FCFIT_CHECK(fcfit_unpack_i64(u, &mp->slope_dim));
+    }
+    FCFIT_CHECK(fcfit_unpack_u64(u, &v));
+    s->n_points = (size_t)v;
+    FCFIT_CHECK(fcfit_unpack_f64s_alloc(u, &s->points, &n));
+    FCFIT_REQUIRE(n == s->n_points * s->n_dims, FCFIT_ERR_PROTOCOL, "malformed plan: points");
+    return FCFIT_OK;
+}
+
+fcfit_status fcfit_job_unpack(const void *buf, size_t len, fcfit_job **out)
+{
+    fcfit_status st = FCFIT_OK;
+    fcfit_job *job = NULL;
+    fcfit_unpacker u;
+    uint64_t magic = 0, has = 0;
+    size_t n = 0;
+
+    *out = NULL;
+    fcfit_unpack_init(&u, buf, len);
+    FCFIT_CHECK(fcfit_unpack_u64(&u, &magic));
+    FCFIT_REQUIRE(magic == PLAN_MAGIC, FCFIT_ERR_PROTOCOL, "malformed plan: bad magic");
+    job = calloc(1, sizeof *job);
+    FCFIT_REQUIRE(job != NULL, FCFIT_ERR_NOMEM, "cannot allocate the job");
+    FCFIT_TRY(fcfit_unpack_str_alloc(&u, &job->canonical));
+    FCFIT_TRY(fcfit_unpack_str_alloc(&u, &job->path));
+    FCFIT_TRY(fcfit_unpack_str_alloc(&u, &job->weights_label));
+    FCFIT_TRY(fcfit_unpack_str_alloc(&u, &job->target_desc));
+    FCFIT_TRY(fcfit_unpack_u64(&u, &job->hash));
+    fcfit_hash_hex(job->hash, job->hash_hex);
+    if (job->path[0] == '\0') {
+        free(job->path);
+        job->path = NULL;
+    }
+    FCFIT_TRY(fcfit_config_create(&job->cfg));
+    FCFIT_TRY(fcfit_job_register_options(job->cfg));
+    FCFIT_TRY(fcfit_config_load_string(job->cfg, job->canonical, "plan", NULL));
+    FCFIT_TRY(fcfit_model_find(fcfit_config_string(job->cfg, "model.name"), &job->model));
+    FCFIT_TRY(setup_sim(job));
+    FCFIT_TRY(unpack_matrix(&u, &job->weights));
+    FCFIT_TRY(unpack_matrix(&u, &job->lengths));
+    FCFIT_TRY(build_connectome(job, NULL));
+    FCFIT_TRY(fcfit_unpack_f64s_alloc(&u, &job->params, &n));
+    FCFIT_REQUIRE_GOTO(n == job->model->n_params * job->n, FCFIT_ERR_PROTOCOL,
+                       "malformed plan: parameters");
+    FCFIT_ALLOC_GOTO(job->opt, job->model->n_options, "model options");
+    for (size_t o = 0; o < job->model->n_options; o++) {
+        char key[256];
+        snprintf(key, sizeof key, "model.%s.%s", job->model->name, job->model->options[o].name);
+        job->opt[o] = fcfit_config_enum(job->cfg, key);
+    }
+    FCFIT_TRY(fcfit_unpack_u64(&u, &has));
+    if (has) {
+        FCFIT_TRY(unpack_target(&u, job));
+    }
+    FCFIT_TRY(fcfit_unpack_u64(&u, &has));
+    if (has) {
+        FCFIT_TRY(unpack_stage(&u, job));
+    }
+    FCFIT_REQUIRE_GOTO(fcfit_unpack_done(&u), FCFIT_ERR_PROTOCOL, "malformed plan: trailing bytes");
+    *out = job;
+    return FCFIT_OK;
+
+cleanup:
+    fcfit_job_destroy(&job);
+    return st;
 }

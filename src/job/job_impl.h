@@ -6,4 +6,7 @@
 
 #include "fcfit/fcfit_job.h"
 
+/** Build job->sweep from the sweep.* keys (NULL when sweep.params is unset). */
+fcfit_status job_setup_sweep(fcfit_job *job);
+
 #endif

@@ -14,6 +14,7 @@
 #include "fcfit/fcfit_connectome.h"
 #include "fcfit/fcfit_job.h"
 #include "fcfit/fcfit_sim.h"
+#include "fcfit/fcfit_stage.h"
 #include "fcfit/fcfit_util.h"
 #include "job/job_impl.h"
 
@@ -123,8 +124,25 @@ static const fcfit_opt_desc job_options[] = {
     /* output and logging */
     {"output.path", FCFIT_OPT_PATH, "fcfit-results.h5", 0, 0, NULL, "", NOH,
      "results file (-o overrides)"},
-    {"output.save_fc", FCFIT_OPT_BOOL, "true", 0, 0, NULL, "", NOH,
-     "store each simulated FC (float32) in sweep results"},
+    {"output.save_fc", FCFIT_OPT_BOOL, "true", 0, 0, NULL, "", 0,
+     "store each point's simulated FC (upper triangle, float32) in run results"},
+    /* search stages */
+    {"sweep.params", FCFIT_OPT_TREE, NULL, 0, 0, NULL, "", OPTNL,
+     "parameters to sweep, model.<model>.<param>: {values: [..]} | {linspace: [a, b, n]} | "
+     "{logspace: [a, b, n]} | {range: [lo, hi], scale: lin|log} | {map: file, offset: .., "
+     "slope: .., normalize: none|zscore|minmax} (docs/stages.md)"},
+    {"sweep.sampler", FCFIT_OPT_ENUM, "grid", 0, 0, fcfit_sampler_names, "", 0,
+     "grid (full product of the values), sobol, lhs (Latin hypercube) or random over the ranges"},
+    {"sweep.n_points", FCFIT_OPT_INT, "0", 0, 1e8, NULL, "", 0,
+     "number of points for sobol, lhs and random (the grid's count follows from its values)"},
+    {"sweep.seed", FCFIT_OPT_INT, NULL, 0, 9007199254740992.0, NULL, "", OPTNL,
+     "seed of the lhs and random samplers (default: sim.seed)"},
+    {"sweep.objective", FCFIT_OPT_ENUM, "fc_corr", 0, 0, fcfit_score_names, "", 0,
+     "score that ranks points (fc_corr and fc_corr_group: higher is better; the others lower)"},
+    {"run.batch_lanes", FCFIT_OPT_INT, "1", 1, 64, NULL, "", NOH,
+     "tasks a worker simulates side by side as SIMD lanes; results do not depend on it"},
+    {"run.stop_timeout_s", FCFIT_OPT_REAL, "60", 0, 1e6, NULL, "s", NOH,
+     "after SIGUSR1/SIGTERM, how long to wait for running tasks before stopping them"},
     {"log.level", FCFIT_OPT_ENUM, "info", 0, 0, log_choices, "", NOH, "messages on stderr"},
     {"log.progress_s", FCFIT_OPT_REAL, "10", 0, 1e6, NULL, "s", NOH,
      "seconds between progress lines (0: none)"},

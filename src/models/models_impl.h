@@ -11,6 +11,10 @@
 
 extern const fcfit_model_type fcfit_model_rww;
 extern const fcfit_model_type fcfit_model_mpr;
+extern const fcfit_model_type fcfit_model_dmf;
+extern const fcfit_model_type fcfit_model_hopf;
+extern const fcfit_model_type fcfit_model_jr;
+extern const fcfit_model_type fcfit_model_wc;
 
 /**
  * Abbott–Chance transfer function H = y / (1 - exp(-d*y)), y = a*x - b,

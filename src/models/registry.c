@@ -15,6 +15,10 @@
 static const fcfit_model_type *const model_table[] = {
     &fcfit_model_rww,
     &fcfit_model_mpr,
+    &fcfit_model_dmf,
+    &fcfit_model_hopf,
+    &fcfit_model_jr,
+    &fcfit_model_wc,
     NULL,
 };
 
@@ -83,12 +87,12 @@ fcfit_status fcfit_model_check_params(const fcfit_model_type *m, size_t n_nodes,
                 if (!(v >= d->lo && v <= d->hi)) {
                     if (n_lanes > 1) {
                         FCFIT_FAIL(FCFIT_ERR_ARG,
-                                   "model.%s.%s = %g (region %zu, lane %zu) is outside its bounds "
+                                   "model.%s.%s = %.12g (region %zu, lane %zu) is outside its bounds "
                                    "[%g, %g] %s",
                                    m->name, d->name, v, i + 1, l, d->lo, d->hi, d->unit);
                     }
                     FCFIT_FAIL(FCFIT_ERR_ARG,
-                               "model.%s.%s = %g (region %zu) is outside its bounds [%g, %g] %s",
+                               "model.%s.%s = %.12g (region %zu) is outside its bounds [%g, %g] %s",
                                m->name, d->name, v, i + 1, d->lo, d->hi, d->unit);
                 }
             }

@@ -6,7 +6,7 @@
 
 #include <mpi.h>
 
-/** Print the recorded error with the rank and call MPI_Abort (never returns). */
+/** Print the recorded error with the rank, then abort every rank of comm (never returns). */
 void fcfit_mpi_abort(MPI_Comm comm, int exit_code);
 
 #endif

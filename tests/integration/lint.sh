@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Source rules that a compiler does not check (STYLE.md §2.7, §2.17):
+#  - the numerical core never includes mpi.h or hdf5.h and never prints;
+#  - MPI_Abort appears in exactly one file; exit( only in src/app; no abort() or assert().
+set -u
+root="$1"
+cd "$root" || exit 1
+fail=0
+core_dirs="src/core src/config src/connectome src/models src/integrate src/bold src/fc src/optim"
+if grep -nE '#include *[<"](mpi|hdf5)\.h' $core_dirs -r; then
+  echo "lint: a core file includes mpi.h or hdf5.h"; fail=1
+fi
+# Kernels do not print.
+kernel_dirs="src/connectome src/models src/integrate src/bold src/fc"
+if grep -nE '\b(printf|fprintf|puts|perror)\s*\(' $kernel_dirs -r; then
+  echo "lint: a core file prints"; fail=1
+fi
+n=$(grep -lE '\bMPI_Abort\s*\(' -r src | wc -l)
+if [ "$n" -gt 1 ]; then
+  grep -lE '\bMPI_Abort\s*\(' -r src; echo "lint: MPI_Abort in more than one file"; fail=1
+fi
+if grep -nE '(^|[^_a-z])exit\s*\(' -r src | grep -v '^src/app/'; then
+  echo "lint: exit() outside src/app"; fail=1
+fi
+if grep -nE '(^|[^_a-z])(abort|assert)\s*\(' -r src | grep -v 'MPI_Abort'; then
+  echo "lint: abort() or assert() in src"; fail=1
+fi
+if grep -rn -- '-ffast-math' CMakeLists.txt cmake src | grep -v '#'; then
+  echo "lint: -ffast-math"; fail=1
+fi
+[ $fail = 0 ] && echo "lint: ok"
+exit $fail

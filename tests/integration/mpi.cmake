@@ -1,0 +1,29 @@
+# Distributed sweep: `mpiexec -n P fcfit run`, `fcfit report`, `fcfit simulate --point`
+# (labels "mpi" and "integration"). One CTest test per scenario of run_mpi.py; each runs in a
+# fresh directory under tmp_mpi/ of the build tree (kept on failure). Whole label: about 1-2
+# minutes on 2 cores. Running as root on a small machine needs Open MPI's root and
+# oversubscription switches, set here.
+if(MPIEXEC_EXECUTABLE)
+  set(_fcfit_mpi_env
+      "OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1;OMPI_MCA_rmaps_base_oversubscribe=1")
+  # fcfit_mpi_scenario(name timeout_s)
+  function(fcfit_mpi_scenario name timeout)
+    add_test(NAME mpi.${name}
+             COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/run_mpi.py
+                     --mpiexec ${MPIEXEC_EXECUTABLE} --fcfit $<TARGET_FILE:fcfit>
+                     --tmp ${CMAKE_CURRENT_BINARY_DIR}/tmp_mpi ${name})
+    set_tests_properties(mpi.${name} PROPERTIES LABELS "mpi;integration" TIMEOUT ${timeout}
+                         SKIP_RETURN_CODE 77 PROCESSORS 2 ENVIRONMENT "${_fcfit_mpi_env}")
+  endfunction()
+  fcfit_mpi_scenario(rank_invariance 240)  # 1-4 ranks, batch_lanes 3, sim.chunk_ms: identical
+  fcfit_mpi_scenario(kill_resume 240)      # kill -9 x4 (one in file creation), resume once
+  fcfit_mpi_scenario(sigusr1 180)          # exit 3, clean partial file, resume = reference
+  fcfit_mpi_scenario(diverged 120)         # diverged points are rows with a reason
+  fcfit_mpi_scenario(mismatch 120)         # another job's file: exit 2, untouched; --force
+  fcfit_mpi_scenario(report 120)           # fcfit report: text, --csv, partial, not results
+  fcfit_mpi_scenario(resume_finished 120)  # nothing recomputed
+  fcfit_mpi_scenario(bad_sweep 180)        # bad sweep.* specifications: exit 2, nothing written
+  fcfit_mpi_scenario(simulate_point 120)   # simulate --point K = stored row K
+else()
+  message(STATUS "fcfit: no mpiexec found; the mpi tests are not registered")
+endif()

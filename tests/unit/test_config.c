@@ -1,0 +1,221 @@
+/*
+ * test_config.c: the option registry and YAML parsing: types, bounds,
+ * defaults, nested and dotted keys, precedence of --set, error messages with
+ * place and key, suggestions, regional values, canonical text round trip.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fcfit/fcfit_config.h"
+#include "fcfit/fcfit_job.h"
+#include "fcfit_test.h"
+
+static const char *const colours[] = {"red", "green", "blue", NULL};
+
+static fcfit_config *make(void)
+{
+    fcfit_config *c = NULL;
+    const fcfit_opt_desc opts[] = {
+        {"sim.dt_ms", FCFIT_OPT_REAL, "0.1", 1e-6, 10, NULL, "ms", 0, "step"},
+        {"sim.steps", FCFIT_OPT_INT, "10", 1, 1000, NULL, "", 0, "count"},
+        {"sim.noise", FCFIT_OPT_BOOL, "true", 0, 0, NULL, "", 0, "noise"},
+        {"sim.name", FCFIT_OPT_STRING, "\"x y\"", 0, 0, NULL, "", 0, "name"},
+        {"out.path", FCFIT_OPT_PATH, "out.h5", 0, 0, NULL, "", FCFIT_OPT_NOHASH, "output"},
+        {"paint.colour", FCFIT_OPT_ENUM, "green", 0, 0, colours, "", 0, "colour"},
+        {"model.w", FCFIT_OPT_REGIONAL, "0.9", 0, 2, NULL, "", 0, "regional"},
+        {"target.fc", FCFIT_OPT_PATHS, NULL, 0, 0, NULL, "", FCFIT_OPT_OPTIONAL, "files"},
+        {"grid.values", FCFIT_OPT_REALS, "[1, 2]", -5, 5, NULL, "", 0, "values"},
+        {"sweep.params", FCFIT_OPT_TREE, NULL, 0, 0, NULL, "", FCFIT_OPT_OPTIONAL, "tree"},
+        {"opt.thing", FCFIT_OPT_REAL, NULL, 0, 1, NULL, "", FCFIT_OPT_OPTIONAL, "optional"},
+    };
+    fcfit_config_create(&c);
+    for (size_t k = 0; k < sizeof opts / sizeof opts[0]; k++) {
+        fcfit_status s = fcfit_config_register(c, &opts[k]);
+        if (s != FCFIT_OK) {
+            printf("register %s: %s\n", opts[k].key, fcfit_error_message());
+        }
+    }
+    return c;
+}
+
+static void test_defaults_and_types(void)
+{
+    fcfit_config *c = make();
+    fcfit_opt_desc dup = {"sim.dt_ms", FCFIT_OPT_REAL, "1", 0, 2, NULL, "", 0, "again"};
+    fcfit_opt_desc bad = {"x.y", FCFIT_OPT_REAL, "5", 0, 2, NULL, "", 0, "bad default"};
+    CHECK_REL(fcfit_config_real(c, "sim.dt_ms"), 0.1, 0);
+    CHECK_INT(fcfit_config_int(c, "sim.steps"), 10);
+    CHECK_INT(fcfit_config_bool(c, "sim.noise"), 1);
+    CHECK_TRUE(strcmp(fcfit_config_string(c, "sim.name"), "x y") == 0);
+    CHECK_TRUE(strcmp(fcfit_config_string(c, "paint.colour"), "green") == 0);
+    CHECK_INT(fcfit_config_enum(c, "paint.colour"), 1);
+    CHECK_INT(fcfit_config_regional(c, "model.w")->kind, FCFIT_REGIONAL_SCALAR);
+    CHECK_INT(fcfit_config_list_len(c, "grid.values"), 2);
+    CHECK_INT(fcfit_config_has_value(c, "target.fc"), 0);
+    CHECK_INT(fcfit_config_has_value(c, "opt.thing"), 0);
+    CHECK_INT(fcfit_config_is_set(c, "sim.dt_ms"), 0);
+    CHECK_TRUE(strcmp(fcfit_config_where(c, "sim.dt_ms"), "default") == 0);
+    CHECK_FAILS(fcfit_config_register(c, &dup), FCFIT_ERR_INTERNAL, "registered twice");
+    CHECK_FAILS(fcfit_config_register(c, &bad), FCFIT_ERR_INTERNAL, "default of x.y is invalid");
+    fcfit_config_destroy(&c);
+    CHECK_TRUE(c == NULL);
+}
+
+static void test_load(void)
+{
+    fcfit_config *c = make();
+    const char *text = "# a job\n"
+                       "sim:\n"
+                       "  dt_ms: 0.05\n"
+                       "  noise: no\n"
+                       "sim.steps: 20\n"
+                       "out: {path: results/r.h5}\n"
+                       "paint.colour: blue\n"
+                       "model:\n"
+                       "  w: [0.5, 1.5, 1]\n"
+                       "target.fc: [a.csv, /abs/b.csv]\n"
+                       "sweep:\n"
+                       "  params:\n"
+                       "    model.G: {linspace: [0, 1, 5]}\n";
+    CHECK_OK(fcfit_config_load_string(c, text, "job.yaml", "/data/jobs"));
+    CHECK_REL(fcfit_config_real(c, "sim.dt_ms"), 0.05, 0);
+    CHECK_INT(fcfit_config_bool(c, "sim.noise"), 0);
+    CHECK_INT(fcfit_config_int(c, "sim.steps"), 20);
+    CHECK_TRUE(strcmp(fcfit_config_string(c, "out.path"), "/data/jobs/results/r.h5") == 0);
+    CHECK_TRUE(strcmp(fcfit_config_list_path(c, "target.fc", 0), "/data/jobs/a.csv") == 0);
+    CHECK_TRUE(strcmp(fcfit_config_list_path(c, "target.fc", 1), "/abs/b.csv") == 0);
+    CHECK_TRUE(strcmp(fcfit_config_where(c, "sim.dt_ms"), "job.yaml:3") == 0);
+    CHECK_TRUE(strcmp(fcfit_config_where(c, "sim.steps"), "job.yaml:5") == 0);
+    {
+        const fcfit_regional *r = fcfit_config_regional(c, "model.w");
+        CHECK_INT(r->kind, FCFIT_REGIONAL_LIST);
+        CHECK_INT(r->n, 3);
+        CHECK_REL(r->values[1], 1.5, 0);
+    }
+    {
+        const fcfit_ynode *t = fcfit_config_tree(c, "sweep.params");
+        CHECK_TRUE(t != NULL && t->kind == FCFIT_Y_MAP && t->n == 1);
+        CHECK_TRUE(strcmp(t->keys[0], "model.G") == 0);
+        CHECK_TRUE(strcmp(t->items[0]->where, "job.yaml:13") == 0);
+    }
+    /* --set wins over the file; lists work there too; relative paths resolve against the CWD */
+    CHECK_OK(fcfit_config_set(c, "sim.dt_ms=0.2"));
+    CHECK_OK(fcfit_config_set(c, "model.w=[1, 1]"));
+    CHECK_OK(fcfit_config_set(c, "out.path=x.h5"));
+    CHECK_REL(fcfit_config_real(c, "sim.dt_ms"), 0.2, 0);
+    CHECK_INT(fcfit_config_regional(c, "model.w")->n, 2);
+    CHECK_TRUE(strcmp(fcfit_config_string(c, "out.path"), "x.h5") == 0);
+    CHECK_TRUE(strcmp(fcfit_config_where(c, "sim.dt_ms"), "--set") == 0);
+    CHECK_OK(fcfit_config_set(c, "model.w={file: w.csv}"));
+    CHECK_INT(fcfit_config_regional(c, "model.w")->kind, FCFIT_REGIONAL_FILE);
+    fcfit_config_destroy(&c);
+}
+
+static void test_errors(void)
+{
+    fcfit_config *c = make();
+    CHECK_FAILS(fcfit_config_load_string(c, "sim:\n  dtms: 1\n", "j.yaml", "."),
+                FCFIT_ERR_CONFIG, "j.yaml:2: unknown key 'sim.dtms' (did you mean 'sim.dt_ms'?)");
+    CHECK_FAILS(fcfit_config_load_string(c, "sim:\n  dtms: 1\n", "j.yaml", "."),
+                FCFIT_ERR_CONFIG, "valid keys under 'sim': sim.dt_ms");
+    CHECK_FAILS(fcfit_config_load_string(c, "simulation: {a: 1}\n", "j.yaml", "."),
+                FCFIT_ERR_CONFIG, "valid sections: sim, out, paint, model, target");
+    CHECK_FAILS(fcfit_config_load_string(c, "sim.dt_ms: fast\n", "j.yaml", "."), FCFIT_ERR_CONFIG,
+                "j.yaml:1: sim.dt_ms: expected a number in [1e-06, 10] ms; found 'fast'");
+    CHECK_FAILS(fcfit_config_load_string(c, "sim.dt_ms: 11\n", "j.yaml", "."), FCFIT_ERR_CONFIG,
+                "(out of bounds); found '11'");
+    CHECK_FAILS(fcfit_config_load_string(c, "sim.steps: 2.5\n", "j.yaml", "."), FCFIT_ERR_CONFIG,
+                "expected an integer in [1, 1000]");
+    CHECK_FAILS(fcfit_config_load_string(c, "sim.noise: maybe\n", "j.yaml", "."),
+                FCFIT_ERR_CONFIG, "expected true or false");
+    CHECK_FAILS(fcfit_config_load_string(c, "paint.colour: pink\n", "j.yaml", "."),
+                FCFIT_ERR_CONFIG, "expected one of: red, green, blue (unknown name); found 'pink'");
+    CHECK_FAILS(fcfit_config_load_string(c, "model.w: [0.5, 3]\n", "j.yaml", "."),
+                FCFIT_ERR_CONFIG, "(out of bounds); found '3'");
+    CHECK_FAILS(fcfit_config_load_string(c, "model.w: {path: x}\n", "j.yaml", "."),
+                FCFIT_ERR_CONFIG, "a mapping must be {file: path}");
+    CHECK_FAILS(fcfit_config_load_string(c, "sim.dt_ms:\n", "j.yaml", "."), FCFIT_ERR_CONFIG,
+                "the value is empty");
+    CHECK_FAILS(fcfit_config_load_string(c, "sim: {dt_ms: 1}\nsim.dt_ms: 2\n", "j.yaml", "."),
+                FCFIT_ERR_CONFIG, "given twice");
+    CHECK_FAILS(fcfit_config_load_string(c, "sim: [1, 2\n", "j.yaml", "."), FCFIT_ERR_CONFIG,
+                "j.yaml:");
+    CHECK_FAILS(fcfit_config_load_string(c, "- 1\n- 2\n", "j.yaml", "."), FCFIT_ERR_CONFIG,
+                "must be a mapping");
+    CHECK_FAILS(fcfit_config_load_string(c, "sim.dt_ms: 1\nsim.dt_ms: 2\n", "j.yaml", "."),
+                FCFIT_ERR_CONFIG, "j.yaml");
+    CHECK_FAILS(fcfit_config_set(c, "sim.dt_ms"), FCFIT_ERR_USAGE, "expected key.path=value");
+    CHECK_FAILS(fcfit_config_set(c, "sim.dtms=1"), FCFIT_ERR_CONFIG,
+                "--set: unknown key 'sim.dtms' (did you mean 'sim.dt_ms'?)");
+    CHECK_OK(fcfit_config_set(c, "sim.dt_ms=0.5"));
+    CHECK_FAILS(fcfit_config_set(c, "sim.dt_ms=-1"), FCFIT_ERR_CONFIG, "--set: sim.dt_ms");
+    /* A failed assignment leaves the previous value in place. */
+    CHECK_REL(fcfit_config_real(c, "sim.dt_ms"), 0.5, 0);
+    fcfit_config_destroy(&c);
+}
+
+static void test_canonical(void)
+{
+    fcfit_config *c = make(), *d = make();
+    char *t1, *t2, *h;
+    CHECK_OK(fcfit_config_load_string(c,
+                                      "sim.dt_ms: 0.3\nmodel.w: [0.1, 0.2]\ntarget.fc: a.csv\n"
+                                      "sweep.params: {model.G: {values: [0.5, 1.25e-3]}, 'a b': "
+                                      "\"q: x\"}\nsim.name: 'he said \"hi\"'\n",
+                                      "job.yaml", "/d"));
+    t1 = fcfit_config_canonical(c, 0, NULL);
+    CHECK_TRUE(t1 != NULL && strstr(t1, "sim.dt_ms: 0.3\n") != NULL);
+    CHECK_TRUE(strstr(t1, "model.w: [0.1, 0.2]") != NULL);
+    CHECK_TRUE(strstr(t1, "out.path: \"out.h5\"") != NULL);
+    /* the canonical text reads back to the same configuration */
+    CHECK_OK(fcfit_config_load_string(d, t1, "canonical", NULL));
+    t2 = fcfit_config_canonical(d, 0, NULL);
+    CHECK_TRUE(t2 != NULL && strcmp(t1, t2) == 0);
+    if (t2 != NULL && strcmp(t1, t2) != 0) {
+        printf("---\n%s---\n%s---\n", t1, t2);
+    }
+    h = fcfit_config_canonical(c, 1, NULL);
+    CHECK_TRUE(h != NULL && strstr(h, "out.path") == NULL && strstr(h, "sim.dt_ms") != NULL);
+    free(h);
+    {
+        const char *skip[] = {"sim.", NULL};
+        h = fcfit_config_canonical(c, 0, skip);
+        CHECK_TRUE(h != NULL && strstr(h, "sim.dt_ms") == NULL && strstr(h, "model.w") != NULL);
+        free(h);
+    }
+    free(t1);
+    free(t2);
+    fcfit_config_destroy(&c);
+    fcfit_config_destroy(&d);
+}
+
+static void test_job_registry(void)
+{
+    fcfit_config *c = NULL;
+    char buf[512];
+    CHECK_OK(fcfit_config_create(&c));
+    CHECK_OK(fcfit_job_register_options(c));
+    CHECK_TRUE(fcfit_config_desc(c, "model.rww.G") != NULL);
+    CHECK_TRUE(fcfit_config_desc(c, "model.mpr.eta") != NULL);
+    CHECK_INT(fcfit_config_desc(c, "model.mpr.eta")->type, FCFIT_OPT_REGIONAL);
+    CHECK_TRUE(fcfit_config_desc(c, "sim.dt_ms") != NULL);
+    CHECK_TRUE(strcmp(fcfit_config_string(c, "model.name"), "rww") == 0);
+    /* every key has help and a describable type */
+    for (size_t k = 0; k < fcfit_config_count(c); k++) {
+        const fcfit_opt_desc *d = fcfit_config_desc(c, fcfit_config_key_at(c, k));
+        fcfit_config_describe_type(d, buf, sizeof buf);
+        CHECK_TRUE(strlen(d->help) > 0 && strlen(buf) > 0);
+    }
+    CHECK_FAILS(fcfit_config_set(c, "model.name=rwww"), FCFIT_ERR_CONFIG, "rww, mpr");
+    fcfit_config_destroy(&c);
+}
+
+int main(void)
+{
+    test_defaults_and_types();
+    test_load();
+    test_errors();
+    test_canonical();
+    test_job_registry();
+    return fcfit_test_finish();
+}
