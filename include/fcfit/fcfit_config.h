@@ -38,7 +38,8 @@ typedef enum fcfit_opt_type {
     FCFIT_OPT_STRING,   /**< free text */
     FCFIT_OPT_PATH,     /**< file path; relative paths resolve against the job file's directory */
     FCFIT_OPT_ENUM,     /**< one of `choices` */
-    FCFIT_OPT_REGIONAL, /**< a real, a list of reals (one per region) or {file: path} */
+    FCFIT_OPT_REGIONAL, /**< a real, a list of reals (one per region), {file: path} or
+                             {from_bold_peak: [lo_hz, hi_hz]} */
     FCFIT_OPT_PATHS,    /**< one path or a list of paths */
     FCFIT_OPT_REALS,    /**< one real or a list of reals within [lo, hi] */
     FCFIT_OPT_TREE      /**< a YAML mapping validated by the owning module */
@@ -77,14 +78,16 @@ typedef struct fcfit_ynode {
 typedef enum fcfit_regional_kind {
     FCFIT_REGIONAL_SCALAR = 0,
     FCFIT_REGIONAL_LIST = 1,
-    FCFIT_REGIONAL_FILE = 2
+    FCFIT_REGIONAL_FILE = 2,
+    FCFIT_REGIONAL_BOLD_PEAK = 3 /**< {from_bold_peak: [lo_hz, hi_hz]}: 2 pi x the peak frequency
+                                      of each region's band-passed target BOLD */
 } fcfit_regional_kind;
 
 typedef struct fcfit_regional {
     fcfit_regional_kind kind;
     double scalar;   /**< SCALAR */
-    size_t n;        /**< LIST: number of values */
-    double *values;  /**< LIST */
+    size_t n;        /**< LIST: number of values; BOLD_PEAK: 2 */
+    double *values;  /**< LIST; BOLD_PEAK: the band [lo_hz, hi_hz] */
     char *path;      /**< FILE: resolved path */
 } fcfit_regional;
 

@@ -39,6 +39,9 @@ typedef struct fcfit_simfile_data {
     double tune_max_error;
     const char *tuned_name;   /**< name of the tuned parameter */
     const double *tuned;      /**< its values, [node] (lane stride 1), NULL when none */
+    size_t n_params;          /**< model parameters used, one dataset params/<name> each */
+    const char *const *param_names;
+    const double *params;     /**< [n_params][n] per-region values */
     size_t n_scores;
     const char *const *score_names;
     const double *scores;

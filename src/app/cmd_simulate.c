@@ -55,7 +55,8 @@ fcfit_status app_cmd_simulate(const app_args *a)
     const fcfit_eval_result *res;
     const fcfit_sim *sim;
     double *bold = NULL, *tvec = NULL, *dmean = NULL, *dlast = NULL, *fcbuf = NULL;
-    double *fcd = NULL;
+    double *fcd = NULL, *pvals = NULL;
+    const char **pnames = NULL;
     size_t nw = 0;
     const char *out;
     uint64_t seed, task = 0;
@@ -161,6 +162,17 @@ fcfit_status app_cmd_simulate(const app_args *a)
             d.tuned_name = job->model->params[job->model->tuning->param].name;
             d.tuned = fcfit_sim_param((fcfit_sim *)sim, job->model->tuning->param);
         }
+        FCFIT_ALLOC_GOTO(pnames, job->model->n_params, "parameter names");
+        FCFIT_ALLOC_GOTO(pvals, job->model->n_params * n, "parameter values");
+        for (size_t j = 0; j < job->model->n_params; j++) {
+            /* The values the run used, after binding (derived ones such as FIC J included). */
+            const double *src = fcfit_sim_param((fcfit_sim *)sim, j);
+            pnames[j] = job->model->params[j].name;
+            memcpy(pvals + j * n, src, n * sizeof(double));
+        }
+        d.n_params = job->model->n_params;
+        d.param_names = pnames;
+        d.params = pvals;
         if (job->target != NULL) {
             d.n_scores = FCFIT_SCORE_COUNT;
             d.score_names = fcfit_score_names;
@@ -208,6 +220,8 @@ cleanup:
     free(dlast);
     free(fcbuf);
     free(fcd);
+    free(pvals);
+    free((void *)pnames);
     fcfit_eval_destroy(&ev);
     fcfit_job_destroy(&job);
     return st;

@@ -142,7 +142,8 @@ void fcfit_config_describe_type(const fcfit_opt_desc *d, char *buf, size_t cap)
         break;
     case FCFIT_OPT_REGIONAL:
         snprintf(buf, cap,
-                 "a number in [%g, %g]%s%s, a list of one number per region, or {file: path}",
+                 "a number in [%g, %g]%s%s, a list of one number per region, {file: path}, or "
+                 "{from_bold_peak: [lo_hz, hi_hz]}",
                  d->lo, d->hi, d->unit[0] ? " " : "", d->unit);
         break;
     case FCFIT_OPT_PATHS:
@@ -354,10 +355,32 @@ static fcfit_status assign(entry *en, const fcfit_ynode *y, const char *where, c
                     return st;
                 }
             }
+        } else if (y->n == 1 && strcmp(y->keys[0], "from_bold_peak") == 0) {
+            const fcfit_ynode *b = y->items[0];
+            double lo = 0.0, hi = 0.0;
+            char *end1 = NULL, *end2 = NULL;
+            if (b->kind != FCFIT_Y_SEQ || b->n != 2 || b->items[0]->kind != FCFIT_Y_SCALAR ||
+                b->items[1]->kind != FCFIT_Y_SCALAR) {
+                return bad_value(en, where, "a mapping",
+                                 "({from_bold_peak: [lo_hz, hi_hz]} takes a band of two numbers)");
+            }
+            lo = strtod(b->items[0]->text, &end1);
+            hi = strtod(b->items[1]->text, &end2);
+            if (*end1 != '\0' || *end2 != '\0' || !(lo > 0.0 && lo < hi)) {
+                return bad_value(en, where, "a mapping",
+                                 "({from_bold_peak: [lo_hz, hi_hz]} needs 0 < lo_hz < hi_hz)");
+            }
+            tmp.reg.kind = FCFIT_REGIONAL_BOLD_PEAK;
+            tmp.reg.n = 2;
+            tmp.reg.values = calloc(2, sizeof(double));
+            FCFIT_REQUIRE(tmp.reg.values != NULL, FCFIT_ERR_NOMEM, "out of memory");
+            tmp.reg.values[0] = lo;
+            tmp.reg.values[1] = hi;
         } else {
             if (y->n != 1 || strcmp(y->keys[0], "file") != 0 ||
                 y->items[0]->kind != FCFIT_Y_SCALAR || y->items[0]->text[0] == '\0') {
-                return bad_value(en, where, "a mapping", "(a mapping must be {file: path})");
+                return bad_value(en, where, "a mapping",
+                                 "(a mapping must be {file: path} or {from_bold_peak: [lo, hi]})");
             }
             tmp.reg.kind = FCFIT_REGIONAL_FILE;
             tmp.reg.path = fcfit_path_join(base_dir, y->items[0]->text);
@@ -883,6 +906,12 @@ static void sb_value(sbuf *b, const entry *en)
     case FCFIT_OPT_REGIONAL:
         if (en->reg.kind == FCFIT_REGIONAL_SCALAR) {
             sb_real(b, en->reg.scalar);
+        } else if (en->reg.kind == FCFIT_REGIONAL_BOLD_PEAK) {
+            sb_add(b, "{from_bold_peak: [");
+            sb_real(b, en->reg.values[0]);
+            sb_add(b, ", ");
+            sb_real(b, en->reg.values[1]);
+            sb_add(b, "]}");
         } else if (en->reg.kind == FCFIT_REGIONAL_LIST) {
             sb_add(b, "[");
             for (size_t k = 0; k < en->reg.n; k++) {

@@ -119,6 +119,19 @@ static fcfit_status write_body(hid_t f, const fcfit_simfile_data *d)
             FCFIT_TRY(st);
         }
     }
+    if (d->n_params > 0) {
+        hid_t pg = H5Gcreate2(f, "params", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        if (pg < 0) {
+            st = FCFIT_H5_FAIL("cannot create /params");
+            goto cleanup;
+        }
+        dims[0] = d->n;
+        for (size_t j = 0; j < d->n_params && st == FCFIT_OK; j++) {
+            st = fcfit_h5_write_doubles(pg, d->param_names[j], 1, dims, d->params + j * d->n);
+        }
+        H5Gclose(pg);
+        FCFIT_TRY(st);
+    }
     if (d->n_scores > 0) {
         g = H5Gcreate2(f, "scores", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
         if (g < 0) {

@@ -18,6 +18,7 @@
 #include "fcfit/fcfit_matrix_io.h"
 #include "fcfit/fcfit_pack.h"
 #include "fcfit/fcfit_protocol.h"
+#include "fcfit/fcfit_spectrum.h"
 #include "fcfit/fcfit_util.h"
 #include "job/job_impl.h"
 
@@ -247,7 +248,60 @@ cleanup:
     return st;
 }
 
-static fcfit_status setup_params(fcfit_job *job)
+/*
+ * Per-region angular frequencies from the target BOLD: for each subject the
+ * peak frequency of each region's band-passed BOLD (fcfit_peak_frequency),
+ * averaged over subjects, times 2 pi, in rad per model time unit.
+ */
+static fcfit_status bold_peak_omega(const fcfit_job *job, const char *key, const fcfit_regional *r,
+                                    const fcfit_matrix *bold, size_t n_bold, double tr_s,
+                                    double *out)
+{
+    const fcfit_config *cfg = job->cfg;
+    double *work = NULL, *f = NULL;
+    fcfit_status st = FCFIT_OK;
+    size_t tmax = 0;
+
+    FCFIT_REQUIRE(n_bold > 0, FCFIT_ERR_CONFIG,
+                  "%s: %s: {from_bold_peak: ...} needs empirical BOLD (target.bold)",
+                  fcfit_config_where(cfg, key), key);
+    for (size_t k = 0; k < n_bold; k++) {
+        tmax = bold[k].cols > tmax ? bold[k].cols : tmax;
+    }
+    FCFIT_ALLOC_GOTO(work, fcfit_peak_frequency_work_size(tmax), "spectrum workspace");
+    FCFIT_ALLOC_GOTO(f, job->n, "peak frequencies");
+    for (size_t i = 0; i < job->n; i++) {
+        out[i] = 0.0;
+    }
+    for (size_t k = 0; k < n_bold; k++) {
+        st = fcfit_peak_frequency(job->n, bold[k].cols, bold[k].data, bold[k].cols, tr_s,
+                                  r->values[0], r->values[1], f, work);
+        if (st != FCFIT_OK) {
+            fcfit_error_prefix("%s: %s: ", fcfit_config_where(cfg, key), key);
+            goto cleanup;
+        }
+        for (size_t i = 0; i < job->n; i++) {
+            FCFIT_REQUIRE_GOTO(isfinite(f[i]), FCFIT_ERR_INPUT,
+                               "%s: %s: region %zu of target BOLD subject %zu has no power in "
+                               "%g-%g Hz",
+                               fcfit_config_where(cfg, key), key, i + 1, k + 1, r->values[0],
+                               r->values[1]);
+            out[i] += f[i] / (double)n_bold;
+        }
+    }
+    /* 2 pi f per second, converted to the model's time unit. */
+    for (size_t i = 0; i < job->n; i++) {
+        out[i] = 2.0 * M_PI * out[i] * job->model->ms_per_unit / 1000.0;
+    }
+
+cleanup:
+    free(work);
+    free(f);
+    return st;
+}
+
+static fcfit_status setup_params(fcfit_job *job, const fcfit_matrix *bold, size_t n_bold,
+                                 double tr_s)
 {
     const fcfit_model_type *m = job->model;
     const fcfit_config *cfg = job->cfg;
@@ -267,6 +321,19 @@ static fcfit_status setup_params(fcfit_job *job)
             if (r->kind == FCFIT_REGIONAL_SCALAR) {
                 for (size_t i = 0; i < n; i++) {
                     dst[i] = r->scalar;
+                }
+            } else if (r->kind == FCFIT_REGIONAL_BOLD_PEAK) {
+                FCFIT_REQUIRE_GOTO(strncmp(p->unit, "rad/", 4) == 0, FCFIT_ERR_CONFIG,
+                                   "%s: %s: {from_bold_peak: ...} gives an angular frequency, "
+                                   "but the unit of %s is %s",
+                                   fcfit_config_where(cfg, key), key, key, p->unit);
+                FCFIT_TRY(bold_peak_omega(job, key, r, bold, n_bold, tr_s, dst));
+                for (size_t i = 0; i < n; i++) {
+                    FCFIT_REQUIRE_GOTO(dst[i] >= p->lo && dst[i] <= p->hi, FCFIT_ERR_INPUT,
+                                       "%s: %s: the value %g from the BOLD peak of region %zu is "
+                                       "outside the bounds [%g, %g] %s",
+                                       fcfit_config_where(cfg, key), key, dst[i], i + 1, p->lo,
+                                       p->hi, p->unit);
                 }
             } else if (r->kind == FCFIT_REGIONAL_LIST) {
                 FCFIT_REQUIRE_GOTO(r->n == n, FCFIT_ERR_CONFIG,
@@ -318,7 +385,13 @@ cleanup:
     return st;
 }
 
-static fcfit_status setup_target(fcfit_job *job)
+/*
+ * Load the target. The loaded target BOLD matrices are handed to the caller
+ * (*bold_out, *n_bold_out; free each with fcfit_matrix_free and the array
+ * with free) so that parameters derived from the data can use them.
+ */
+static fcfit_status setup_target(fcfit_job *job, fcfit_matrix **bold_out, size_t *n_bold_out,
+                                 double *tr_out)
 {
     const fcfit_config *cfg = job->cfg;
     size_t n_fc = fcfit_config_list_len(cfg, "target.fc");
@@ -337,6 +410,8 @@ static fcfit_status setup_target(fcfit_job *job)
                       fcfit_config_where(cfg, "target.synthetic"));
         n_fc = 1;
     }
+    *bold_out = NULL;
+    *n_bold_out = 0;
     if (n_fc == 0 && n_bold == 0) {
         job->target_desc = fcfit_strdup("none");
         return FCFIT_OK;
@@ -344,6 +419,7 @@ static fcfit_status setup_target(fcfit_job *job)
     tr_target = fcfit_config_has_value(cfg, "target.bold_tr_s")
                     ? fcfit_config_real(cfg, "target.bold_tr_s")
                     : job->sim.tr_ms / 1000.0;
+    *tr_out = tr_target;
     FCFIT_ALLOC_GOTO(fc, n_fc, "target FC list");
     FCFIT_ALLOC_GOTO(fcl, n_fc, "target FC labels");
     FCFIT_ALLOC_GOTO(bold, n_bold, "target BOLD list");
@@ -383,6 +459,9 @@ static fcfit_status setup_target(fcfit_job *job)
                  n_fc == 0 ? " from BOLD" : "", n_bold, n_bold > 0 ? " (FCD)" : "");
     }
     job->target_desc = fcfit_strdup(desc);
+    *bold_out = bold;
+    *n_bold_out = n_bold;
+    bold = NULL;
 
 cleanup:
     for (size_t k = 0; k < n_fc; k++) {
@@ -487,6 +566,9 @@ fcfit_status fcfit_job_load(fcfit_job **out, const char *path, size_t n_sets,
 {
     fcfit_status st = FCFIT_OK;
     fcfit_job *job = NULL;
+    fcfit_matrix *tbold = NULL;
+    size_t n_tbold = 0;
+    double tr_tbold = 0.0;
 
     *out = NULL;
     job = calloc(1, sizeof *job);
@@ -504,15 +586,19 @@ fcfit_status fcfit_job_load(fcfit_job **out, const char *path, size_t n_sets,
     FCFIT_TRY(check_model_sections(job));
     FCFIT_TRY(setup_sim(job));
     FCFIT_TRY(setup_connectome(job));
-    FCFIT_TRY(setup_params(job));
-    FCFIT_TRY(setup_target(job));
+    FCFIT_TRY(setup_target(job, &tbold, &n_tbold, &tr_tbold));
+    FCFIT_TRY(setup_params(job, tbold, n_tbold, tr_tbold));
     FCFIT_TRY(job_setup_sweep(job));
     FCFIT_TRY(validate_workspaces(job));
     FCFIT_TRY(finish_identity(job));
     *out = job;
-    return FCFIT_OK;
+    job = NULL;
 
 cleanup:
+    for (size_t k = 0; k < n_tbold; k++) {
+        fcfit_matrix_free(&tbold[k]);
+    }
+    free(tbold);
     fcfit_job_destroy(&job);
     return st;
 }

@@ -1,11 +1,12 @@
 # Distributed sweep: `mpiexec -n P fcfit run`, `fcfit report`, `fcfit simulate --point`
-# (labels "mpi" and "integration"). One CTest test per scenario of run_mpi.py; each runs in a
-# fresh directory under tmp_mpi/ of the build tree (kept on failure). Whole label: about 1-2
-# minutes on 2 cores. Running as root on a small machine needs Open MPI's root and
-# oversubscription switches, set here.
+# (labels "mpi" and "integration"). One CTest test per scenario of run_mpi.py (its docstrings
+# say what each checks); each runs in a fresh directory under tmp_mpi/ of the build tree, kept
+# on failure. Whole label: about 75 s on 2 cores. Running as root on a small machine needs
+# Open MPI's root and oversubscription switches, set here; MPIEXEC_EXECUTABLE comes from the
+# top-level find_package(MPI).
 if(MPIEXEC_EXECUTABLE)
-  set(_fcfit_mpi_env
-      "OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1;OMPI_MCA_rmaps_base_oversubscribe=1")
+  set(_fcfit_mpi_env "OMPI_ALLOW_RUN_AS_ROOT=1" "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1"
+                     "OMPI_MCA_rmaps_base_oversubscribe=1")
   # fcfit_mpi_scenario(name timeout_s)
   function(fcfit_mpi_scenario name timeout)
     add_test(NAME mpi.${name}

@@ -13,7 +13,9 @@ mpiexec is started in a new session (start_new_session=True). "kill -9 of every 
 SIGKILL to every process of that session, by pid: Open MPI 4 puts each rank in a process group
 of its own (setpgid in the launched child), so os.killpg(mpiexec's pgid) alone kills mpiexec
 and leaves the ranks running, orphaned, still writing the results file. Only processes this
-driver started (members of the sessions it created) are ever signalled. Running as root on a 2-core machine needs OMPI_ALLOW_RUN_AS_ROOT=1,
+driver started (members of the sessions it created) are ever signalled.
+
+Running as root on a 2-core machine needs OMPI_ALLOW_RUN_AS_ROOT=1,
 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 and OMPI_MCA_rmaps_base_oversubscribe=1 (set by mpi.cmake;
 the driver sets them too when they are missing).
 
@@ -328,8 +330,8 @@ log:
 def hopf_job(name, a_values="[-0.3, -0.1, -0.02]", g_values="[0.1, 0.5]", seed=42,
              threshold=None, duration=200):
     """A Hopf sweep at the BOLD level (bold.model direct, 100 ms steps): a few ms per point.
-    Explicit Euler with a 100 ms step is unstable for large a (|1 + a dt| > 1 on the limit
-    cycle), so a >= 3 /s diverges."""
+    For s_diverged: explicit Euler with a 100 ms step blows up (NaN) for a >= 25 /s, and with
+    a divergence threshold of 1.5, a = 3 /s (limit-cycle radius sqrt(3)) exceeds it."""
     return write(name, """\
 model:
   name: hopf
@@ -413,12 +415,10 @@ def s_kill_resume():
     P, R = 12, 2
     run_sweep(2, "job.yaml", "ref.h5", label="reference")
     out = "res.h5"
-    logs = []
 
     def after_kill(tag, run):
         note("  %s: killed -9 after %.2f s" % (tag, run.elapsed()))
         entries = read_task_log(run.label + ".tasks")
-        logs.append((tag, entries))
         dup = duplicates(entries)
         require(not dup, "%s: items computed twice within one run: %s" % (tag, dup))
         if not os.path.exists(path(out)):
@@ -603,9 +603,9 @@ def s_mismatch():
     cases = [("another seed", "job.yaml", ("sim.seed=7",)),
              ("another swept value", "job_other_values.yaml", ()),
              ("another seed, 1 rank", "job.yaml", ("sim.seed=8",))]
-    for what, job, sets in cases:
+    for i, (what, job, sets) in enumerate(cases):
         ranks = 1 if "1 rank" in what else 3
-        r = run_sweep(ranks, job, "res.h5", sets=sets, rc=2, label="mismatch_%d" % len(sets))
+        r = run_sweep(ranks, job, "res.h5", sets=sets, rc=2, label="mismatch%d" % i)
         err = r.stderr
         require("res.h5" in err and "written by a different job" in err,
                 "%s: the message does not name the file and say it was written by a different "
