@@ -726,7 +726,9 @@ static fcfit_status unpack_target(fcfit_unpacker *u, fcfit_job *job)
     FCFIT_CHECK(fcfit_unpack_f64s_alloc(u, &t->fc_upper, &n));
     FCFIT_REQUIRE(n == t->n_subjects * t->M, FCFIT_ERR_PROTOCOL, "malformed plan: target FC");
     FCFIT_CHECK(fcfit_unpack_f64s_alloc(u, &t->fc_group, &n));
+    FCFIT_REQUIRE(n == t->n * t->n, FCFIT_ERR_PROTOCOL, "malformed plan: group FC");
     FCFIT_CHECK(fcfit_unpack_f64s_alloc(u, &t->fc_group_upper, &n));
+    FCFIT_REQUIRE(n == t->M, FCFIT_ERR_PROTOCOL, "malformed plan: group FC upper triangle");
     FCFIT_CHECK(fcfit_unpack_f64(u, &t->fc_group_mean));
     FCFIT_CHECK(fcfit_unpack_u64(u, &has));
     t->has_fcd = (int)has;
@@ -776,6 +778,7 @@ static fcfit_status unpack_stage(fcfit_unpacker *u, fcfit_job *job)
         dm->param = (size_t)v;
         FCFIT_REQUIRE(dm->param < s->n_params, FCFIT_ERR_PROTOCOL, "malformed plan: parameter");
         FCFIT_CHECK(fcfit_unpack_u64(u, &v));
+        FCFIT_REQUIRE(v <= FCFIT_DIM_MAP_SLOPE, FCFIT_ERR_PROTOCOL, "malformed plan: dimension kind");
         dm->kind = (fcfit_dim_kind)v;
         FCFIT_CHECK(fcfit_unpack_u64(u, &v));
         dm->map = (size_t)v;
@@ -800,6 +803,13 @@ static fcfit_status unpack_stage(fcfit_unpacker *u, fcfit_job *job)
         FCFIT_CHECK(fcfit_unpack_f64(u, &mp->slope));
         FCFIT_CHECK(fcfit_unpack_i64(u, &mp->offset_dim));
         FCFIT_CHECK(fcfit_unpack_i64(u, &mp->slope_dim));
+        FCFIT_REQUIRE(mp->offset_dim >= -1 && mp->offset_dim < (int64_t)s->n_dims &&
+                          mp->slope_dim >= -1 && mp->slope_dim < (int64_t)s->n_dims,
+                      FCFIT_ERR_PROTOCOL, "malformed plan: map dimensions");
+    }
+    for (size_t d = 0; d < s->n_dims; d++) {
+        FCFIT_REQUIRE(s->dims[d].kind == FCFIT_DIM_GLOBAL || s->dims[d].map < s->n_maps,
+                      FCFIT_ERR_PROTOCOL, "malformed plan: map index");
     }
     FCFIT_CHECK(fcfit_unpack_u64(u, &v));
     s->n_points = (size_t)v;

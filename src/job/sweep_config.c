@@ -161,10 +161,11 @@ static fcfit_status add_dim(fcfit_stage *s, fcfit_dim *d)
 static fcfit_status check_bounds(const fcfit_model_param *p, const char *key, const char *where,
                                  double lo, double hi)
 {
+    const char *unit = strcmp(p->unit, "1") == 0 ? "" : p->unit;
     FCFIT_REQUIRE(lo >= p->lo && hi <= p->hi, FCFIT_ERR_CONFIG,
-                  "%s: sweep.params.%s takes values in [%g, %g], outside the bounds [%g, %g] %s of "
-                  "%s",
-                  where, key, lo, hi, p->lo, p->hi, p->unit, key);
+                  "%s: sweep.params.%s takes values in [%g, %g], outside the bounds [%g, %g]%s%s "
+                  "of %s",
+                  where, key, lo, hi, p->lo, p->hi, unit[0] ? " " : "", unit, key);
     return FCFIT_OK;
 }
 
@@ -222,8 +223,12 @@ static fcfit_status parse_map(fcfit_job *job, fcfit_stage *s, const char *key, s
     dir = job->path != NULL ? fcfit_path_dirname(job->path) : fcfit_strdup(".");
     path = fcfit_path_join(dir, mf->text);
     FCFIT_REQUIRE_GOTO(path != NULL, FCFIT_ERR_NOMEM, "out of memory");
-    FCFIT_TRY(fcfit_matrix_load(path, &m));
-    snprintf(label, sizeof label, "%s (sweep.params.%s.map)", path, key);
+    st = fcfit_matrix_load(path, &m);
+    if (st != FCFIT_OK) {
+        fcfit_error_prefix("%s: sweep.params.%s.map: ", mf->where, key);
+        goto cleanup;
+    }
+    snprintf(label, sizeof label, "%s: %s (sweep.params.%s.map)", mf->where, path, key);
     if (m.rows == 1 && m.cols > 1) {
         m.rows = m.cols;
         m.cols = 1;

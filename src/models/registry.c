@@ -85,15 +85,17 @@ fcfit_status fcfit_model_check_params(const fcfit_model_type *m, size_t n_nodes,
             for (size_t l = 0; l < n_lanes; l++) {
                 double v = p[j][i * n_lanes + l];
                 if (!(v >= d->lo && v <= d->hi)) {
+                    const char *unit = strcmp(d->unit, "1") == 0 ? "" : d->unit;
                     if (n_lanes > 1) {
                         FCFIT_FAIL(FCFIT_ERR_ARG,
                                    "model.%s.%s = %.12g (region %zu, lane %zu) is outside its bounds "
-                                   "[%g, %g] %s",
-                                   m->name, d->name, v, i + 1, l, d->lo, d->hi, d->unit);
+                                   "[%g, %g]%s%s",
+                                   m->name, d->name, v, i + 1, l, d->lo, d->hi, unit[0] ? " " : "",
+                                   unit);
                     }
                     FCFIT_FAIL(FCFIT_ERR_ARG,
-                               "model.%s.%s = %.12g (region %zu) is outside its bounds [%g, %g] %s",
-                               m->name, d->name, v, i + 1, d->lo, d->hi, d->unit);
+                               "model.%s.%s = %.12g (region %zu) is outside its bounds [%g, %g]%s%s",
+                               m->name, d->name, v, i + 1, d->lo, d->hi, unit[0] ? " " : "", unit);
                 }
             }
         }

@@ -492,6 +492,8 @@ def s_kill_resume():
     require(got == want, "final resume computed %s\nexpected the pending points x replicates %s"
             % (got, want))
     require_identical("ref.h5", out, "killed 4 times and resumed")
+    require(not os.path.exists(path(out + ".creating")),
+            "the temporary file of the killed creation is still there after the final run")
     a = sweep_attrs(out)
     require(int(a["n_done"]) == P and int(a["completed"]) == 1,
             "after the resume: n_done %s, completed %s" % (a["n_done"], a["completed"]))
