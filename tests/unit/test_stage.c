@@ -45,7 +45,7 @@ static fcfit_stage *make_stage(fcfit_sampler sampler, size_t n_points, uint64_t 
     s->n_dims = D;
     s->dims = calloc(D, sizeof *s->dims);
     for (size_t d = 0; d < D; d++) {
-        char name[32];
+        char name[48];
         snprintf(name, sizeof name, "model.test.p%zu", d);
         s->dims[d].name = fcfit_strdup(name);
         s->dims[d].param = d % 3;
