@@ -83,7 +83,9 @@ fcfit_status fcfit_unpack_bytes(fcfit_unpacker *u, void *out, size_t n)
 {
     FCFIT_REQUIRE(n <= u->len - u->pos, FCFIT_ERR_PROTOCOL,
                   "malformed message: %zu bytes wanted at offset %zu of %zu", n, u->pos, u->len);
-    memcpy(out, u->buf + u->pos, n);
+    if (n > 0) {
+        memcpy(out, u->buf + u->pos, n);
+    }
     u->pos += n;
     return FCFIT_OK;
 }
