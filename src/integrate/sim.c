@@ -292,6 +292,19 @@ static void drive(const fcfit_sim *s, const double *x, double *z)
     }
 }
 
+/* Constant history equal to the current (initial) state (MODELS.md §1.2 REC). */
+static void fill_history(fcfit_sim *s)
+{
+    const fcfit_model_type *m = s->model;
+    if (m->n_coupling == 0) {
+        return;
+    }
+    coupling_outputs(s, s->x, s->hist);
+    for (size_t h = 1; h < s->H; h++) {
+        memcpy(s->hist + h * m->n_coupling * s->n, s->hist, m->n_coupling * s->n * sizeof(double));
+    }
+}
+
 fcfit_status fcfit_sim_reset(fcfit_sim *s, const uint64_t *seeds)
 {
     const fcfit_model_type *m = s->model;
@@ -347,13 +360,7 @@ fcfit_status fcfit_sim_reset(fcfit_sim *s, const uint64_t *seeds)
     if (m->clamp != NULL) {
         m->clamp(&s->ctx, s->x);
     }
-    if (m->n_coupling > 0) {
-        coupling_outputs(s, s->x, s->hist);
-        for (size_t h = 1; h < s->H; h++) {
-            memcpy(s->hist + h * m->n_coupling * s->n, s->hist,
-                   m->n_coupling * s->n * sizeof(double));
-        }
-    }
+    fill_history(s);
     fcfit_bold_reset(s->n, s->cfg.bold_form, s->bstate);
     memset(s->acc, 0, s->n * sizeof(double));
     memset(s->dsum, 0, s->n * sizeof(double));
@@ -655,13 +662,7 @@ fcfit_status fcfit_sim_set_state(fcfit_sim *s, const double *x)
     if (m->clamp != NULL) {
         m->clamp(&s->ctx, s->x);
     }
-    if (m->n_coupling > 0) {
-        coupling_outputs(s, s->x, s->hist);
-        for (size_t h = 1; h < s->H; h++) {
-            memcpy(s->hist + h * m->n_coupling * s->n, s->hist,
-                   m->n_coupling * s->n * sizeof(double));
-        }
-    }
+    fill_history(s);
     return FCFIT_OK;
 }
 

@@ -169,6 +169,45 @@ static fcfit_status check_bounds(const fcfit_model_param *p, const char *key, co
     return FCFIT_OK;
 }
 
+/*
+ * The offset or slope of a map entry: absent (keep *fixed), a number (fixed),
+ * or a specification (a new dimension "<key>.<part>"). [*lo, *hi] receives its range.
+ */
+static fcfit_status map_part(fcfit_stage *s, const char *key, const char *part,
+                             fcfit_dim_kind kind, size_t param, const fcfit_ynode *y,
+                             double *fixed, long *dim, double *lo, double *hi)
+{
+    fcfit_dim d;
+    char name[300];
+    fcfit_status st;
+    if (y != NULL && y->kind == FCFIT_Y_SCALAR) {
+        FCFIT_CHECK(number(y, part, fixed));
+    } else if (y != NULL) {
+        memset(&d, 0, sizeof d);
+        snprintf(name, sizeof name, "%s.%s", key, part);
+        st = parse_spec(y, name, s->sampler, &d);
+        if (st != FCFIT_OK) {
+            free(d.values);
+            return st;
+        }
+        d.name = fcfit_strdup(name);
+        d.param = param;
+        d.kind = kind;
+        d.map = s->n_maps;
+        *lo = d.lo;
+        *hi = d.hi;
+        *dim = (long)s->n_dims;
+        st = add_dim(s, &d);
+        if (st != FCFIT_OK) {
+            free(d.name);
+            free(d.values);
+        }
+        return st;
+    }
+    *lo = *hi = *fixed;
+    return FCFIT_OK;
+}
+
 /* A map-based entry: {map: file, offset: number|spec, slope: number|spec, normalize: ..}. */
 static fcfit_status parse_map(fcfit_job *job, fcfit_stage *s, const char *key, size_t param,
                               const fcfit_ynode *y)
@@ -179,14 +218,12 @@ static fcfit_status parse_map(fcfit_job *job, fcfit_stage *s, const char *key, s
     const fcfit_ynode *nz = child(y, "normalize");
     fcfit_map_param mp;
     fcfit_matrix m = {0, 0, NULL};
-    fcfit_dim d;
     fcfit_status st = FCFIT_OK;
     char *path = NULL, *dir = NULL, label[2048];
     size_t norm = 0;
     double mmin, mmax, olo, ohi, slo, shi;
 
     memset(&mp, 0, sizeof mp);
-    memset(&d, 0, sizeof d);
     mp.param = param;
     mp.offset_dim = -1;
     mp.slope_dim = -1;
@@ -263,44 +300,12 @@ static fcfit_status parse_map(fcfit_job *job, fcfit_stage *s, const char *key, s
         mmin = fmin(mmin, mp.m[i]);
         mmax = fmax(mmax, mp.m[i]);
     }
-    olo = ohi = 0.0;
-    slo = shi = 0.0;
-    if (off != NULL && off->kind == FCFIT_Y_SCALAR) {
-        FCFIT_TRY(number(off, "offset", &mp.offset));
-        olo = ohi = mp.offset;
-    } else if (off != NULL) {
-        char name[300];
-        snprintf(name, sizeof name, "%s.offset", key);
-        FCFIT_TRY(parse_spec(off, name, s->sampler, &d));
-        d.name = fcfit_strdup(name);
-        d.param = param;
-        d.kind = FCFIT_DIM_MAP_OFFSET;
-        d.map = s->n_maps;
-        olo = d.lo;
-        ohi = d.hi;
-        mp.offset_dim = (long)s->n_dims;
-        FCFIT_TRY(add_dim(s, &d));
-    } else {
-        /* No offset given: the job's value of the parameter in region 1. */
-        mp.offset = job->params[param * job->n];
-        olo = ohi = mp.offset;
-    }
-    if (sl != NULL && sl->kind == FCFIT_Y_SCALAR) {
-        FCFIT_TRY(number(sl, "slope", &mp.slope));
-        slo = shi = mp.slope;
-    } else if (sl != NULL) {
-        char name[300];
-        snprintf(name, sizeof name, "%s.slope", key);
-        FCFIT_TRY(parse_spec(sl, name, s->sampler, &d));
-        d.name = fcfit_strdup(name);
-        d.param = param;
-        d.kind = FCFIT_DIM_MAP_SLOPE;
-        d.map = s->n_maps;
-        slo = d.lo;
-        shi = d.hi;
-        mp.slope_dim = (long)s->n_dims;
-        FCFIT_TRY(add_dim(s, &d));
-    }
+    /* No offset given: the job's value of the parameter in region 1; no slope: 0. */
+    mp.offset = job->params[param * job->n];
+    FCFIT_TRY(map_part(s, key, "offset", FCFIT_DIM_MAP_OFFSET, param, off, &mp.offset,
+                       &mp.offset_dim, &olo, &ohi));
+    FCFIT_TRY(map_part(s, key, "slope", FCFIT_DIM_MAP_SLOPE, param, sl, &mp.slope,
+                       &mp.slope_dim, &slo, &shi));
     FCFIT_REQUIRE_GOTO(mp.offset_dim >= 0 || mp.slope_dim >= 0, FCFIT_ERR_CONFIG,
                        "%s: sweep.params.%s: neither offset nor slope is swept", y->where, key);
     /* p_i is affine in (offset, slope): its extremes are at the corners. */
@@ -324,8 +329,6 @@ static fcfit_status parse_map(fcfit_job *job, fcfit_stage *s, const char *key, s
 
 cleanup:
     free(mp.m);
-    free(d.name);
-    free(d.values);
     fcfit_matrix_free(&m);
     free(path);
     free(dir);

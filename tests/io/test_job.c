@@ -28,38 +28,11 @@
 #include "fcfit/fcfit_pack.h"
 #include "fcfit/fcfit_rng.h"
 #include "fcfit_test.h"
+#include "io_test_util.h"
 
 #define NREG 6
 #define NVOL 60
 
-static char g_tmp[512];
-
-static int tmp_init(void)
-{
-    const char *dir = getenv("FCFIT_TEST_TMP");
-    snprintf(g_tmp, sizeof g_tmp, "%s", dir != NULL && dir[0] != '\0' ? dir : "tmp_test_job");
-    for (char *p = g_tmp + 1;; p++) {
-        if (*p == '/' || *p == '\0') {
-            char saved = *p;
-            *p = '\0';
-            if (mkdir(g_tmp, 0755) != 0 && errno != EEXIST) {
-                printf("cannot create %s: %s\n", g_tmp, strerror(errno));
-                return 0;
-            }
-            *p = saved;
-            if (saved == '\0') {
-                break;
-            }
-        }
-    }
-    return 1;
-}
-
-static const char *tmp_path(char *buf, size_t cap, const char *name)
-{
-    snprintf(buf, cap, "%s/%s", g_tmp, name);
-    return buf;
-}
 
 static void write_text(const char *name, const char *text)
 {
@@ -523,7 +496,7 @@ static const char *replaced(const char *text, const char *from, const char *to)
 
 int main(void)
 {
-    if (!tmp_init()) {
+    if (!tmp_init_named("tmp_test_job")) {
         return 1;
     }
     write_fixtures();

@@ -17,72 +17,9 @@
 
 #include "fcfit/fcfit_matrix_io.h"
 #include "fcfit_test.h"
+#include "io_test_util.h"
 
-static char g_tmp[512];
 
-/* Create $FCFIT_TEST_TMP (and its parents) and remember it. */
-static int tmp_init(void)
-{
-    const char *dir = getenv("FCFIT_TEST_TMP");
-    snprintf(g_tmp, sizeof g_tmp, "%s", dir != NULL && dir[0] != '\0' ? dir : "tmp_test_matrix");
-    for (char *p = g_tmp + 1;; p++) {
-        if (*p == '/' || *p == '\0') {
-            char saved = *p;
-            *p = '\0';
-            if (mkdir(g_tmp, 0755) != 0 && errno != EEXIST) {
-                printf("cannot create %s: %s\n", g_tmp, strerror(errno));
-                return 0;
-            }
-            *p = saved;
-            if (saved == '\0') {
-                break;
-            }
-        }
-    }
-    return 1;
-}
-
-static const char *tmp_path(char *buf, size_t cap, const char *name)
-{
-    snprintf(buf, cap, "%s/%s", g_tmp, name);
-    return buf;
-}
-
-/* Load must fail with FCFIT_ERR_INPUT, leave the output empty, and name the file and problem. */
-static void check_load_fails(const char *file, int line, const char *spec, const char *name,
-                             const char *problem)
-{
-    fcfit_matrix m = {0, 0, NULL};
-    fcfit_status s = fcfit_matrix_load(spec, &m);
-    const char *msg = fcfit_error_message();
-    int ok = s == FCFIT_ERR_INPUT && strstr(msg, name) != NULL && strstr(msg, problem) != NULL &&
-             m.rows == 0 && m.cols == 0 && m.data == NULL;
-    fcfit_test_report(ok, file, line,
-                      "load(%s) -> %s \"%s\", want FCFIT_ERR_INPUT naming '%s' and '%s'", spec,
-                      fcfit_status_name(s), msg, name, problem);
-    fcfit_matrix_free(&m);
-    fcfit_error_clear();
-}
-#define CHECK_LOAD_FAILS(spec, name, problem) \
-    check_load_fails(__FILE__, __LINE__, spec, name, problem)
-
-/* Load a fixture and compare it bitwise with want (rows x cols, row-major). */
-static void check_load_equals(const char *file, int line, const char *spec, size_t rows,
-                              size_t cols, const double *want)
-{
-    fcfit_matrix m = {0, 0, NULL};
-    fcfit_status s = fcfit_matrix_load(spec, &m);
-    int ok = s == FCFIT_OK && m.rows == rows && m.cols == cols &&
-             memcmp(m.data, want, rows * cols * sizeof(double)) == 0;
-    fcfit_test_report(ok, file, line,
-                      "load(%s) -> %s%s%s, %zu x %zu, want %zu x %zu bitwise equal", spec,
-                      fcfit_status_name(s), s == FCFIT_OK ? "" : ": ",
-                      s == FCFIT_OK ? "" : fcfit_error_message(), m.rows, m.cols, rows, cols);
-    fcfit_matrix_free(&m);
-    fcfit_error_clear();
-}
-#define CHECK_LOAD_EQUALS(spec, rows, cols, want) \
-    check_load_equals(__FILE__, __LINE__, spec, rows, cols, want)
 
 /* Store the low `size` bytes of bits at p in the given byte order. */
 static void put_bits(unsigned char *p, uint64_t bits, size_t size, int big)
@@ -351,7 +288,7 @@ static void test_bad_files(void)
 
 int main(void)
 {
-    if (!tmp_init()) {
+    if (!tmp_init_named("tmp_test_matrix")) {
         return 1;
     }
     test_float64();

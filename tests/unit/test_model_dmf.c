@@ -35,6 +35,7 @@
 #include "fcfit/fcfit_model.h"
 #include "fcfit/fcfit_sim.h"
 #include "fcfit_test.h"
+#include "sim_test_util.h"
 #include "models/dmf_impl.h"
 #include "models/models_impl.h"
 
@@ -93,39 +94,13 @@ static void set_fic(fcfit_sim *s, const char *choice)
 /* Noise-free Euler run, dt 0.1 ms; BOLD (unused) in log form; drive = last sub-step. */
 static fcfit_sim_config cfg_det(double duration_ms)
 {
-    fcfit_sim_config c;
-    memset(&c, 0, sizeof c);
-    c.dt_ms = 0.1;
-    c.duration_ms = duration_ms;
-    c.transient_ms = 0.0;
-    c.chunk_steps = 0;
-    c.integrator = FCFIT_INTEGRATOR_EULER;
-    c.noise = 0;
-    c.bold_dt_ms = 1.0;
-    c.tr_ms = duration_ms / 4.0;
-    c.drive_mode = FCFIT_DRIVE_LAST;
-    c.bold_kind = FCFIT_BOLD_KIND_BALLOON;
-    c.bold_form = FCFIT_BOLD_LOG;
-    fcfit_bold_preset(0, &c.bold);
-    c.divergence_threshold = 1e12;
-    return c;
+    return tu_cfg(0.1, duration_ms, FCFIT_INTEGRATOR_EULER, 0, 1.0, FCFIT_DRIVE_LAST);
 }
 
 /* Dense weights (row = target), used as given, no delays. */
 static fcfit_connectome *conn_dense(size_t n, const double *w)
 {
-    fcfit_matrix W = {0};
-    fcfit_connectome *c = NULL;
-    fcfit_connectome_opts o = {FCFIT_NORM_NONE, 1.0, 0, 0.0, 0.1, 0};
-    fcfit_matrix_alloc(&W, n, n);
-    if (w != NULL) {
-        memcpy(W.data, w, n * n * sizeof(double));
-    }
-    if (fcfit_connectome_create(&c, &W, "W", NULL, "L", &o) != FCFIT_OK) {
-        printf("connectome: %s\n", fcfit_error_message());
-    }
-    fcfit_matrix_free(&W);
-    return c;
+    return tu_conn(n, w, NULL, 0.0, 0.1);
 }
 
 /* The built-in synthetic connectome, max-normalised, no delays. */

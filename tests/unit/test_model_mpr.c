@@ -24,42 +24,19 @@
 #include "fcfit/fcfit_model.h"
 #include "fcfit/fcfit_sim.h"
 #include "fcfit_test.h"
+#include "sim_test_util.h"
 
 static const fcfit_model_type *g_m;
 static size_t P_TAU, P_DELTA, P_J, P_ETA, P_I, P_G, P_D;
 
 static fcfit_sim_config base_cfg(double dt_ms, double duration_ms)
 {
-    fcfit_sim_config c;
-    memset(&c, 0, sizeof c);
-    c.dt_ms = dt_ms;
-    c.duration_ms = duration_ms;
-    c.transient_ms = 0.0;
-    c.chunk_steps = 0;
-    c.integrator = FCFIT_INTEGRATOR_HEUN;
-    c.noise = 0;
-    c.bold_dt_ms = 1.0;
-    c.tr_ms = duration_ms / 4.0;
-    c.drive_mode = FCFIT_DRIVE_MEAN;
-    c.bold_kind = FCFIT_BOLD_KIND_BALLOON;
-    c.bold_form = FCFIT_BOLD_LOG;
-    fcfit_bold_preset(0, &c.bold);
-    c.divergence_threshold = 1e12;
-    return c;
+    return tu_cfg(dt_ms, duration_ms, FCFIT_INTEGRATOR_HEUN, 0, 1.0, FCFIT_DRIVE_MEAN);
 }
 
 static fcfit_connectome *make_conn(size_t n, const double *w, double dt)
 {
-    fcfit_matrix W = {0};
-    fcfit_connectome *c = NULL;
-    fcfit_connectome_opts o = {FCFIT_NORM_NONE, 1.0, 0, 0.0, dt, 0};
-    fcfit_matrix_alloc(&W, n, n);
-    memcpy(W.data, w, n * n * sizeof(double));
-    if (fcfit_connectome_create(&c, &W, "W", NULL, "L", &o) != FCFIT_OK) {
-        printf("connectome: %s\n", fcfit_error_message());
-    }
-    fcfit_matrix_free(&W);
-    return c;
+    return tu_conn(n, w, NULL, 0.0, dt);
 }
 
 typedef struct mpr_par {

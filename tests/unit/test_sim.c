@@ -17,6 +17,7 @@
 #include "fcfit/fcfit_rng.h"
 #include "fcfit/fcfit_sim.h"
 #include "fcfit_test.h"
+#include "sim_test_util.h"
 
 /* ---- test model 1: dx/dt = lambda x + mu + k*c + sigma xi (per region) ---- */
 enum { LP_LAMBDA, LP_MU, LP_K, LP_SIGMA, LP_X0, LP_N };
@@ -114,42 +115,13 @@ static const fcfit_model_type ramp_model = {
 
 static fcfit_sim_config base_cfg(double dt_ms, double duration_ms)
 {
-    fcfit_sim_config c;
-    memset(&c, 0, sizeof c);
-    c.dt_ms = dt_ms;
-    c.duration_ms = duration_ms;
-    c.transient_ms = 0.0;
-    c.chunk_steps = 0;
-    c.integrator = FCFIT_INTEGRATOR_EULER;
-    c.noise = 1;
-    c.bold_dt_ms = dt_ms;
-    c.tr_ms = duration_ms / 4.0;
-    c.drive_mode = FCFIT_DRIVE_MEAN;
-    c.bold_kind = FCFIT_BOLD_KIND_BALLOON;
-    c.bold_form = FCFIT_BOLD_LOG;
-    fcfit_bold_preset(0, &c.bold);
-    c.divergence_threshold = 1e12;
-    return c;
+    return tu_cfg(dt_ms, duration_ms, FCFIT_INTEGRATOR_EULER, 1, dt_ms, FCFIT_DRIVE_MEAN);
 }
 
 static fcfit_connectome *make_conn(size_t n, const double *w, const double *len, double v,
                                    double dt)
 {
-    fcfit_matrix W = {0}, Lm = {0};
-    fcfit_connectome *c = NULL;
-    fcfit_connectome_opts o = {FCFIT_NORM_NONE, 1.0, 0, v, dt, 0};
-    fcfit_matrix_alloc(&W, n, n);
-    memcpy(W.data, w, n * n * sizeof(double));
-    if (len != NULL) {
-        fcfit_matrix_alloc(&Lm, n, n);
-        memcpy(Lm.data, len, n * n * sizeof(double));
-    }
-    if (fcfit_connectome_create(&c, &W, "W", len != NULL ? &Lm : NULL, "L", &o) != FCFIT_OK) {
-        printf("connectome: %s\n", fcfit_error_message());
-    }
-    fcfit_matrix_free(&W);
-    fcfit_matrix_free(&Lm);
-    return c;
+    return tu_conn(n, w, len, v, dt);
 }
 
 /* Final state of an uncoupled linear ODE x' = lambda x + mu, x(0) = 1, run for T ms. */

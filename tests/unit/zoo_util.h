@@ -14,20 +14,12 @@
 #include "fcfit/fcfit_connectome.h"
 #include "fcfit/fcfit_model.h"
 #include "fcfit/fcfit_sim.h"
+#include "sim_test_util.h"
 
 /* Connectome from a dense n x n matrix (row = target), no normalisation, no delays. */
 static inline fcfit_connectome *zoo_conn(size_t n, const double *w, double dt_ms)
 {
-    fcfit_matrix W = {0};
-    fcfit_connectome *c = NULL;
-    fcfit_connectome_opts o = {FCFIT_NORM_NONE, 1.0, 0, 0.0, dt_ms, 0};
-    fcfit_matrix_alloc(&W, n, n);
-    memcpy(W.data, w, n * n * sizeof(double));
-    if (fcfit_connectome_create(&c, &W, "W", NULL, "L", &o) != FCFIT_OK) {
-        printf("connectome: %s\n", fcfit_error_message());
-    }
-    fcfit_matrix_free(&W);
-    return c;
+    return tu_conn(n, w, NULL, 0.0, dt_ms);
 }
 
 /*
