@@ -65,6 +65,14 @@ fcfit_status fcfit_job_register_options(fcfit_config *cfg);
 fcfit_status fcfit_job_load(fcfit_job **job, const char *path, size_t n_sets,
                             const char *const *sets);
 
+/**
+ * As fcfit_job_load, with extra YAML files (configs/ fragments such as a
+ * published parameter set) applied after the job file and before the
+ * overrides: default < job file < extra files in order < --set.
+ */
+fcfit_status fcfit_job_load_ex(fcfit_job **job, const char *path, size_t n_extra,
+                               const char *const *extra, size_t n_sets, const char *const *sets);
+
 /** Free; safe on NULL; sets *job to NULL. */
 void fcfit_job_destroy(fcfit_job **job);
 

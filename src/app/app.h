@@ -21,6 +21,8 @@ typedef struct app_args {
     const char *output;    /* -o / --output */
     const char **sets;     /* --set key=value, in order */
     size_t n_sets;
+    const char **configs;  /* --config FILE, in order */
+    size_t n_configs;
     int force;             /* --force */
     int markdown;          /* --markdown */
     int csv;               /* --csv */

@@ -22,7 +22,7 @@ fcfit_status app_load_job(const app_args *a, fcfit_job **job)
 {
     FCFIT_REQUIRE(a->job_path != NULL, FCFIT_ERR_USAGE, "%s: missing the JOB file argument",
                   a->command);
-    FCFIT_CHECK(fcfit_job_load(job, a->job_path, a->n_sets, a->sets));
+    FCFIT_CHECK(fcfit_job_load_ex(job, a->job_path, a->n_configs, a->configs, a->n_sets, a->sets));
     if (a->log_level == NULL) {
         fcfit_log_set_level((fcfit_log_level)fcfit_config_enum((*job)->cfg, "log.level"));
     }

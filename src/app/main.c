@@ -69,6 +69,8 @@ static void usage(FILE *out)
             "\n"
             "options:\n"
             "  --set key.path=value            override a job key (value read as YAML)\n"
+            "  --config FILE                   apply a YAML fragment (e.g. configs/*.yaml) after "
+            "the job file\n"
             "  -o, --output PATH               output file (default: output.path)\n"
             "  --force                         replace an output that is not from this command\n"
             "  --log-level LEVEL               error, warning, info or debug\n"
@@ -82,7 +84,8 @@ static fcfit_status parse_args(int argc, char **argv, app_args *a)
 {
     size_t total = 0;
     a->sets = calloc((size_t)argc + 1, sizeof *a->sets);
-    FCFIT_REQUIRE(a->sets != NULL, FCFIT_ERR_NOMEM, "out of memory");
+    a->configs = calloc((size_t)argc + 1, sizeof *a->configs);
+    FCFIT_REQUIRE(a->sets != NULL && a->configs != NULL, FCFIT_ERR_NOMEM, "out of memory");
     a->point = -1;
     a->top = 10;
     for (int k = 0; k < argc; k++) {
@@ -107,6 +110,11 @@ static fcfit_status parse_args(int argc, char **argv, app_args *a)
             a->sets[a->n_sets++] = next;
         } else if (strncmp(s, "--set=", 6) == 0) {
             a->sets[a->n_sets++] = s + 6;
+        } else if (strcmp(s, "--config") == 0) {
+            NEED_VALUE(s);
+            a->configs[a->n_configs++] = next;
+        } else if (strncmp(s, "--config=", 9) == 0) {
+            a->configs[a->n_configs++] = s + 9;
         } else if (strcmp(s, "-o") == 0 || strcmp(s, "--output") == 0) {
             NEED_VALUE(s);
             a->output = next;
@@ -237,6 +245,7 @@ int main(int argc, char **argv)
         fcfit_log(FCFIT_LOG_WARN, "%s", fcfit_error_message());
     }
     free(a.sets);
+    free(a.configs);
     free(a.command_line);
     if (app_silent_error) {
         /* MPI ranks other than 0: rank 0 carries the exit code (mpirun returns the first

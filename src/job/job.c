@@ -564,6 +564,12 @@ cleanup:
 fcfit_status fcfit_job_load(fcfit_job **out, const char *path, size_t n_sets,
                             const char *const *sets)
 {
+    return fcfit_job_load_ex(out, path, 0, NULL, n_sets, sets);
+}
+
+fcfit_status fcfit_job_load_ex(fcfit_job **out, const char *path, size_t n_extra,
+                               const char *const *extra, size_t n_sets, const char *const *sets)
+{
     fcfit_status st = FCFIT_OK;
     fcfit_job *job = NULL;
     fcfit_matrix *tbold = NULL;
@@ -578,6 +584,9 @@ fcfit_status fcfit_job_load(fcfit_job **out, const char *path, size_t n_sets,
     if (path != NULL) {
         job->path = fcfit_strdup(path);
         FCFIT_TRY(fcfit_config_load_file(job->cfg, path));
+    }
+    for (size_t k = 0; k < n_extra; k++) {
+        FCFIT_TRY(fcfit_config_load_file(job->cfg, extra[k]));
     }
     for (size_t k = 0; k < n_sets; k++) {
         FCFIT_TRY(fcfit_config_set(job->cfg, sets[k]));

@@ -10,3 +10,12 @@ add_test(NAME feature_bold_peak
          COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/features.py $<TARGET_FILE:fcfit>
                  ${CMAKE_CURRENT_BINARY_DIR}/tmp_feature_bold_peak bold_peak)
 set_tests_properties(feature_bold_peak PROPERTIES LABELS integration TIMEOUT 300)
+add_test(NAME feature_config_precedence
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/features.py $<TARGET_FILE:fcfit>
+                 ${CMAKE_CURRENT_BINARY_DIR}/tmp_feature_config config_precedence)
+set_tests_properties(feature_config_precedence PROPERTIES LABELS integration TIMEOUT 300)
+add_test(NAME feature_sbatch_script
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/features.py $<TARGET_FILE:fcfit>
+                 ${CMAKE_CURRENT_BINARY_DIR}/tmp_feature_sbatch sbatch_script)
+set_tests_properties(feature_sbatch_script PROPERTIES LABELS "integration;mpi" TIMEOUT 600
+  ENVIRONMENT "OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1;OMPI_MCA_rmaps_base_oversubscribe=1")
