@@ -133,6 +133,9 @@ size_t fcfit_sim_n_vols(const fcfit_sim *sim);
 /** Writable parameter array j ([node][lane]); filled with defaults at create. */
 double *fcfit_sim_param(fcfit_sim *sim, size_t j);
 
+/** Parameter array j as the last run used it (derived values such as a tuned J included). */
+const double *fcfit_sim_param_values(const fcfit_sim *sim, size_t j);
+
 /** Writable option indices (one per model option); defaults at create. */
 size_t *fcfit_sim_options(fcfit_sim *sim);
 

@@ -160,13 +160,13 @@ fcfit_status app_cmd_simulate(const app_args *a)
         d.tune_max_error = res->tune.max_error;
         if (res->tune.active && job->model->tuning != NULL) {
             d.tuned_name = job->model->params[job->model->tuning->param].name;
-            d.tuned = fcfit_sim_param((fcfit_sim *)sim, job->model->tuning->param);
+            d.tuned = fcfit_sim_param_values(sim, job->model->tuning->param);
         }
         FCFIT_ALLOC_GOTO(pnames, job->model->n_params, "parameter names");
         FCFIT_ALLOC_GOTO(pvals, job->model->n_params * n, "parameter values");
         for (size_t j = 0; j < job->model->n_params; j++) {
             /* The values the run used, after binding (derived ones such as FIC J included). */
-            const double *src = fcfit_sim_param((fcfit_sim *)sim, j);
+            const double *src = fcfit_sim_param_values(sim, j);
             pnames[j] = job->model->params[j].name;
             memcpy(pvals + j * n, src, n * sizeof(double));
         }

@@ -263,6 +263,7 @@ size_t fcfit_sim_n_nodes(const fcfit_sim *sim) { return sim->N; }
 size_t fcfit_sim_n_steps(const fcfit_sim *sim) { return sim->n_steps; }
 size_t fcfit_sim_n_vols(const fcfit_sim *sim) { return sim->n_vols; }
 double *fcfit_sim_param(fcfit_sim *sim, size_t j) { return sim->pptr[j]; }
+const double *fcfit_sim_param_values(const fcfit_sim *sim, size_t j) { return sim->pptr[j]; }
 size_t *fcfit_sim_options(fcfit_sim *sim) { return sim->opt; }
 size_t fcfit_sim_steps_done(const fcfit_sim *sim) { return sim->step; }
 size_t fcfit_sim_vols_done(const fcfit_sim *sim) { return sim->vols_done; }
