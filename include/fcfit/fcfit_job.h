@@ -49,6 +49,10 @@ typedef struct fcfit_job {
     fcfit_stage *sweep;           /**< the sweep stage, NULL without one */
     char *target_desc;            /**< one line describing the target ("" when none) */
     char *canonical;              /**< effective job text (YAML) */
+    /* Model data read from files (ALN tables, model.aln.tables.file): model then points at
+     * model_copy, the registered descriptor with its data set. */
+    fcfit_model_type model_copy;
+    struct fcfit_aln_tables *aln_tables;
     uint64_t hash;
     char hash_hex[17];
 } fcfit_job;

@@ -80,7 +80,24 @@ typedef struct fcfit_model_ctx {
     const size_t *opt;     /**< chosen option indices, one per option */
     const double *strength;/**< row sums of the coupling weights, [node][lane] (expanded) */
     const void *priv;      /**< model-private data made by bind (may be NULL) */
+    /* Ring buffer of the model's own coupling outputs (read with fcfit_model_history). */
+    const double *hist;    /**< [slot][output][node][lane] */
+    size_t hist_len;       /**< slots: >= max(network delay, history_ms/dt) + 1 */
+    size_t hist_head;      /**< slot of the step being advanced */
+    size_t n_coupling;     /**< outputs per slot */
 } fcfit_model_ctx;
+
+/**
+ * Coupling output o of every point, as it was d steps before the step being
+ * advanced (d = 0: its current value), [node][lane]. Valid for
+ * d < ctx->hist_len; models that read their own past declare how far back
+ * with fcfit_model_type.history_ms.
+ */
+static inline const double *fcfit_model_history(const fcfit_model_ctx *ctx, size_t o, size_t d)
+{
+    const size_t slot = (ctx->hist_head + ctx->hist_len - d % ctx->hist_len) % ctx->hist_len;
+    return ctx->hist + (slot * ctx->n_coupling + o) * ctx->n;
+}
 
 /**
  * Arguments of bind: what a model may need to validate and precompute.
@@ -93,6 +110,8 @@ typedef struct fcfit_model_bind_args {
     const double *weights;   /**< N x N coupling weights, row = target (borrowed) */
     const double *strength;  /**< N row sums of weights */
     double dt_ms;            /**< integration step */
+    int integrator;          /**< fcfit_integrator of the run (0 Euler-Maruyama, 1 Heun) */
+    const void *data;        /**< the descriptor's data (fcfit_model_type.data) */
     /** Per-lane outcome: a model sets lane_fail[l] = 1 and lane_reason[l] to a static string
      *  when lane l's parameters are valid but unusable (e.g. FIC has no solution); the lane
      *  is then reported out of domain without failing the other lanes. */
@@ -174,6 +193,15 @@ typedef struct fcfit_model_type {
     size_t n_coupling;           /**< number of coupling outputs (0: uncoupled) */
     const size_t *coupling_vars; /**< state variables copied when coupling_out is NULL */
     const char *coupling_desc;   /**< what travels along the connectome, in words */
+    /** Per coupling output: 1 (or NULL for all) the framework sums W_ij y_j(t - d_ij); 2 it
+     *  sums W_ij^2 y_j(t - d_ij); 0 it keeps only the history (no sum, c stays 0). */
+    const unsigned char *coupling_power;
+    /** How far back (ms) the model reads its own outputs through fcfit_model_history;
+     *  0: not at all. */
+    double history_ms;
+    /** Data for bind (e.g. lookup tables); NULL in the registered descriptor. A caller
+     *  that needs other data uses a copy of the descriptor with this set. */
+    const void *data;
 
     size_t n_noise;              /**< number of noisy variables */
     const size_t *noise_vars;    /**< their state indices, in draw order */

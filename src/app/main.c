@@ -65,6 +65,9 @@ static void usage(FILE *out)
             "                                  validate the job and print what would run\n"
             "  fcfit models [NAME]             list the models, or one model's parameters\n"
             "  fcfit keys [--markdown]         list every job key (type, default, bounds, help)\n"
+            "  mpirun -n P fcfit tables aln [--set model.aln.C=200 ...] -o tables.h5\n"
+            "                                  compute ALN transfer-function tables for other "
+            "neuron parameters\n"
             "  fcfit --version                 version and git hash\n"
             "\n"
             "options:\n"
@@ -126,6 +129,9 @@ static fcfit_status parse_args(int argc, char **argv, app_args *a)
             a->markdown = 1;
         } else if (strcmp(s, "--csv") == 0) {
             a->csv = 1;
+        } else if (strcmp(s, "--compact") == 0) {
+            NEED_VALUE(s);
+            a->compact = next;
         } else if (strcmp(s, "--log-level") == 0) {
             NEED_VALUE(s);
             a->log_level = next;
@@ -199,7 +205,7 @@ int main(int argc, char **argv)
             const char *cmd;
             int max_pos;
         } arity[] = {{"simulate", 1}, {"check", 1}, {"run", 1}, {"report", 1}, {"models", 1},
-                     {"keys", 0},     {"version", 0}, {"help", 0}};
+                     {"tables", 1},   {"keys", 0},     {"version", 0}, {"help", 0}};
         int npos = (a.job_path != NULL) + (a.name != NULL);
         for (size_t k = 0; k < sizeof arity / sizeof arity[0]; k++) {
             if (strcmp(a.command, arity[k].cmd) == 0 && npos > arity[k].max_pos) {
@@ -230,10 +236,12 @@ int main(int argc, char **argv)
             st = app_cmd_run(&a);
         } else if (strcmp(a.command, "report") == 0) {
             st = app_cmd_report(&a);
+        } else if (strcmp(a.command, "tables") == 0) {
+            st = app_cmd_tables(&a);
         } else {
             st = fcfit_error_set(FCFIT_ERR_USAGE, __FILE__, __LINE__, __func__,
                                  "unknown command '%s'; commands: run, simulate, check, report, models, "
-                                 "keys, --version (fcfit --help)",
+                                 "keys, tables, --version (fcfit --help)",
                                  a.command);
         }
     }

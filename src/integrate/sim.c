@@ -54,6 +54,7 @@ struct fcfit_sim {
     /* state and work */
     double *x, *x2, *f0, *f1; /* [n_state][n] */
     double *c;                /* [n_coupling][n] */
+    double *val2;             /* squared CSR weights (models with coupling_power 2), or NULL */
     double *hist;             /* [H][n_coupling][n] */
     size_t H;
     double *gsd;              /* [n_noise][n]: g*sqrt(dt) */
@@ -116,6 +117,7 @@ void fcfit_sim_destroy(fcfit_sim **psim)
     free(s->f1);
     free(s->c);
     free(s->hist);
+    free(s->val2);
     free(s->gsd);
     free(s->xi);
     free(s->bstate);
@@ -201,6 +203,19 @@ fcfit_status fcfit_sim_create(fcfit_sim **out, const fcfit_model_type *model,
 
     n_state = m->n_state;
     s->H = conn->cdelay != NULL ? conn->max_delay + 1 : 1;
+    if (m->n_coupling > 0 && m->history_ms > 0.0) {
+        /* The model reads its own past (e.g. ALN's local delays). */
+        const size_t hm = (size_t)ceil(m->history_ms / cfg->dt_ms - 1e-9) + 1;
+        s->H = hm > s->H ? hm : s->H;
+    }
+    for (size_t o = 0; o < m->n_coupling && m->coupling_power != NULL; o++) {
+        if (m->coupling_power[o] == 2 && s->val2 == NULL) {
+            FCFIT_ALLOC_GOTO(s->val2, conn->nnz, "squared weights");
+            for (size_t e = 0; e < conn->nnz; e++) {
+                s->val2[e] = conn->val[e] * conn->val[e];
+            }
+        }
+    }
     FCFIT_ALLOC_GOTO(s->pvals, m->n_params * s->n, "parameter arrays");
     FCFIT_ALLOC_GOTO(s->pptr, m->n_params, "parameter pointers");
     FCFIT_ALLOC_GOTO(s->opt, m->n_options, "model options");
@@ -250,6 +265,10 @@ fcfit_status fcfit_sim_create(fcfit_sim **out, const fcfit_model_type *model,
     s->ctx.opt = s->opt;
     s->ctx.strength = s->strength_nl;
     s->ctx.priv = NULL;
+    s->ctx.hist = s->hist;
+    s->ctx.hist_len = s->H;
+    s->ctx.hist_head = 0;
+    s->ctx.n_coupling = m->n_coupling;
     *out = s;
     return FCFIT_OK;
 
@@ -333,6 +352,8 @@ fcfit_status fcfit_sim_reset(fcfit_sim *s, const uint64_t *seeds)
         args.weights = s->conn->weights;
         args.strength = s->conn->strength;
         args.dt_ms = s->cfg.dt_ms;
+        args.integrator = (int)s->cfg.integrator;
+        args.data = m->data;
         args.lane_fail = s->bind_fail;
         args.lane_reason = s->bind_reason;
         FCFIT_CHECK(m->bind(&args, &s->priv));
@@ -385,8 +406,14 @@ static void coupling_sums(fcfit_sim *s)
     const size_t L = s->L, n = s->n, nc = s->model->n_coupling;
     const size_t head = s->step % s->H;
 
+    s->ctx.hist_head = head;
     for (size_t o = 0; o < nc; o++) {
         double *restrict co = s->c + o * n;
+        const unsigned power = s->model->coupling_power != NULL ? s->model->coupling_power[o] : 1u;
+        const double *restrict wv = power == 2 ? s->val2 : cn->val;
+        if (power == 0) {
+            continue;
+        }
         for (size_t i = 0; i < s->N; i++) {
             double *restrict ci = co + i * L;
             for (size_t l = 0; l < L; l++) {
@@ -397,7 +424,7 @@ static void coupling_sums(fcfit_sim *s)
                 if (cn->cdelay != NULL) {
                     slot = (head + s->H - cn->cdelay[e]) % s->H;
                 }
-                const double w = cn->val[e];
+                const double w = wv[e];
                 const double *restrict src = s->hist + (slot * nc + o) * n + cn->col[e] * L;
                 for (size_t l = 0; l < L; l++) {
                     ci[l] += w * src[l];

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fcfit/fcfit_aln_io.h"
 #include "fcfit/fcfit_hash.h"
 #include "fcfit/fcfit_job.h"
 #include "fcfit/fcfit_matrix_io.h"
@@ -41,8 +42,64 @@ void fcfit_job_destroy(fcfit_job **pjob)
     fcfit_stage_destroy(&j->sweep);
     free(j->target_desc);
     free(j->canonical);
+    fcfit_aln_tables_destroy(&j->aln_tables);
     free(j);
     *pjob = NULL;
+}
+
+/* The job's model uses the tables t: a copy of its descriptor carries them to bind. */
+static void use_aln_tables(fcfit_job *job, struct fcfit_aln_tables *t)
+{
+    job->aln_tables = t;
+    job->model_copy = *job->model;
+    job->model_copy.data = t;
+    job->model = &job->model_copy;
+}
+
+/* model.aln.tables.file: read the tables (exit 2 naming the file when they are unusable). */
+static fcfit_status setup_model_data(fcfit_job *job)
+{
+    const char *key = "model.aln.tables.file";
+    struct fcfit_aln_tables *t = NULL;
+    if (strcmp(job->model->name, "aln") != 0 || !fcfit_config_is_set(job->cfg, key)) {
+        return FCFIT_OK;
+    }
+    fcfit_status st = fcfit_aln_tables_read(fcfit_config_string(job->cfg, key), &t);
+    if (st != FCFIT_OK) {
+        fcfit_error_prefix("%s: %s: ", fcfit_config_where(job->cfg, key), key);
+        return fcfit_error_trace(st == FCFIT_ERR_NOMEM ? st : FCFIT_ERR_INPUT, __FILE__, __LINE__,
+                                 __func__);
+    }
+    use_aln_tables(job, t);
+    return FCFIT_OK;
+}
+
+/*
+ * Bind the model once with the job's parameters, so that what only the model
+ * can check (ALN: neuron parameters against its tables) fails before any run.
+ */
+static fcfit_status check_model_binding(const fcfit_job *job)
+{
+    fcfit_sim *sim = NULL;
+    fcfit_status st = FCFIT_OK;
+    const uint64_t seed = 0;
+    if (strcmp(job->model->name, "aln") != 0) {
+        return FCFIT_OK;
+    }
+    FCFIT_TRY(fcfit_sim_create(&sim, job->model, job->conn, &job->sim, 1));
+    fcfit_job_apply_params(job, sim, 0);
+    FCFIT_TRY(fcfit_sim_reset(sim, &seed));
+cleanup:
+    fcfit_sim_destroy(&sim);
+    if (st != FCFIT_OK && st != FCFIT_ERR_NOMEM) {
+        if (job->aln_tables != NULL) {
+            fcfit_error_prefix("model.aln.tables.file = %s: ",
+                               fcfit_config_string(job->cfg, "model.aln.tables.file"));
+        }
+        fcfit_error_prefix("%s: ", job->path != NULL ? job->path : "job");
+        st = fcfit_error_trace(FCFIT_ERR_CONFIG, __FILE__, __LINE__, __func__);
+    }
+    return st;
 }
 
 /* Keys of another model's section given while model.name selects this one. */
@@ -532,6 +589,17 @@ static fcfit_status finish_identity(fcfit_job *job)
             h = fcfit_hash_bytes(h, sw->maps[k].m, job->n * sizeof(double));
         }
     }
+    if (job->aln_tables != NULL) {
+        /* The tables by content, like the other inputs. */
+        const struct fcfit_aln_tables *t = job->aln_tables;
+        const size_t nt = t->grid.n_mu * t->grid.n_sigma;
+        h = fcfit_hash_bytes(h, &t->grid, sizeof t->grid);
+        h = fcfit_hash_bytes(h, &t->neuron, sizeof t->neuron);
+        h = fcfit_hash_bytes(h, t->r_ss, nt * sizeof(double));
+        h = fcfit_hash_bytes(h, t->V_mean_ss, nt * sizeof(double));
+        h = fcfit_hash_bytes(h, t->tau_mu_exp, nt * sizeof(double));
+        h = fcfit_hash_bytes(h, t->tau_sigma_exp, nt * sizeof(double));
+    }
     job->hash = h;
     fcfit_hash_hex(h, job->hash_hex);
     return FCFIT_OK;
@@ -593,12 +661,14 @@ fcfit_status fcfit_job_load_ex(fcfit_job **out, const char *path, size_t n_extra
     }
     FCFIT_TRY(fcfit_model_find(fcfit_config_string(job->cfg, "model.name"), &job->model));
     FCFIT_TRY(check_model_sections(job));
+    FCFIT_TRY(setup_model_data(job));
     FCFIT_TRY(setup_sim(job));
     FCFIT_TRY(setup_connectome(job));
     FCFIT_TRY(setup_target(job, &tbold, &n_tbold, &tr_tbold));
     FCFIT_TRY(setup_params(job, tbold, n_tbold, tr_tbold));
     FCFIT_TRY(job_setup_sweep(job));
     FCFIT_TRY(validate_workspaces(job));
+    FCFIT_TRY(check_model_binding(job));
     FCFIT_TRY(finish_identity(job));
     *out = job;
     job = NULL;
@@ -717,6 +787,22 @@ fcfit_status fcfit_job_pack(const fcfit_job *job, fcfit_packer *p)
         fcfit_pack_u64(p, s->n_points);
         fcfit_pack_f64s(p, s->points, s->n_points * s->n_dims);
     }
+    fcfit_pack_u64(p, job->aln_tables != NULL);
+    if (job->aln_tables != NULL) {
+        const struct fcfit_aln_tables *at = job->aln_tables;
+        const size_t nt = at->grid.n_mu * at->grid.n_sigma;
+        const double grid[6] = {at->grid.mu0, at->grid.dmu, (double)at->grid.n_mu,
+                                at->grid.sigma0, at->grid.dsigma, (double)at->grid.n_sigma};
+        fcfit_aln_neuron nr = at->neuron;
+        fcfit_pack_f64s(p, grid, 6);
+        for (size_t i = 0; i < FCFIT_ALN_N_NEURON; i++) {
+            fcfit_pack_f64(p, *fcfit_aln_neuron_at(&nr, i));
+        }
+        fcfit_pack_f64s(p, at->r_ss, nt);
+        fcfit_pack_f64s(p, at->V_mean_ss, nt);
+        fcfit_pack_f64s(p, at->tau_mu_exp, nt);
+        fcfit_pack_f64s(p, at->tau_sigma_exp, nt);
+    }
     return fcfit_pack_status(p);
 }
 
@@ -827,6 +913,47 @@ static fcfit_status unpack_stage(fcfit_unpacker *u, fcfit_job *job)
     return FCFIT_OK;
 }
 
+static fcfit_status unpack_aln_tables(fcfit_unpacker *u, fcfit_job *job)
+{
+    fcfit_status st = FCFIT_OK;
+    double *grid = NULL, *arr[4] = {NULL, NULL, NULL, NULL};
+    size_t n = 0, na[4] = {0, 0, 0, 0};
+    fcfit_aln_grid g;
+    fcfit_aln_neuron nr;
+    struct fcfit_aln_tables *t = NULL;
+
+    FCFIT_TRY(fcfit_unpack_f64s_alloc(u, &grid, &n));
+    FCFIT_REQUIRE_GOTO(n == 6, FCFIT_ERR_PROTOCOL, "malformed plan: ALN table grid");
+    for (size_t i = 0; i < FCFIT_ALN_N_NEURON; i++) {
+        FCFIT_TRY(fcfit_unpack_f64(u, fcfit_aln_neuron_at(&nr, i)));
+    }
+    for (int i = 0; i < 4; i++) {
+        FCFIT_TRY(fcfit_unpack_f64s_alloc(u, &arr[i], &na[i]));
+    }
+    g.mu0 = grid[0];
+    g.dmu = grid[1];
+    g.n_mu = (size_t)grid[2];
+    g.sigma0 = grid[3];
+    g.dsigma = grid[4];
+    g.n_sigma = (size_t)grid[5];
+    for (int i = 0; i < 4; i++) {
+        FCFIT_REQUIRE_GOTO(na[i] == g.n_mu * g.n_sigma, FCFIT_ERR_PROTOCOL,
+                           "malformed plan: ALN table size");
+    }
+    FCFIT_TRY(fcfit_aln_tables_create(&t, &g, &nr));
+    memcpy(t->r_ss, arr[0], na[0] * sizeof(double));
+    memcpy(t->V_mean_ss, arr[1], na[1] * sizeof(double));
+    memcpy(t->tau_mu_exp, arr[2], na[2] * sizeof(double));
+    memcpy(t->tau_sigma_exp, arr[3], na[3] * sizeof(double));
+    use_aln_tables(job, t);
+cleanup:
+    free(grid);
+    for (int i = 0; i < 4; i++) {
+        free(arr[i]);
+    }
+    return st;
+}
+
 fcfit_status fcfit_job_unpack(const void *buf, size_t len, fcfit_job **out)
 {
     fcfit_status st = FCFIT_OK;
@@ -875,6 +1002,10 @@ fcfit_status fcfit_job_unpack(const void *buf, size_t len, fcfit_job **out)
     FCFIT_TRY(fcfit_unpack_u64(&u, &has));
     if (has) {
         FCFIT_TRY(unpack_stage(&u, job));
+    }
+    FCFIT_TRY(fcfit_unpack_u64(&u, &has));
+    if (has) {
+        FCFIT_TRY(unpack_aln_tables(&u, job));
     }
     FCFIT_REQUIRE_GOTO(fcfit_unpack_done(&u), FCFIT_ERR_PROTOCOL, "malformed plan: trailing bytes");
     *out = job;

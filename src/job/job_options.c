@@ -26,6 +26,10 @@ static const char *const log_choices[] = {"error", "warning", "info", "debug", N
 #define OPTNL FCFIT_OPT_OPTIONAL
 
 static const fcfit_opt_desc job_options[] = {
+    /* model data */
+    {"model.aln.tables.file", FCFIT_OPT_PATH, NULL, 0, 0, NULL, "", OPTNL | NOH,
+     "ALN transfer-function tables made by `fcfit tables aln` (HDF5) for the job's neuron "
+     "parameters; unset: the built-in tables (neurolib's neuron)"},
     /* connectome */
     {"connectome.weights", FCFIT_OPT_PATH, NULL, 0, 0, NULL, "", OPTNL | NOH,
      "structural connectivity, row = target region (csv/tsv/txt, .npy, .mat[:var], .h5[:/dataset]); "
@@ -225,7 +229,7 @@ char **fcfit_job_other_model_prefixes(const fcfit_model_type *keep)
     for (size_t i = 0; i < nm; i++) {
         const fcfit_model_type *m = fcfit_model_at(i);
         char buf[128];
-        if (keep != NULL && m == keep) {
+        if (keep != NULL && strcmp(m->name, keep->name) == 0) {
             continue;
         }
         snprintf(buf, sizeof buf, "model.%s.", m->name);

@@ -15,6 +15,7 @@ extern const fcfit_model_type fcfit_model_dmf;
 extern const fcfit_model_type fcfit_model_hopf;
 extern const fcfit_model_type fcfit_model_jr;
 extern const fcfit_model_type fcfit_model_wc;
+extern const fcfit_model_type fcfit_model_aln;
 
 /**
  * Abbott–Chance transfer function H = y / (1 - exp(-d*y)), y = a*x - b,

@@ -19,6 +19,7 @@ static const fcfit_model_type *const model_table[] = {
     &fcfit_model_hopf,
     &fcfit_model_jr,
     &fcfit_model_wc,
+    &fcfit_model_aln,
     NULL,
 };
 

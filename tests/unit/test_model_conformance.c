@@ -303,6 +303,7 @@ typedef struct kctx {
     int *lane_fail;
     const char **lane_reason;
     void *priv;
+    double *hist; /* constant history of the coupling outputs, as the framework fills it */
     fcfit_model_ctx ctx;
 } kctx;
 
@@ -317,6 +318,7 @@ static void kctx_free(kctx *k)
     free(k->opt);
     free(k->lane_fail);
     free((void *)k->lane_reason);
+    free(k->hist);
     memset(k, 0, sizeof *k);
 }
 
@@ -382,7 +384,26 @@ static int kctx_make(kctx *k, const fcfit_model_type *m, const fcfit_connectome 
     k->ctx.opt = k->opt;
     k->ctx.strength = k->strength;
     k->ctx.priv = k->priv;
+    /* History of the coupling outputs (models reading their own past, e.g. local delays). */
+    k->ctx.n_coupling = m->n_coupling;
+    k->ctx.hist_len = m->history_ms > 0.0 ? (size_t)ceil(m->history_ms / dt_ms - 1e-9) + 1 : 1;
+    k->ctx.hist_head = 0;
+    k->hist = calloc(k->ctx.hist_len * m->n_coupling * k->n + 1, sizeof(double));
+    k->ctx.hist = k->hist;
+    if (k->hist == NULL) {
+        kctx_free(k);
+        return 0;
+    }
     return 1;
+}
+
+/* Fill every history slot with the coupling outputs y ([output][point]). */
+static void kctx_fill_history(kctx *k, const double *y)
+{
+    const size_t per = k->m->n_coupling * k->n;
+    for (size_t h = 0; h < k->ctx.hist_len; h++) {
+        memcpy(k->hist + h * per, y, per * sizeof(double));
+    }
 }
 
 /* ---- parameter bounds ---- */
@@ -544,11 +565,15 @@ static int check_kernels_finite(const fcfit_model_type *m, const fcfit_connectom
             }
         }
         EXPECT(all_finite(y, nc * n), "%s: coupling outputs finite", m->name);
+        kctx_fill_history(&k, y);
         for (size_t o = 0; o < nc; o++) {
+            const unsigned pw = m->coupling_power != NULL ? m->coupling_power[o] : 1u;
+            EXPECT(pw <= 2, "%s: coupling power of output %zu is 0, 1 or 2", m->name, o);
             for (size_t i = 0; i < N; i++) {
                 double s = 0.0;
-                for (size_t j = 0; j < N; j++) {
-                    s += cn->weights[i * N + j] * y[o * n + j];
+                for (size_t j = 0; j < N && pw > 0; j++) {
+                    const double w = cn->weights[i * N + j];
+                    s += (pw == 2 ? w * w : w) * y[o * n + j];
                 }
                 c[o * n + i] = s;
             }
