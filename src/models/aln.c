@@ -166,13 +166,32 @@ static const size_t aln_couple[3] = {S_RE, S_RE, S_RI};
 static const unsigned char aln_power[3] = {1, 2, 0};
 static const size_t aln_noise_vars[2] = {S_OUE, S_OUI};
 
-/* Bound tables: the grid and, per grid point, R (kHz), V (mV), Tmu (ms), packed. */
+/*
+ * Per-point constants computed once in bind from the parameters, so that the
+ * step loop does no division that does not depend on the state.
+ */
+typedef struct aln_const {
+    double kee1, kee2, kie1, kie2;  /* c~_EE Ke, c~_EE^2 Ke, c~_IE Ke, c~_IE^2 Ke */
+    double kei1, kei2, kii1, kii2;  /* c~_EI Ki, c~_EI^2 Ki, c~_II Ki, c~_II^2 Ki */
+    double kgl1, kgl2;              /* c~_gl Ke_gl, c~_gl^2 Ke_gl */
+    double ee1, ee2, ie1, ie2;      /* external-rate terms of z1/z2 (E, I) */
+    double see, sei, sie, sii;      /* 2 J^2 tau_s taum of the four variance terms */
+    double taum, tau_se, tau_si;
+    double sge2, sgi2;              /* squared external input standard deviations */
+    double Jee, Jei, Jie, Jii;
+    double inv_C, a, EA, b_khz;     /* b_khz = tauA b / 1000 (for r_E in Hz) */
+    double inv_tauA, inv_tse, inv_tsi, inv_tse2, inv_tsi2, two_tse, two_tsi;
+    double mue, mui, inv_tau_ou;
+    size_t de, di;                  /* local delays in steps */
+} aln_const;
+
+/* Bound tables and constants: the grid and, per grid point, R (kHz), V (mV), Tmu (ms). */
 typedef struct aln_priv {
     fcfit_aln_grid g;
     double inv_dmu, inv_dsigma;
     double *tab;      /* [m][s][4]: R, V, Tmu, unused */
     double dt, inv_dt;
-    size_t *de, *di;  /* local delays in steps, per point */
+    aln_const *c;     /* [point] */
 } aln_priv;
 
 static void aln_free(void *priv)
@@ -182,8 +201,7 @@ static void aln_free(void *priv)
         return;
     }
     free(q->tab);
-    free(q->de);
-    free(q->di);
+    free(q->c);
     free(q);
 }
 
@@ -254,11 +272,61 @@ static fcfit_status aln_bind(const fcfit_model_bind_args *args, void **priv)
             q->tab[4 * k + 3] = t->tau_sigma_exp[k];
         }
     }
-    FCFIT_ALLOC_GOTO(q->de, n, "ALN delays");
-    FCFIT_ALLOC_GOTO(q->di, n, "ALN delays");
+    FCFIT_ALLOC_GOTO(q->c, n, "ALN constants");
     for (size_t k = 0; k < n; k++) {
-        q->de[k] = (size_t)nearbyint(args->p[P_DE][k] / args->dt_ms);
-        q->di[k] = (size_t)nearbyint(args->p[P_DI][k] / args->dt_ms);
+        double *const *p = args->p;
+        aln_const *c = &q->c[k];
+        const double tau_se = p[P_TAU_SE][k], tau_si = p[P_TAU_SI][k];
+        const double Jee = p[P_JEE][k], Jie = p[P_JIE][k], Jei = p[P_JEI][k], Jii = p[P_JII][k];
+        const double Ke = p[P_KE][k], Ki = p[P_KI][k], Kgl = p[P_KE_GL][k];
+        const double taum = p[P_C][k] / p[P_GL][k];
+        /* Rescaled PSC amplitudes: one spike gives a PSP of size c whatever tau_s. */
+        const double cee = p[P_CEE][k] * tau_se / Jee, cie = p[P_CIE][k] * tau_se / Jie;
+        const double cei = p[P_CEI][k] * tau_si / fabs(Jei), cii = p[P_CII][k] * tau_si / fabs(Jii);
+        const double cgl = p[P_C_GL][k] * tau_se / Jee;
+        c->kee1 = cee * Ke;
+        c->kee2 = cee * cee * Ke;
+        c->kie1 = cie * Ke;
+        c->kie2 = cie * cie * Ke;
+        c->kei1 = cei * Ki;
+        c->kei2 = cei * cei * Ki;
+        c->kii1 = cii * Ki;
+        c->kii2 = cii * cii * Ki;
+        c->kgl1 = cgl * Kgl;
+        c->kgl2 = cgl * cgl * Kgl;
+        c->ee1 = c->kgl1 * p[P_RE_EXT][k];
+        c->ee2 = c->kgl2 * p[P_RE_EXT][k];
+        c->ie1 = c->kgl1 * p[P_RI_EXT][k];
+        c->ie2 = c->kgl2 * p[P_RI_EXT][k];
+        c->see = 2.0 * Jee * Jee * tau_se * taum;
+        c->sei = 2.0 * Jei * Jei * tau_si * taum;
+        c->sie = 2.0 * Jie * Jie * tau_se * taum;
+        c->sii = 2.0 * Jii * Jii * tau_si * taum;
+        c->taum = taum;
+        c->tau_se = tau_se;
+        c->tau_si = tau_si;
+        c->sge2 = p[P_SIGE_EXT][k] * p[P_SIGE_EXT][k];
+        c->sgi2 = p[P_SIGI_EXT][k] * p[P_SIGI_EXT][k];
+        c->Jee = Jee;
+        c->Jei = Jei;
+        c->Jie = Jie;
+        c->Jii = Jii;
+        c->inv_C = 1.0 / p[P_C][k];
+        c->a = p[P_A][k];
+        c->EA = p[P_EA][k];
+        c->b_khz = p[P_TAUA][k] * p[P_B][k] * 1e-3;
+        c->inv_tauA = 1.0 / p[P_TAUA][k];
+        c->inv_tse = 1.0 / tau_se;
+        c->inv_tsi = 1.0 / tau_si;
+        c->inv_tse2 = 1.0 / (tau_se * tau_se);
+        c->inv_tsi2 = 1.0 / (tau_si * tau_si);
+        c->two_tse = 2.0 * tau_se;
+        c->two_tsi = 2.0 * tau_si;
+        c->mue = p[P_MUE_EXT][k];
+        c->mui = p[P_MUI_EXT][k];
+        c->inv_tau_ou = 1.0 / p[P_TAU_OU][k];
+        c->de = (size_t)nearbyint(p[P_DE][k] / args->dt_ms);
+        c->di = (size_t)nearbyint(p[P_DI][k] / args->dt_ms);
     }
     fcfit_aln_tables_destroy(&own);
     *priv = q;
@@ -327,56 +395,46 @@ static void aln_drift(const fcfit_model_ctx *ctx, const double *restrict x,
                       const double *restrict c, double *restrict dx)
 {
     const aln_priv *q = ctx->priv;
-    const double *const *p = ctx->p;
     const size_t n = ctx->n, H = ctx->hist_len, head = ctx->hist_head;
     const double *hist = ctx->hist;
     const size_t stride = ctx->n_coupling * n;
     const double *restrict net = c, *restrict net2 = c + n;
+    const double inv_dt = q->inv_dt;
 
     for (size_t k = 0; k < n; k++) {
+        const aln_const *K = &q->c[k];
         /* Local delayed rates (kHz) from the history: outputs 0 (r_E) and 2 (r_I). */
-        const size_t se = head >= q->de[k] ? head - q->de[k] : head + H - q->de[k];
-        const size_t si = head >= q->di[k] ? head - q->di[k] : head + H - q->di[k];
+        const size_t se = head >= K->de ? head - K->de : head + H - K->de;
+        const size_t si = head >= K->di ? head - K->di : head + H - K->di;
         const double rE = hist[se * stride + k];
         const double rI = hist[si * stride + 2 * n + k];
 
-        const double tau_se = p[P_TAU_SE][k], tau_si = p[P_TAU_SI][k];
-        const double Jee = p[P_JEE][k], Jie = p[P_JIE][k], Jei = p[P_JEI][k], Jii = p[P_JII][k];
-        const double Ke = p[P_KE][k], Ki = p[P_KI][k], Kgl = p[P_KE_GL][k];
-        const double taum = p[P_C][k] / p[P_GL][k];
-        /* Rescaled PSC amplitudes: one spike gives a PSP of size c whatever tau_s. */
-        const double cee = p[P_CEE][k] * tau_se / Jee, cie = p[P_CIE][k] * tau_se / Jie;
-        const double cei = p[P_CEI][k] * tau_si / fabs(Jei), cii = p[P_CII][k] * tau_si / fabs(Jii);
-        const double cgl = p[P_C_GL][k] * tau_se / Jee;
-        const double reE = p[P_RE_EXT][k], reI = p[P_RI_EXT][k];
-
-        const double z1ee = cee * Ke * rE + cgl * Kgl * net[k] + cgl * Kgl * reE;
-        const double z1ei = cei * Ki * rI;
-        const double z1ie = cie * Ke * rE + cgl * Kgl * reI;
-        const double z1ii = cii * Ki * rI;
-        const double z2ee = cee * cee * Ke * rE + cgl * cgl * Kgl * net2[k] + cgl * cgl * Kgl * reE;
-        const double z2ei = cei * cei * Ki * rI;
-        const double z2ie = cie * cie * Ke * rE + cgl * cgl * Kgl * reI;
-        const double z2ii = cii * cii * Ki * rI;
+        const double z1ee = K->kee1 * rE + K->kgl1 * net[k] + K->ee1;
+        const double z1ei = K->kei1 * rI;
+        const double z1ie = K->kie1 * rE + K->ie1;
+        const double z1ii = K->kii1 * rI;
+        const double z2ee = K->kee2 * rE + K->kgl2 * net2[k] + K->ee2;
+        const double z2ei = K->kei2 * rI;
+        const double z2ie = K->kie2 * rE + K->ie2;
+        const double z2ii = K->kii2 * rI;
 
         const double see = x[S_SEE * n + k], sei = x[S_SEI * n + k];
         const double sie = x[S_SIE * n + k], sii = x[S_SII * n + k];
         const double vee = x[S_VEE * n + k], vei = x[S_VEI * n + k];
         const double vie = x[S_VIE * n + k], vii = x[S_VII * n + k];
         const double mufe = x[S_MUFE * n + k], mufi = x[S_MUFI * n + k], IA = x[S_IA * n + k];
+        const double oue = x[S_OUE * n + k], oui = x[S_OUI * n + k];
 
-        const double mue = Jee * see + Jei * sei + x[S_OUE * n + k];
-        const double mui = Jie * sie + Jii * sii + x[S_OUI * n + k];
-        const double sge = p[P_SIGE_EXT][k], sgi = p[P_SIGI_EXT][k];
-        const double sigmae =
-            sqrt(2.0 * Jee * Jee * vee * tau_se * taum / ((1.0 + z1ee) * taum + tau_se) +
-                 2.0 * Jei * Jei * vei * tau_si * taum / ((1.0 + z1ei) * taum + tau_si) + sge * sge);
-        const double sigmai =
-            sqrt(2.0 * Jie * Jie * vie * tau_se * taum / ((1.0 + z1ie) * taum + tau_se) +
-                 2.0 * Jii * Jii * vii * tau_si * taum / ((1.0 + z1ii) * taum + tau_si) + sgi * sgi);
+        const double mue = K->Jee * see + K->Jei * sei + oue;
+        const double mui = K->Jie * sie + K->Jii * sii + oui;
+        const double taum = K->taum;
+        const double sigmae = sqrt(K->see * vee / ((1.0 + z1ee) * taum + K->tau_se) +
+                                   K->sei * vei / ((1.0 + z1ei) * taum + K->tau_si) + K->sge2);
+        const double sigmai = sqrt(K->sie * vie / ((1.0 + z1ie) * taum + K->tau_se) +
+                                   K->sii * vii / ((1.0 + z1ii) * taum + K->tau_si) + K->sgi2);
 
         double fm, fs;
-        size_t cn = aln_corner(q, mufe - IA / p[P_C][k], sigmae, &fm, &fs);
+        size_t cn = aln_corner(q, mufe - IA * K->inv_C, sigmae, &fm, &fs);
         const double rate_e = aln_interp(q, cn, 0, fm, fs) * 1e3;
         const double vmean_e = aln_interp(q, cn, 1, fm, fs);
         const double tau_e = aln_interp(q, cn, 2, fm, fs);
@@ -384,33 +442,31 @@ static void aln_drift(const fcfit_model_ctx *ctx, const double *restrict x,
         const double rate_i = aln_interp(q, cn, 0, fm, fs) * 1e3;
         const double tau_i = aln_interp(q, cn, 2, fm, fs);
 
-        const double tauA = p[P_TAUA][k];
         dx[S_MUFE * n + k] = (mue - mufe) / tau_e;
         dx[S_MUFI * n + k] = (mui - mufi) / tau_i;
-        dx[S_IA * n + k] = (p[P_A][k] * (vmean_e - p[P_EA][k]) - IA +
-                            tauA * p[P_B][k] * x[S_RE * n + k] * 1e-3) /
-                           tauA;
-        dx[S_SEE * n + k] = ((1.0 - see) * z1ee - see) / tau_se;
-        dx[S_SEI * n + k] = ((1.0 - sei) * z1ei - sei) / tau_si;
-        dx[S_SIE * n + k] = ((1.0 - sie) * z1ie - sie) / tau_se;
-        dx[S_SII * n + k] = ((1.0 - sii) * z1ii - sii) / tau_si;
+        dx[S_IA * n + k] =
+            (K->a * (vmean_e - K->EA) - IA + K->b_khz * x[S_RE * n + k]) * K->inv_tauA;
+        dx[S_SEE * n + k] = ((1.0 - see) * z1ee - see) * K->inv_tse;
+        dx[S_SEI * n + k] = ((1.0 - sei) * z1ei - sei) * K->inv_tsi;
+        dx[S_SIE * n + k] = ((1.0 - sie) * z1ie - sie) * K->inv_tse;
+        dx[S_SII * n + k] = ((1.0 - sii) * z1ii - sii) * K->inv_tsi;
         dx[S_VEE * n + k] =
-            ((1.0 - see) * (1.0 - see) * z2ee + (z2ee - 2.0 * tau_se * (z1ee + 1.0)) * vee) /
-            (tau_se * tau_se);
+            ((1.0 - see) * (1.0 - see) * z2ee + (z2ee - K->two_tse * (z1ee + 1.0)) * vee) *
+            K->inv_tse2;
         dx[S_VEI * n + k] =
-            ((1.0 - sei) * (1.0 - sei) * z2ei + (z2ei - 2.0 * tau_si * (z1ei + 1.0)) * vei) /
-            (tau_si * tau_si);
+            ((1.0 - sei) * (1.0 - sei) * z2ei + (z2ei - K->two_tsi * (z1ei + 1.0)) * vei) *
+            K->inv_tsi2;
         dx[S_VIE * n + k] =
-            ((1.0 - sie) * (1.0 - sie) * z2ie + (z2ie - 2.0 * tau_se * (z1ie + 1.0)) * vie) /
-            (tau_se * tau_se);
+            ((1.0 - sie) * (1.0 - sie) * z2ie + (z2ie - K->two_tse * (z1ie + 1.0)) * vie) *
+            K->inv_tse2;
         dx[S_VII * n + k] =
-            ((1.0 - sii) * (1.0 - sii) * z2ii + (z2ii - 2.0 * tau_si * (z1ii + 1.0)) * vii) /
-            (tau_si * tau_si);
-        dx[S_OUE * n + k] = (p[P_MUE_EXT][k] - x[S_OUE * n + k]) / p[P_TAU_OU][k];
-        dx[S_OUI * n + k] = (p[P_MUI_EXT][k] - x[S_OUI * n + k]) / p[P_TAU_OU][k];
+            ((1.0 - sii) * (1.0 - sii) * z2ii + (z2ii - K->two_tsi * (z1ii + 1.0)) * vii) *
+            K->inv_tsi2;
+        dx[S_OUE * n + k] = (K->mue - oue) * K->inv_tau_ou;
+        dx[S_OUI * n + k] = (K->mui - oui) * K->inv_tau_ou;
         /* The rates become the table values at the end of the step. */
-        dx[S_RE * n + k] = (rate_e - x[S_RE * n + k]) * q->inv_dt;
-        dx[S_RI * n + k] = (rate_i - x[S_RI * n + k]) * q->inv_dt;
+        dx[S_RE * n + k] = (rate_e - x[S_RE * n + k]) * inv_dt;
+        dx[S_RI * n + k] = (rate_i - x[S_RI * n + k]) * inv_dt;
     }
 }
 
