@@ -7,7 +7,7 @@
  *     V_mean_ss to 1e-9 relative, tau_mu_exp and tau_sigma_exp to the fit's
  *     grid value (|difference| < 0.0005 ms); the axes equal;
  *   - a sample of grid points spread over the whole grid (200 in a release
- *     build, 12 in a debug/sanitizer build) recomputed by the generator here
+ *     build, 6 in a debug/sanitizer build) recomputed by the generator here
  *     and compared with the reference at the same tolerances;
  *   - write + read round trip is bitwise; files with a missing dataset, a
  *     table whose shape does not match the axes, uneven axes, a missing or
@@ -37,7 +37,7 @@
 #ifdef NDEBUG
 #define N_SAMPLE 200
 #else
-#define N_SAMPLE 12
+#define N_SAMPLE 6
 #endif
 
 static const char *const names[4] = {"r_ss", "V_mean_ss", "tau_mu_exp", "tau_sigma_exp"};
