@@ -30,6 +30,7 @@ typedef struct app_args {
     long point;            /* --point K (task id), -1 when absent */
     long replicate;        /* --replicate R */
     const char *log_level; /* --log-level */
+    const char *stage;     /* --stage NAME (report) */
     char *command_line;    /* the whole command line, for provenance */
 } app_args;
 

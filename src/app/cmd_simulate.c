@@ -66,16 +66,17 @@ fcfit_status app_cmd_simulate(const app_args *a)
 
     FCFIT_CHECK(app_load_job(a, &job));
     if (a->point >= 0) {
-        FCFIT_REQUIRE_GOTO(job->sweep != NULL, FCFIT_ERR_USAGE,
+        FCFIT_REQUIRE_GOTO(job->stages[FCFIT_STAGE_SWEEP] != NULL, FCFIT_ERR_USAGE,
                            "--point selects a sweep point, but this job has no sweep stage "
                            "(sweep.params)");
-        FCFIT_REQUIRE_GOTO((size_t)a->point < job->sweep->n_points, FCFIT_ERR_USAGE,
+        FCFIT_REQUIRE_GOTO((size_t)a->point < job->stages[FCFIT_STAGE_SWEEP]->n_points, FCFIT_ERR_USAGE,
                            "--point %ld: the sweep has %zu points (0 to %zu)", a->point,
-                           job->sweep->n_points, job->sweep->n_points - 1);
-        task = job->sweep->task_base + (uint64_t)a->point;
+                           job->stages[FCFIT_STAGE_SWEEP]->n_points, job->stages[FCFIT_STAGE_SWEEP]->n_points - 1);
+        task = job->stages[FCFIT_STAGE_SWEEP]->task_base + (uint64_t)a->point;
     }
     out = app_output_path(a, job);
     FCFIT_TRY(fcfit_simfile_check_target(out, a->force));
+    memset(&setup, 0, sizeof setup);
     setup.model = job->model;
     setup.conn = job->conn;
     setup.sim = &job->sim;
@@ -92,8 +93,8 @@ fcfit_status app_cmd_simulate(const app_args *a)
     FCFIT_ALLOC_GOTO(dlast, n, "last drives");
     FCFIT_ALLOC_GOTO(fcbuf, n * n, "FC buffer");
     if (a->point >= 0) {
-        fcfit_stage_point_params(job->sweep, job->params,
-                                 job->sweep->points + (size_t)a->point * job->sweep->n_dims,
+        fcfit_stage_point_params(job->stages[FCFIT_STAGE_SWEEP], job->params,
+                                 job->stages[FCFIT_STAGE_SWEEP]->points + (size_t)a->point * job->stages[FCFIT_STAGE_SWEEP]->n_dims,
                                  fcfit_eval_params(ev, 0));
     } else {
         memcpy(fcfit_eval_params(ev, 0), job->params,

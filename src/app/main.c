@@ -55,8 +55,10 @@ static void usage(FILE *out)
             "  mpirun -n P fcfit run JOB [-o results.h5] [--set key=value ...] [--force]\n"
             "                                  run the job's search stages; resumable: run the same "
             "command again\n"
-            "  fcfit report RESULTS.h5 [--top K] [--csv]\n"
-            "                                  completion, failures, best points of a run\n"
+            "  fcfit report RESULTS.h5 [--top K] [--stage NAME] [--csv]\n"
+            "                                  each stage's progress, failures, best points and "
+            "traces,\n"
+            "                                  and the fit; --stage NAME --csv exports one stage\n"
             "  fcfit simulate JOB [-o out.h5] [--set key=value ...] [--force] [--point K] "
             "[--replicate R]\n"
             "                                  run the job's parameters (or sweep point K) once; "
@@ -129,6 +131,9 @@ static fcfit_status parse_args(int argc, char **argv, app_args *a)
         } else if (strcmp(s, "--log-level") == 0) {
             NEED_VALUE(s);
             a->log_level = next;
+        } else if (strcmp(s, "--stage") == 0) {
+            NEED_VALUE(s);
+            a->stage = next;
         } else if (strcmp(s, "--top") == 0 || strcmp(s, "--point") == 0 ||
                    strcmp(s, "--replicate") == 0) {
             char *end = NULL;
