@@ -301,8 +301,18 @@ static fcfit_status report_stage(const app_args *a, const char *path, const char
     }
     printf("\n%s: %s; %s\n", stage, t.state >= 0 && t.state <= 2 ? states[t.state] : "?",
            t.description != NULL ? t.description : "");
-    printf("    %zu evaluation(s) done of a budget of %zu, %zu failed, %zu replicate(s) each\n",
-           done, t.n_points, done - ok, t.n_replicates);
+    if (t.instance == NULL) {
+        /* Sweep and validate rows are all asked for: the rest is pending. */
+        printf("    completion:  %zu of %zu rows done (%.1f%%), %zu pending, %zu replicate(s) "
+               "each\n",
+               done, t.n_points, t.n_points > 0 ? 100.0 * (double)done / (double)t.n_points : 0.0,
+               t.n_points - done, t.n_replicates);
+    } else {
+        printf("    completion:  %zu evaluation(s) done of a budget of %zu (optimizers stop "
+               "early when they converge), %zu replicate(s) each\n",
+               done, t.n_points, t.n_replicates);
+    }
+    printf("    failures:    %zu\n", done - ok);
     if (t.state == 2 && t.n_workers > 0 && t.stage_wall_s > 0) {
         printf("    last run: %.1f s, worker utilisation %.0f%% (%.1f busy worker-s of %lld x "
                "%.1f)\n",
