@@ -124,7 +124,8 @@ size_t fcfit_search_rows_used(const fcfit_search *s);
 
 /** Per-instance summary after the stage (NLopt result code or CMA-ES stop reason). */
 typedef struct fcfit_instance_summary {
-    int code;            /**< NLopt result code; CMA-ES: 1 budget, 2 tolerance */
+    int code;            /**< NLopt result code (CMA-ES: NLOPT_MAXEVAL_REACHED when its budget
+                              ran out, NLOPT_XTOL_REACHED when it converged) */
     size_t evaluations;
     long best_row;       /**< -1 when none succeeded */
     double best_loss;

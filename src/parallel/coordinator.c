@@ -455,7 +455,7 @@ static void progress(coord *co, int final)
     double now = fcfit_wtime(), el = now - co->t0;
     size_t done = co->done_before + co->done_now;
     size_t used = fcfit_search_rows_used(co->search);
-    char best[400] = "", total[64];
+    char best[400] = "", total[96];
     if (!final && (c->progress_s <= 0 || now - co->last_report < c->progress_s)) {
         return;
     }
@@ -465,14 +465,14 @@ static void progress(coord *co, int final)
                  fcfit_objective_display(&c->job->objective, co->best_loss), co->best_row);
     }
     if (co->stage->kind == FCFIT_STAGE_SWEEP || co->stage->kind == FCFIT_STAGE_VALIDATE) {
-        snprintf(total, sizeof total, "%zu", co->stage->kind == FCFIT_STAGE_SWEEP
-                                                 ? co->stage->n_points
-                                                 : co->stage->capacity);
+        snprintf(total, sizeof total, "%zu/%zu evaluations",
+                 done, co->stage->kind == FCFIT_STAGE_SWEEP ? co->stage->n_points
+                                                           : co->stage->capacity);
     } else {
-        snprintf(total, sizeof total, "at most %zu", co->stage->capacity);
+        snprintf(total, sizeof total, "%zu evaluations (%zu asked for, budget %zu)", done, used,
+                 co->stage->capacity);
     }
-    fcfit_log(FCFIT_LOG_INFO, "%s: %zu/%s evaluations done (%zu asked for), %zu failed, %.3g/s%s",
-              co->stage->name, done, total, used, co->failed,
+    fcfit_log(FCFIT_LOG_INFO, "%s: %s, %zu failed, %.3g/s%s", co->stage->name, total, co->failed,
               el > 0 ? (double)co->done_now / el : 0.0, best);
 }
 

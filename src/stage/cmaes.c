@@ -212,6 +212,25 @@ fcfit_status fcfit_cmaes_tell(fcfit_cmaes *c, const double *f)
                   c->cmu * rmu;
     }
     c->sigma *= exp((c->cs / c->ds) * (sqrt(ps2) / c->chin - 1.0));
+    /*
+     * Only sigma^2 C matters; on functions the diagonal cannot fit (Rosenbrock) sigma grows
+     * while C shrinks without bound. Rescaling so that max C = 1 (sigma up, C and p_c down by
+     * the same factor) changes nothing but keeps both finite.
+     */
+    {
+        double mx = 0.0, k;
+        for (size_t i = 0; i < n; i++) {
+            mx = fmax(mx, c->c[i]);
+        }
+        k = sqrt(mx);
+        if (k > 0.0 && isfinite(k)) {
+            c->sigma *= k;
+            for (size_t i = 0; i < n; i++) {
+                c->c[i] /= mx;
+                c->pc[i] /= k;
+            }
+        }
+    }
     /* Steps wider than half the box only sample its mirror images: cap them. */
     if (fcfit_cmaes_max_std(c) > 0.5) {
         c->sigma *= 0.5 / fcfit_cmaes_max_std(c);

@@ -30,6 +30,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <nlopt.h>
+
 #include "fcfit/fcfit_cmaes.h"
 #include "fcfit/fcfit_rng.h"
 #include "stage/stage_impl.h"
@@ -124,8 +126,9 @@ static int cmaes_next(fcfit_search *s, refine_impl *r, fcfit_request *req)
     req->x = r->x;
     req->params = r->params;
     req->seed_task = stage_seed_task(s, row);
-    req->instance = (int64_t)r->gen;
-    req->eval_index = (int64_t)r->cur_next;
+    /* One instance; its evaluation number is the row (generation = row / lambda). */
+    req->instance = 0;
+    req->eval_index = (int64_t)row;
     req->source_stage = -1;
     req->source_row = -1;
     r->cur_next++;
@@ -153,10 +156,10 @@ static fcfit_status cmaes_tell(refine_impl *r, size_t row, double loss)
     r->cur_told = 0;
     if (r->gen >= r->gens) {
         r->finished = 1;
-        r->stop_code = 1;
+        r->stop_code = NLOPT_MAXEVAL_REACHED; /* NLopt's codes, so that reports read alike */
     } else if (fcfit_cmaes_max_std(r->cma) < 1e-12) {
         r->finished = 1;
-        r->stop_code = 2;
+        r->stop_code = NLOPT_XTOL_REACHED;
     } else {
         fcfit_cmaes_ask(r->cma, r->X);
     }

@@ -121,6 +121,20 @@ fcfit_status search_rank_earlier(const fcfit_search_setup *su, ranked_row **out,
     return FCFIT_OK;
 }
 
+/* Append rows[i] to best[0..k) unless its parameters equal those of one already there. */
+static int add_distinct(const ranked_row *row, size_t np, ranked_row *best, double *params,
+                        size_t *k)
+{
+    fcfit_book_row_params(row->book, row->row, params + *k * np);
+    for (size_t j = 0; j < *k; j++) {
+        if (memcmp(params + j * np, params + *k * np, np * sizeof(double)) == 0) {
+            return 0;
+        }
+    }
+    best[(*k)++] = *row;
+    return 1;
+}
+
 fcfit_status search_distinct_best(const fcfit_search_setup *su, size_t want, ranked_row *best,
                                   double *params, size_t *found)
 {
@@ -130,14 +144,33 @@ fcfit_status search_distinct_best(const fcfit_search_setup *su, size_t want, ran
     *found = 0;
     FCFIT_CHECK(search_rank_earlier(su, &rows, &n));
     for (size_t i = 0; i < n && k < want; i++) {
-        int dup = 0;
-        fcfit_book_row_params(rows[i].book, rows[i].row, params + k * np);
-        for (size_t j = 0; j < k && !dup; j++) {
-            dup = memcmp(params + j * np, params + k * np, np * sizeof(double)) == 0;
+        add_distinct(&rows[i], np, best, params, &k);
+    }
+    free(rows);
+    *found = k;
+    return FCFIT_OK;
+}
+
+fcfit_status search_stage_bests_first(const fcfit_search_setup *su, size_t want,
+                                      ranked_row *best, double *params, size_t *found)
+{
+    const size_t np = su->stage->n_params * su->stage->n_regions;
+    ranked_row *rows = NULL;
+    size_t n = 0, k = 0;
+    *found = 0;
+    FCFIT_CHECK(search_rank_earlier(su, &rows, &n));
+    /* The best row of each earlier stage (rows are ranked, so the first of a stage is its best). */
+    for (size_t e = 0; e < su->n_earlier && k < want; e++) {
+        for (size_t i = 0; i < n; i++) {
+            if (rows[i].book == su->earlier[e]) {
+                add_distinct(&rows[i], np, best, params, &k);
+                break;
+            }
         }
-        if (!dup) {
-            best[k++] = rows[i];
-        }
+    }
+    /* Then the best of all. */
+    for (size_t i = 0; i < n && k < want; i++) {
+        add_distinct(&rows[i], np, best, params, &k);
     }
     free(rows);
     *found = k;

@@ -52,6 +52,14 @@ fcfit_status search_rank_earlier(const fcfit_search_setup *su, ranked_row **out,
 fcfit_status search_distinct_best(const fcfit_search_setup *su, size_t want, ranked_row *rows,
                                   double *params, size_t *found);
 
+/*
+ * Validation candidates: first the best row of each earlier stage (in stage order), so that
+ * the stages' answers are compared under fresh noise, then the best rows of all; distinct
+ * parameters only. Returns how many were found (at most want).
+ */
+fcfit_status search_stage_bests_first(const fcfit_search_setup *su, size_t want,
+                                      ranked_row *best, double *params, size_t *found);
+
 /* ---- NLopt instances in threads (nlopt_pool.c) ---- */
 
 /* The problem of one instance: a subset of the stage's dimensions over a fixed point. */

@@ -1,6 +1,9 @@
 /*
- * validate.c: the validate stage. It takes the best M distinct candidates of
- * all earlier stages (by their fitted loss; ties by stage order and row),
+ * validate.c: the validate stage. It takes M distinct candidates from the
+ * earlier stages: first each stage's best row (so that, say, the best
+ * homogeneous point of optimize and the best regional point of refine are
+ * compared under the same fresh noise), then the best rows of all stages by
+ * their fitted loss (ties by stage order and row). It
  * re-simulates each with V fresh noise seeds that no fitting stage used (row
  * r of this stage is its own task, so its seeds are derive(seed, task, v)),
  * and the coordinator stores the mean and standard error of every score. The
@@ -27,8 +30,8 @@ static fcfit_status validate_create(fcfit_search *s)
     s->impl = v;
     v->cand = calloc(st->n_candidates, sizeof *v->cand);
     FCFIT_REQUIRE(v->cand != NULL, FCFIT_ERR_NOMEM, "cannot allocate the candidates");
-    FCFIT_CHECK(search_distinct_best(&s->su, st->n_candidates, v->cand, book->region_params,
-                                     &v->n));
+    FCFIT_CHECK(search_stage_bests_first(&s->su, st->n_candidates, v->cand,
+                                         book->region_params, &v->n));
     FCFIT_REQUIRE(v->n > 0, FCFIT_ERR_CONFIG,
                   "validate: the earlier stages have no successful evaluation to validate (every "
                   "row failed; see fcfit report)");

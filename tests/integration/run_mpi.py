@@ -866,14 +866,16 @@ SCENARIOS = {
 }
 
 
-def main():
+def main(scenarios=None, doc=None):
+    """Run one scenario of `scenarios` (default: this file's) named on the command line."""
     global MPIEXEC, FCFIT, ROOT
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    scenarios = SCENARIOS if scenarios is None else scenarios
+    ap = argparse.ArgumentParser(description=(doc or __doc__).split("\n")[0])
     ap.add_argument("--mpiexec", required=True)
     ap.add_argument("--fcfit", required=True)
     ap.add_argument("--tmp", default=None, help="parent of the scenario directories")
     ap.add_argument("--keep", action="store_true", help="keep the directory after a pass")
-    ap.add_argument("scenario", choices=sorted(SCENARIOS))
+    ap.add_argument("scenario", choices=sorted(scenarios))
     a = ap.parse_args()
     MPIEXEC, FCFIT = a.mpiexec, os.path.abspath(a.fcfit)
     if not os.path.exists(MPIEXEC) and shutil.which(MPIEXEC) is None:
@@ -885,7 +887,7 @@ def main():
     t0 = time.monotonic()
     note("scenario %s in %s" % (a.scenario, ROOT))
     try:
-        SCENARIOS[a.scenario]()
+        scenarios[a.scenario]()
     except Failure as e:
         print("FAIL %s (%.1f s): %s" % (a.scenario, time.monotonic() - t0, e))
         print("kept %s" % ROOT)
