@@ -64,6 +64,9 @@ typedef struct fcfit_results_layout {
     const int *score_sense;
     const char *const *subject_score_names;
     const char *const *param_names;  /**< [n_params] model parameter names */
+    const double *target_fc;         /**< [n_regions][n_regions] the target's group FC (NULL: none);
+                                          stored as /target/fc for plots and Python users */
+    size_t target_subjects;
     const char *objective;           /**< the objective as written */
     const char *objective_better;    /**< "higher" or "lower" (display values) */
 } fcfit_results_layout;
@@ -226,6 +229,27 @@ typedef struct fcfit_results_fit_info {
 
 fcfit_status fcfit_results_read_fit(const char *path, fcfit_results_fit_info *f);
 void fcfit_results_fit_info_free(fcfit_results_fit_info *f);
+
+/** What re-simulating one row needs, read serially. */
+typedef struct fcfit_results_row_inputs {
+    char *job_hash;
+    int32_t status;
+    size_t n_dims, n_params, n_regions, n_replicates;
+    double *x;             /**< [n_dims] (NULL when n_dims == 0) */
+    double *base;          /**< [n_params][n_regions] the stage's base parameters */
+    double *region_params; /**< validate rows: [n_params][n_regions]; else NULL */
+    uint64_t *seeds;       /**< [n_replicates] */
+} fcfit_results_row_inputs;
+
+/**
+ * Read row `row` of stage `stage`, or, with stage NULL, the row the fit's answer comes from
+ * (*stage_out receives the stage's name, malloc'd). FCFIT_ERR_INPUT (exit 2) when the stage,
+ * the row or the answer does not exist or the row is not done.
+ */
+fcfit_status fcfit_results_read_row_inputs(const char *path, const char *stage, long row,
+                                           char **stage_out, long *row_out,
+                                           fcfit_results_row_inputs *in);
+void fcfit_results_row_inputs_free(fcfit_results_row_inputs *in);
 
 /** Names of the stage groups of a results file, in run order (NULL-terminated, malloc'd). */
 fcfit_status fcfit_results_list_stages(const char *path, char ***names);

@@ -628,6 +628,24 @@ static fcfit_status create_file(fcfit_results *r, const char *path, size_t n_att
     if (st == FCFIT_OK) {
         st = create_fit_group(r);
     }
+    if (st == FCFIT_OK && r->lay.target_fc != NULL) {
+        size_t dims[2] = {r->lay.n_regions, r->lay.n_regions};
+        hid_t g = H5Gcreate2(r->file, "target", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        if (g < 0) {
+            st = FCFIT_H5_FAIL("cannot create the target group");
+        } else {
+            st = fcfit_h5_write_doubles(g, "fc", 2, dims, r->lay.target_fc);
+            if (st == FCFIT_OK) {
+                st = fcfit_h5_attr_str(g, "description",
+                                       "the target's group FC (Fisher-z average of its subjects), "
+                                       "as every score compares with");
+            }
+            if (st == FCFIT_OK) {
+                st = fcfit_h5_attr_int(g, "n_subjects", (long long)r->lay.target_subjects);
+            }
+            H5Gclose(g);
+        }
+    }
     if (pause != NULL && st == FCFIT_OK) {
         /* Test hook: widen the creation window so a test can kill the run inside it. */
         usleep((useconds_t)(atof(pause) * 1e6));
@@ -1316,6 +1334,159 @@ cleanup:
     H5Fclose(f);
     if (st != FCFIT_OK) {
         fcfit_results_fit_info_free(fi);
+    }
+    return st;
+}
+
+void fcfit_results_row_inputs_free(fcfit_results_row_inputs *in)
+{
+    free(in->job_hash);
+    free(in->x);
+    free(in->base);
+    free(in->region_params);
+    free(in->seeds);
+    memset(in, 0, sizeof *in);
+}
+
+/* Read one row (first-dimension index) of a dataset into buf. */
+static fcfit_status read_named_row(hid_t g, const char *name, hid_t memtype, size_t row,
+                                   size_t row_len, void *buf)
+{
+    hid_t ds = H5Dopen2(g, name, H5P_DEFAULT), fs = -1, ms = -1;
+    hsize_t dims[3] = {0, 0, 0}, start[3] = {0, 0, 0}, cnt[3] = {1, 1, 1};
+    int rank;
+    herr_t rr = -1;
+    fs = ds >= 0 ? H5Dget_space(ds) : -1;
+    rank = fs >= 0 ? H5Sget_simple_extent_dims(fs, dims, NULL) : -1;
+    if (rank >= 1 && row < dims[0]) {
+        hsize_t n = 1;
+        start[0] = row;
+        for (int k = 1; k < rank; k++) {
+            cnt[k] = dims[k];
+            n *= dims[k];
+        }
+        if (n == row_len) {
+            ms = H5Screate_simple(rank, cnt, NULL);
+            if (ms >= 0 && H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, cnt, NULL) >= 0) {
+                rr = H5Dread(ds, memtype, ms, fs, H5P_DEFAULT, buf);
+            }
+        }
+    }
+    if (ms >= 0) {
+        H5Sclose(ms);
+    }
+    if (fs >= 0) {
+        H5Sclose(fs);
+    }
+    if (ds >= 0) {
+        H5Dclose(ds);
+    }
+    if (rr < 0) {
+        char what[160];
+        snprintf(what, sizeof what, "cannot read row %zu of %s", row, name);
+        return FCFIT_H5_FAIL(what);
+    }
+    return FCFIT_OK;
+}
+
+fcfit_status fcfit_results_read_row_inputs(const char *path, const char *stage, long row,
+                                           char **stage_out, long *row_out,
+                                           fcfit_results_row_inputs *in)
+{
+    static const char *const kinds[] = {"sweep", "optimize", "refine", "validate"};
+    hid_t f = -1, g = -1;
+    hsize_t dims[3];
+    fcfit_status st = FCFIT_OK;
+    char *name = NULL;
+    long long rep = 0;
+
+    memset(in, 0, sizeof *in);
+    *stage_out = NULL;
+    FCFIT_CHECK(open_run_file(path, &f));
+    FCFIT_TRY(fcfit_h5_read_attr_str(f, "job_hash", &in->job_hash));
+    if (stage == NULL) {
+        int32_t fstate = 0, fstage = -1;
+        int64_t frow = -1;
+        g = H5Gopen2(f, "fit", H5P_DEFAULT);
+        if (g < 0) {
+            H5Eclear2(H5E_DEFAULT);
+            FCFIT_FAIL_GOTO(FCFIT_ERR_INPUT, "%s has no fit group", path);
+        }
+        FCFIT_TRY(read_named(g, "state", H5T_NATIVE_INT32, &fstate));
+        FCFIT_TRY(read_named(g, "stage", H5T_NATIVE_INT32, &fstage));
+        FCFIT_TRY(read_named(g, "row", H5T_NATIVE_INT64, &frow));
+        H5Gclose(g);
+        g = -1;
+        FCFIT_REQUIRE_GOTO(fstate == 1 && fstage >= 0 && fstage < 4 && frow >= 0, FCFIT_ERR_INPUT,
+                           "%s: the fit is not complete yet; name a row with --stage NAME --row "
+                           "K, or finish the run first",
+                           path);
+        name = fcfit_strdup(kinds[fstage]);
+        row = (long)frow;
+    } else {
+        name = fcfit_strdup(stage);
+    }
+    FCFIT_REQUIRE_GOTO(name != NULL, FCFIT_ERR_NOMEM, "out of memory");
+    g = H5Gopen2(f, name, H5P_DEFAULT);
+    if (g < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        FCFIT_FAIL_GOTO(FCFIT_ERR_INPUT, "%s has no %s stage", path, name);
+    }
+    FCFIT_REQUIRE_GOTO(ds_dims(g, "status", dims) == 1, FCFIT_ERR_INPUT,
+                       "%s: %s/status is malformed", path, name);
+    FCFIT_REQUIRE_GOTO(row >= 0 && (hsize_t)row < dims[0], FCFIT_ERR_INPUT,
+                       "%s: the %s stage has rows 0 to %llu, not %ld", path, name,
+                       (unsigned long long)dims[0] - 1, row);
+    FCFIT_TRY(read_named_row(g, "status", H5T_NATIVE_INT32, (size_t)row, 1, &in->status));
+    FCFIT_REQUIRE_GOTO(in->status != 0, FCFIT_ERR_INPUT,
+                       "%s: %s row %ld is not done yet (nothing to re-simulate)", path, name, row);
+    FCFIT_REQUIRE_GOTO(ds_dims(g, "base_params", dims) == 2, FCFIT_ERR_INPUT,
+                       "%s: %s/base_params is malformed", path, name);
+    in->n_params = dims[0];
+    in->n_regions = dims[1];
+    in->base = calloc(in->n_params * in->n_regions, sizeof(double));
+    FCFIT_REQUIRE_GOTO(in->base != NULL, FCFIT_ERR_NOMEM, "out of memory");
+    FCFIT_TRY(read_named(g, "base_params", H5T_NATIVE_DOUBLE, in->base));
+    if (has_ds(g, "params")) {
+        FCFIT_REQUIRE_GOTO(ds_dims(g, "params", dims) == 2, FCFIT_ERR_INPUT,
+                           "%s: %s/params is malformed", path, name);
+        in->n_dims = dims[1];
+        in->x = calloc(in->n_dims + 1, sizeof(double));
+        FCFIT_REQUIRE_GOTO(in->x != NULL, FCFIT_ERR_NOMEM, "out of memory");
+        FCFIT_TRY(read_named_row(g, "params", H5T_NATIVE_DOUBLE, (size_t)row, in->n_dims, in->x));
+    }
+    if (has_ds(g, "region_params")) {
+        in->region_params = calloc(in->n_params * in->n_regions, sizeof(double));
+        FCFIT_REQUIRE_GOTO(in->region_params != NULL, FCFIT_ERR_NOMEM, "out of memory");
+        FCFIT_TRY(read_named_row(g, "region_params", H5T_NATIVE_DOUBLE, (size_t)row,
+                                 in->n_params * in->n_regions, in->region_params));
+    }
+    {
+        hid_t a = H5Aopen(g, "n_replicates", H5P_DEFAULT);
+        if (a >= 0) {
+            H5Aread(a, H5T_NATIVE_LLONG, &rep);
+            H5Aclose(a);
+        }
+        H5Eclear2(H5E_DEFAULT);
+    }
+    FCFIT_REQUIRE_GOTO(rep > 0, FCFIT_ERR_INPUT, "%s: %s has no replicate count", path, name);
+    in->n_replicates = (size_t)rep;
+    in->seeds = calloc(in->n_replicates, sizeof(uint64_t));
+    FCFIT_REQUIRE_GOTO(in->seeds != NULL, FCFIT_ERR_NOMEM, "out of memory");
+    FCFIT_TRY(read_named_row(g, "seeds", H5T_NATIVE_UINT64, (size_t)row, in->n_replicates,
+                             in->seeds));
+    *stage_out = name;
+    *row_out = row;
+    name = NULL;
+
+cleanup:
+    if (g >= 0) {
+        H5Gclose(g);
+    }
+    H5Fclose(f);
+    free(name);
+    if (st != FCFIT_OK) {
+        fcfit_results_row_inputs_free(in);
     }
     return st;
 }

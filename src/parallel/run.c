@@ -206,6 +206,8 @@ static fcfit_status build_layout(const fcfit_job *job, int save_fc, layout_store
     lay->score_sense = fcfit_score_sense;
     lay->subject_score_names = fcfit_subject_score_names;
     lay->objective = job->objective.text;
+    lay->target_fc = job->target != NULL ? job->target->fc_group : NULL;
+    lay->target_subjects = job->target != NULL ? job->target->n_subjects : 0;
     lay->objective_better = fcfit_objective_better(&job->objective);
     ls->param_names = calloc(m->n_params + 1, sizeof(char *));
     FCFIT_REQUIRE(ls->param_names != NULL, FCFIT_ERR_NOMEM, "out of memory");

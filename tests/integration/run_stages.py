@@ -350,6 +350,43 @@ def s_stages_report():
         else:
             require(cell == "" and row[hdr.index("status")] == "pending", "pending row %d: %s"
                     % (p, row))
+    # Any row, and the fit's answer, re-simulated from the file: its stored scores, bitwise.
+    with h5py.File(rm.path("res.h5"), "r") as f:
+        rows = np.flatnonzero(f["optimize/status"][()] != 0)
+        orow = int(rows[len(rows) // 2])
+        want_opt = f["optimize/scores_replicate"][orow][1]
+        frow = int(f["fit/row"][0])
+        want_fit = f["validate/scores_replicate"][frow][0]
+    rm.fcfit("simulate", "job.yaml", "--from", "res.h5", "--stage", "optimize", "--row", str(orow),
+             "--replicate", "1", "-o", "row.h5")
+    rm.fcfit("simulate", "job.yaml", "--from", "res.h5", "-o", "fit.h5")
+    for out, want in (("row.h5", want_opt), ("fit.h5", want_fit)):
+        with h5py.File(rm.path(out), "r") as f:
+            names = [str(n) for n in f["scores"].keys()]
+            with h5py.File(rm.path("res.h5"), "r") as g:
+                order = [str(n) for n in g["optimize/scores"].attrs["names"]]
+            got = np.array([f["scores"][n][()] for n in order])
+            require(sorted(names) == sorted(order), "simulate scores %s" % names)
+        require(np.array_equal(got.view(np.uint8), np.asarray(want).view(np.uint8)),
+                "simulate %s: scores %s, stored %s" % (out, got, want))
+    r = rm.fcfit("simulate", "job.yaml", "--from", "res.h5", "--set", "sim.seed=8", "-o", "x.h5",
+                 rc=2)
+    require("another job" in r.stderr, "simulate --from another job's file: %s" % r.stderr)
+    r = rm.fcfit("simulate", "job.yaml", "--from", "res.h5", "--stage", "optimize", "--row",
+                 "100000", "-o", "x.h5", rc=2)
+    require("rows 0 to" in r.stderr, "simulate --row out of range: %s" % r.stderr)
+    # The figures.
+    plot = os.path.join(rm.HERE, "..", "..", "scripts", "fcfit_plot.py")
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        note("  matplotlib absent: fcfit_plot.py not tried")
+    else:
+        p = rm.Run(["/usr/bin/python3", plot, "res.h5", "-o", "plots"], label="plot")
+        require(p.wait() == 0, "fcfit_plot.py failed:\n" + p.describe())
+        for name in ("fc", "sweep", "traces", "regional", "validation"):
+            png = rm.path(os.path.join("plots", name + ".png"))
+            require(os.path.exists(png) and os.path.getsize(png) > 1000, "no %s.png" % name)
     r = rm.fcfit("report", "res.h5", "--csv", rc=2)
     require("--stage" in r.stderr, "--csv on 4 stages: %s" % r.stderr)
     r = rm.fcfit("report", "res.h5", "--stage", "polish", rc=2)
