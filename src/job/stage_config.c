@@ -154,10 +154,19 @@ static fcfit_status parse_spec(const fcfit_ynode *y, const char *section, const 
     return FCFIT_OK;
 }
 
+/* Append a dimension; the stage takes its name and values (freed here on failure). */
 static fcfit_status add_dim(fcfit_stage *s, fcfit_dim *d)
 {
     fcfit_dim *nd = realloc(s->dims, (s->n_dims + 1) * sizeof *nd);
-    FCFIT_REQUIRE(nd != NULL, FCFIT_ERR_NOMEM, "out of memory");
+    if (nd == NULL || d->name == NULL) {
+        if (nd != NULL) {
+            s->dims = nd;
+        }
+        free(d->name);
+        free(d->values);
+        memset(d, 0, sizeof *d);
+        FCFIT_FAIL(FCFIT_ERR_NOMEM, "out of memory");
+    }
     s->dims = nd;
     s->dims[s->n_dims++] = *d;
     memset(d, 0, sizeof *d);
@@ -202,12 +211,7 @@ static fcfit_status map_part(fcfit_stage *s, const char *section, const char *ke
         *lo = d.lo;
         *hi = d.hi;
         *dim = (long)s->n_dims;
-        st = add_dim(s, &d);
-        if (st != FCFIT_OK) {
-            free(d.name);
-            free(d.values);
-        }
-        return st;
+        return add_dim(s, &d);
     }
     *lo = *hi = *fixed;
     return FCFIT_OK;
@@ -226,7 +230,7 @@ static fcfit_status parse_map(fcfit_job *job, fcfit_stage *s, const char *sectio
     fcfit_status st = FCFIT_OK;
     char *path = NULL, *dir = NULL, label[2048];
     size_t norm = 0;
-    double mmin, mmax, olo, ohi, slo, shi;
+    double mmin, mmax, olo = 0.0, ohi = 0.0, slo = 0.0, shi = 0.0;
 
     memset(&mp, 0, sizeof mp);
     mp.param = param;
@@ -380,7 +384,6 @@ static fcfit_status add_regional(fcfit_job *job, fcfit_stage *s, const char *key
 {
     const fcfit_model_param *p = &job->model->params[param];
     fcfit_dim proto;
-    fcfit_status st = FCFIT_OK;
     size_t *nr;
 
     FCFIT_REQUIRE(p->flags & FCFIT_PARAM_REGIONAL, FCFIT_ERR_CONFIG,
@@ -412,12 +415,7 @@ static fcfit_status add_regional(fcfit_job *job, fcfit_stage *s, const char *key
         d.param = param;
         d.kind = FCFIT_DIM_REGION;
         d.map = i;
-        FCFIT_REQUIRE(d.name != NULL, FCFIT_ERR_NOMEM, "out of memory");
-        st = add_dim(s, &d);
-        if (st != FCFIT_OK) {
-            free(d.name);
-            return st;
-        }
+        FCFIT_CHECK(add_dim(s, &d));
     }
     nr = realloc(s->regional, (s->n_regional + 1) * sizeof *nr);
     FCFIT_REQUIRE(nr != NULL, FCFIT_ERR_NOMEM, "out of memory");
@@ -470,12 +468,7 @@ static fcfit_status parse_params_tree(fcfit_job *job, fcfit_stage *s, const char
             d.name = fcfit_strdup(key);
             d.param = param;
             d.kind = FCFIT_DIM_GLOBAL;
-            st = add_dim(s, &d);
-            if (st != FCFIT_OK) {
-                free(d.name);
-                free(d.values);
-                return st;
-            }
+            FCFIT_CHECK(add_dim(s, &d));
         }
     }
     return FCFIT_OK;
@@ -599,13 +592,8 @@ static fcfit_status copy_sweep_dims(const fcfit_job *job, fcfit_stage *s)
         nd.values = NULL;
         nd.n_values = 0;
         nd.log_scale = sw->dims[d].log_scale;
-        FCFIT_REQUIRE_GOTO(nd.name != NULL, FCFIT_ERR_NOMEM, "out of memory");
         remap[d] = (long)s->n_dims;
-        st = add_dim(s, &nd);
-        if (st != FCFIT_OK) {
-            free(nd.name);
-            goto cleanup;
-        }
+        FCFIT_TRY(add_dim(s, &nd));
     }
     for (size_t k = 0; k < sw->n_maps; k++) {
         fcfit_map_param mp = sw->maps[k];

@@ -215,9 +215,7 @@ void fcfit_search_destroy(fcfit_search **ps)
 int fcfit_search_next(fcfit_search *s, fcfit_request *req)
 {
     int got = s->ops->next(s, req);
-    if (got && req->row + 1 > s->rows_used) {
-        s->rows_used = req->row + 1;
-    }
+    s->rows_used += got != 0;
     return got;
 }
 

@@ -22,7 +22,7 @@ struct fcfit_search {
     const search_ops *ops;
     fcfit_search_setup su;
     void *impl;
-    size_t rows_used;  /* highest requested row + 1 */
+    size_t rows_used;  /* requests handed out */
 };
 
 extern const search_ops search_sweep_ops;
