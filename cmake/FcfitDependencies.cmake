@@ -4,6 +4,8 @@ find_package(PkgConfig REQUIRED)
 find_package(MPI REQUIRED COMPONENTS C)
 find_package(GSL REQUIRED)
 find_package(NLopt CONFIG REQUIRED)
+set(THREADS_PREFER_PTHREAD_FLAG ON)
+find_package(Threads REQUIRED)
 pkg_check_modules(FYAML REQUIRED IMPORTED_TARGET libfyaml)
 pkg_check_modules(MATIO REQUIRED IMPORTED_TARGET matio)
 

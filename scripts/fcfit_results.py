@@ -3,16 +3,20 @@
 
     import fcfit_results as fr
     run = fr.load("results.h5")          # dict: attrs, stages -> {dataset: numpy array}
-    df_rows = fr.table(run)              # list of dicts, one per point
-    fr.fc_matrix(run, point=17)          # full FC of a point from the stored upper triangle
+    rows = fr.table(run, "optimize")     # list of dicts, one per row of a stage
+    fr.fc_matrix(run, 17)                # full FC of sweep row 17 from the stored upper triangle
+    fr.fit(run)                          # the job's answer: stage, row, objective, parameters
 
 Command line:
     fcfit_results.py compare A.h5 B.h5   exit 0 when both hold identical results (parameters,
-                                         scores, statuses, seeds, FC), ignoring timing and ranks
+                                         scores, statuses, seeds, FC, summaries, the fit),
+                                         ignoring timing and ranks
     fcfit_results.py compare --done-only A.h5 B.h5
                                          the same for the rows done in A only (A partial, B a
                                          finished reference: nothing A marks done is damaged)
     fcfit_results.py summary A.h5        a short text summary
+
+Needs numpy and h5py (Debian: apt install python3-h5py python3-numpy).
 """
 import sys
 
@@ -20,7 +24,11 @@ import h5py
 import numpy as np
 
 # Datasets that record how a run was executed rather than what it computed.
-EXECUTION_ONLY = {"worker_rank", "wall_time_s"}
+EXECUTION_ONLY = {"worker_rank", "wall_time_s", "busy_worker_s", "stage_wall_s", "n_workers"}
+# Per-stage datasets that are not one row per evaluation.
+STAGE_LEVEL = {"base_params", "state", "rows_used", "n_failed", "best_row", "best_objective",
+               "instance_code", "instance_evaluations", "instance_best_row",
+               "instance_best_objective"}
 
 
 def load(path):
@@ -39,31 +47,50 @@ def load(path):
     return out
 
 
+def stage_names(run):
+    """The stages of a run in run order (the fit group excluded)."""
+    return [str(s) for s in run["attrs"].get("stages", [])]
+
+
 def table(run, stage="sweep"):
     s = run["stages"][stage]
-    names = [str(n) for n in s["params@attrs"]["names"]]
+    names = [str(n) for n in s["params@attrs"]["names"]] if "params" in s else []
     scores = [str(n) for n in s["scores@attrs"]["names"]]
     rows = []
-    for p in range(s["params"].shape[0]):
-        row = {"point": p, "status": int(s["status"][p])}
+    for p in range(s["status"].shape[0]):
+        row = {"row": p, "status": int(s["status"][p]), "objective": float(s["objective"][p])}
         row.update({n: float(s["params"][p, d]) for d, n in enumerate(names)})
         row.update({n: float(s["scores"][p, k]) for k, n in enumerate(scores)})
         rows.append(row)
     return rows
 
 
-def fc_matrix(run, point, stage="sweep"):
+def fc_matrix(run, row, stage="sweep"):
     s = run["stages"][stage]
     n = int(s["fc@attrs"]["n_regions"])
     m = np.eye(n)
     iu = np.triu_indices(n, k=1)
-    m[iu] = s["fc"][point]
-    m[(iu[1], iu[0])] = s["fc"][point]
+    m[iu] = s["fc"][row]
+    m[(iu[1], iu[0])] = s["fc"][row]
     return m
 
 
+def fit(run):
+    """The job's answer as a dict (stage name, row, objective, its standard error, parameters)."""
+    g = run["stages"]["fit"]
+    names = [str(n) for n in g["params@attrs"]["names"]]
+    kinds = ["sweep", "optimize", "refine", "validate"]
+    stage = int(g["stage"][0])
+    return {"complete": int(g["state"][0]) == 1,
+            "stage": kinds[stage] if 0 <= stage < 4 else None,
+            "row": int(g["row"][0]),
+            "objective": float(g["objective"][0]),
+            "objective_se": float(g["objective_se"][0]),
+            "params": {n: g["params"][j] for j, n in enumerate(names)}}
+
+
 def pending(run, stage="sweep"):
-    """Indices of the points whose status is 0 (not done) in a loaded run."""
+    """Indices of the rows whose status is 0 (not done) in a loaded run."""
     return [int(p) for p in np.flatnonzero(run["stages"][stage]["status"] == 0)]
 
 
@@ -84,22 +111,26 @@ def _differing_rows(x, y):
 def compare(a_path, b_path, done_only=False):
     """Bitwise comparison of two results files, execution-only datasets excepted.
 
-    With done_only, only the rows whose status is non-zero in A are compared (and the stage
-    attributes, which describe the whole stage, are not): A may be a partial file and B a
-    finished run of the same job. Returns a list of problems (empty when equal)."""
+    With done_only, only the rows whose status is non-zero in A are compared (and not the
+    per-stage summaries or the fit, which describe whole stages): A may be a partial file
+    and B a finished run of the same job. Returns a list of problems (empty when equal)."""
     a, b = load(a_path), load(b_path)
     problems = []
     if a["attrs"].get("job_hash") != b["attrs"].get("job_hash"):
         problems.append("job_hash differs")
     if set(a["stages"]) != set(b["stages"]):
-        problems.append("stages differ: %s vs %s" % (sorted(a["stages"]), sorted(b["stages"])))
+        problems.append("groups differ: %s vs %s" % (sorted(a["stages"]), sorted(b["stages"])))
     for name in sorted(set(a["stages"]) & set(b["stages"])):
         sa, sb = a["stages"][name], b["stages"][name]
         rows = None
         if done_only:
+            if "status" not in sa:
+                continue  # the fit group: only meaningful once the run is complete
             rows = np.flatnonzero(np.asarray(sa["status"]) != 0)
         keys = {k for k in set(sa) | set(sb) if not k.endswith("@attrs") and k != "attrs"}
         for k in sorted(keys - EXECUTION_ONLY):
+            if done_only and k in STAGE_LEVEL:
+                continue
             if k not in sa or k not in sb:
                 problems.append("%s/%s missing in one file" % (name, k))
                 continue
@@ -116,12 +147,6 @@ def compare(a_path, b_path, done_only=False):
                     diff = [int(rows[i]) for i in diff]
                 problems.append("%s/%s differs in rows %s%s" % (
                     name, k, diff[:10], " ..." if len(diff) > 10 else ""))
-        if done_only:
-            continue
-        for k in ("best_point", "best_score", "best_params", "n_done", "n_failed", "completed"):
-            va, vb = sa["attrs"].get(k), sb["attrs"].get(k)
-            if np.asarray(va).tobytes() != np.asarray(vb).tobytes():
-                problems.append("%s attribute %s differs: %s vs %s" % (name, k, va, vb))
     return problems
 
 
@@ -135,10 +160,14 @@ def main(argv):
         return 0 if not problems else 1
     if len(argv) == 3 and argv[1] == "summary":
         run = load(argv[2])
-        for name, s in run["stages"].items():
+        for name in stage_names(run):
+            s = run["stages"][name]
             st = s["status"]
-            print("%s: %d of %d points done, best point %s" % (
-                name, int((st != 0).sum()), st.shape[0], s["attrs"].get("best_point")))
+            print("%s: %d of %d rows done, best row %d" % (
+                name, int((st != 0).sum()), st.shape[0], int(s["best_row"][0])))
+        f = fit(run)
+        if f["complete"]:
+            print("fit: %s row %d, objective %.6g" % (f["stage"], f["row"], f["objective"]))
         return 0
     print(__doc__)
     return 2

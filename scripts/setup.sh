@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(build-essential cmake pkg-config git
           openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools
           libgsl-dev libnlopt-dev libfyaml-dev libmatio-dev
-          python3 python3-h5py python3-numpy)
+          python3 python3-h5py python3-numpy python3-matplotlib)
 
 install=1
 for arg in "$@"; do

@@ -42,7 +42,7 @@ typedef enum fcfit_opt_type {
                              {from_bold_peak: [lo_hz, hi_hz]} */
     FCFIT_OPT_PATHS,    /**< one path or a list of paths */
     FCFIT_OPT_REALS,    /**< one real or a list of reals within [lo, hi] */
-    FCFIT_OPT_TREE      /**< a YAML mapping validated by the owning module */
+    FCFIT_OPT_TREE      /**< a YAML mapping or list validated by the owning module */
 } fcfit_opt_type;
 
 /** The key does not change results (paths, output, logging, chunking): excluded from the hash. */

@@ -28,6 +28,25 @@
 extern "C" {
 #endif
 
+/**
+ * Analytic test objectives (`test.function`), a testing aid: instead of
+ * simulating, a lane's scores are a known function of its parameters plus
+ * noise drawn from its seed, so that the search stages can be tested quickly
+ * and against known optima. With u_ji the value of parameter j in region i
+ * scaled to [0, 1] by the parameter's bounds and t_ji = 0.5 + 0.15 sin(1.7 j +
+ * 0.9 i) its optimum (noise amplitudes and derived parameters excluded):
+ *   sphere:      f = sum_j mean_i (u_ji - t_ji)^2
+ *   rosenbrock:  f = sum_k 100 (z_k+1 - z_k^2)^2 + (1 - z_k)^2, z = 1 + 4 (u - t) flattened
+ * Scores: fc_corr = fc_corr_group = 1 / (1 + f) + noise e1, fc_rmse = f + noise e2,
+ * fc_mean_diff = f, fcd_ks = NaN; e1, e2 standard normal from the lane's seed.
+ */
+typedef enum fcfit_test_function {
+    FCFIT_TEST_NONE = 0,
+    FCFIT_TEST_SPHERE = 1,
+    FCFIT_TEST_ROSENBROCK = 2
+} fcfit_test_function;
+extern const char *const fcfit_test_function_names[];
+
 /** Everything a task evaluation needs; all borrowed, must outlive the evaluator. */
 typedef struct fcfit_eval_setup {
     const fcfit_model_type *model;
@@ -36,12 +55,21 @@ typedef struct fcfit_eval_setup {
     const size_t *opt;             /**< model options */
     const fcfit_fc_settings *fcs;
     const fcfit_target *target;    /**< may be NULL (no scores) */
+    const fcfit_target *target2;   /**< second target (validation), may be NULL */
+    fcfit_test_function test;      /**< FCFIT_TEST_NONE: simulate */
+    double test_noise;
+    double test_delay_s;           /**< wall time an analytic evaluation takes (testing) */
 } fcfit_eval_setup;
+
+/** The analytic test function value f of one parameter set ([n_params][n_regions]). */
+double fcfit_eval_test_value(fcfit_test_function fn, const fcfit_model_type *m, size_t n_regions,
+                             const double *params);
 
 typedef struct fcfit_eval_result {
     int status;                    /**< fcfit_task_status */
     char reason[160];
     double scores[FCFIT_SCORE_COUNT];
+    double scores2[FCFIT_SCORE_COUNT]; /**< against target2 (NaN without one) */
     double *subject_scores;        /**< [n_subjects][FCFIT_SSCORE_COUNT]; NULL without target */
     float *fc_upper;               /**< [M] upper triangle of the simulated FC */
     size_t n_degenerate;

@@ -20,6 +20,7 @@
 #include "fcfit/fcfit_config.h"
 #include "fcfit/fcfit_connectome.h"
 #include "fcfit/fcfit_model.h"
+#include "fcfit/fcfit_objective.h"
 #include "fcfit/fcfit_pack.h"
 #include "fcfit/fcfit_score.h"
 #include "fcfit/fcfit_sim.h"
@@ -46,7 +47,10 @@ typedef struct fcfit_job {
     uint64_t seed;
     fcfit_fc_settings fcs;
     fcfit_target *target;         /**< NULL without a target */
-    fcfit_stage *sweep;           /**< the sweep stage, NULL without one */
+    fcfit_target *target2;        /**< validate.target: a second target scored in validation
+                                       (NULL when none) */
+    fcfit_objective objective;    /**< fit.objective: what every stage ranks and minimises */
+    fcfit_stage *stages[FCFIT_STAGE_KIND_COUNT]; /**< by kind; NULL when the job lacks one */
     char *target_desc;            /**< one line describing the target ("" when none) */
     char *canonical;              /**< effective job text (YAML) */
     /* Model data read from files (ALN tables, model.aln.tables.file): model then points at

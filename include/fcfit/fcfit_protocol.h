@@ -30,20 +30,28 @@ enum {
     FCFIT_TAG_STOP = 15
 };
 
-#define FCFIT_PROTOCOL_VERSION 1u
+#define FCFIT_PROTOCOL_VERSION 2u
 
-/** One unit of work: one replicate of one task. */
+/** Most parameter rows one work item may set (more than any model has parameters). */
+#define FCFIT_PROTOCOL_MAX_SET 256
+
+/**
+ * One unit of work: one replicate of one task. A task carries the values of
+ * the model parameters it changes, one row of n_regions values per parameter;
+ * every other parameter keeps the job's value. The coordinator alone knows
+ * the stages, so workers need nothing but the plan and these messages.
+ */
 typedef struct fcfit_work_item {
-    uint64_t stage;     /**< stage index (0: sweep) */
-    uint64_t task;      /**< task id (stage base + point index) */
-    uint64_t point;     /**< index of the point within its stage */
+    uint64_t stage;     /**< stage kind (0 sweep, 1 optimize, 2 refine, 3 validate) */
+    uint64_t task;      /**< task id FCFIT_STAGE_TASK(stage, row) */
+    uint64_t point;     /**< row within its stage */
     uint64_t replicate;
-    uint64_t seed;      /**< derive(job seed, task, replicate) */
-    size_t n_dims;
-    double dims[64];    /**< the point's dimension values */
+    uint64_t seed;      /**< the replicate's noise seed */
+    size_t n_set;       /**< parameter rows set */
+    uint32_t set_param[FCFIT_PROTOCOL_MAX_SET]; /**< their model parameter indices */
+    double *set_values; /**< [n_set][n_regions]: packing borrows it; unpacking points it into
+                             the caller's arena */
 } fcfit_work_item;
-
-#define FCFIT_PROTOCOL_MAX_DIMS 64
 
 /** The outcome of one work item. Arrays are owned by whoever filled the record. */
 typedef struct fcfit_work_result {
@@ -53,6 +61,8 @@ typedef struct fcfit_work_result {
     double wall_s;
     size_t n_scores;
     double *scores;
+    size_t n_scores2;            /**< scores against the validation target (0: none) */
+    double *scores2;
     size_t n_subject_scores;     /**< subjects x per-subject metrics */
     double *subject_scores;
     size_t n_fc;                 /**< 0 when FC is not saved */
@@ -61,12 +71,18 @@ typedef struct fcfit_work_result {
     double tune_max_error;
 } fcfit_work_result;
 
-/** Pack a TASK message of n items. */
-void fcfit_proto_pack_task(fcfit_packer *p, size_t n, const fcfit_work_item *items);
+void fcfit_proto_pack_task(fcfit_packer *p, size_t n, size_t n_regions,
+                           const fcfit_work_item *items);
 
-/** Unpack a TASK message; at most cap items; *n receives the count. */
-fcfit_status fcfit_proto_unpack_task(const void *buf, size_t len, size_t cap,
-                                     fcfit_work_item *items, size_t *n);
+/** Pack a TASK message of n items whose parameter rows have n_regions values. */
+/**
+ * Unpack a TASK message; at most cap items, each setting at most max_set
+ * parameter rows of n_regions values (parameter indices < max_set); values go
+ * to arena ([cap][max_set][n_regions] doubles); *n receives the count.
+ */
+fcfit_status fcfit_proto_unpack_task(const void *buf, size_t len, size_t cap, size_t n_regions,
+                                     size_t max_set, fcfit_work_item *items, double *arena,
+                                     size_t *n);
 
 /** Pack a RESULT message of n records. */
 void fcfit_proto_pack_result(fcfit_packer *p, size_t n, const fcfit_work_result *res);

@@ -30,6 +30,9 @@ typedef struct app_args {
     long point;            /* --point K (task id), -1 when absent */
     long replicate;        /* --replicate R */
     const char *log_level; /* --log-level */
+    const char *stage;     /* --stage NAME (report, simulate --from) */
+    const char *from;      /* --from RESULTS.h5 (simulate a row of a run) */
+    long row;              /* --row K (simulate --from), -1 when absent */
     const char *compact;   /* --compact FILE (fcfit tables) */
     char *command_line;    /* the whole command line, for provenance */
 } app_args;

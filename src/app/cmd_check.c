@@ -56,6 +56,108 @@ static void print_params(const fcfit_job *job)
     }
 }
 
+static void print_dims(const fcfit_stage *st)
+{
+    size_t shown = 0;
+    for (size_t d = 0; d < st->n_dims; d++) {
+        const fcfit_dim *dm = &st->dims[d];
+        if (dm->kind == FCFIT_DIM_REGION) {
+            continue;
+        }
+        shown++;
+        if (dm->n_values > 0) {
+            printf("               %-26s %zu values in [%g, %g]\n", dm->name, dm->n_values, dm->lo,
+                   dm->hi);
+        } else {
+            printf("               %-26s [%g, %g]%s\n", dm->name, dm->lo, dm->hi,
+                   dm->log_scale ? " log scale" : "");
+        }
+    }
+    for (size_t q = 0; q < st->n_regional; q++) {
+        const fcfit_dim *first = NULL;
+        for (size_t d = 0; d < st->n_dims; d++) {
+            if (st->dims[d].kind == FCFIT_DIM_REGION && st->dims[d].param == st->regional[q]) {
+                first = &st->dims[d];
+                break;
+            }
+        }
+        if (first != NULL) {
+            printf("               %-26s one value per region (%zu) in [%g, %g]%s\n", first->name,
+                   st->n_regions, first->lo, first->hi, first->log_scale ? " log scale" : "");
+        }
+    }
+    (void)shown;
+}
+
+/* The stages in run order, with the worst-case number of simulations of each. */
+static void print_stage_plan(const fcfit_job *job)
+{
+    size_t total = 0, n = 0;
+    for (int k = 0; k < FCFIT_STAGE_KIND_COUNT; k++) {
+        n += job->stages[k] != NULL;
+    }
+    if (n == 0) {
+        printf("stages:      none (fcfit run needs sweep.params or stages)\n");
+        return;
+    }
+    printf("objective:   %s (%s is better; a failed evaluation scores %g)\n",
+           job->objective.text, fcfit_objective_better(&job->objective),
+           fcfit_objective_display(&job->objective, job->objective.penalty));
+    printf("stages:      (worst case: every evaluation the budget allows)\n");
+    for (int k = 0; k < FCFIT_STAGE_KIND_COUNT; k++) {
+        const fcfit_stage *st = job->stages[k];
+        size_t sims;
+        if (st == NULL) {
+            continue;
+        }
+        sims = st->capacity * st->replicates;
+        total += sims;
+        switch (st->kind) {
+        case FCFIT_STAGE_SWEEP:
+            printf("  sweep      %zu points (%s sampler) x %zu replicate(s) = %zu simulations\n",
+                   st->n_points, fcfit_sampler_names[st->sampler], st->replicates, sims);
+            break;
+        case FCFIT_STAGE_OPTIMIZE:
+            printf("  optimize   %s, %zu start(s) from %s, up to %zu evaluations each x %zu "
+                   "replicate(s) (%s seeds) = up to %zu simulations\n",
+                   st->algorithm, st->n_starts,
+                   st->starts == FCFIT_START_PREVIOUS && job->stages[FCFIT_STAGE_SWEEP] != NULL
+                       ? "the best sweep points"
+                       : "a Sobol design",
+                   st->maxeval, st->replicates, st->common_seeds ? "common" : "fresh", sims);
+            break;
+        case FCFIT_STAGE_REFINE:
+            if (st->method == FCFIT_REFINE_CMAES) {
+                printf("  refine     separable CMA-ES over %zu regional values, population %zu x "
+                       "%zu generations x %zu replicate(s) = up to %zu simulations\n",
+                       st->n_dims, st->popsize, st->capacity / st->popsize, st->replicates,
+                       sims);
+            } else if (st->method == FCFIT_REFINE_BLOCKS) {
+                printf("  refine     block-coordinate %s over %zu regional values in %zu blocks, "
+                       "%zu round(s) of up to %zu evaluations per block, x %zu replicate(s) = up "
+                       "to %zu simulations\n",
+                       st->algorithm, st->n_dims, st->n_blocks, st->rounds, st->maxeval,
+                       st->replicates, sims);
+            } else {
+                printf("  refine     %s over %zu map dimension(s), %zu start(s), up to %zu "
+                       "evaluations each x %zu replicate(s) = up to %zu simulations\n",
+                       st->algorithm, st->n_dims, st->n_starts, st->maxeval, st->replicates,
+                       sims);
+            }
+            break;
+        case FCFIT_STAGE_VALIDATE:
+            printf("  validate   best %zu candidates x %zu fresh seeds = up to %zu simulations%s\n",
+                   st->n_candidates, st->replicates, sims,
+                   job->target2 != NULL ? ", also scored against validate.target" : "");
+            break;
+        default:
+            break;
+        }
+        print_dims(st);
+    }
+    printf("             in all at most %zu simulations\n", total);
+}
+
 void app_print_job_summary(const fcfit_job *job, const char *output_path)
 {
     const fcfit_sim_config *s = &job->sim;
@@ -103,23 +205,7 @@ void app_print_job_summary(const fcfit_job *job, const char *output_path)
                job->fcs.fcd_step_s > 0 ? job->fcs.fcd_step_s : s->tr_ms / 1000.0);
     }
     printf("target:      %s\n", job->target_desc);
-    if (job->sweep != NULL) {
-        const fcfit_stage *sw = job->sweep;
-        printf("sweep:       %zu points (%s sampler) x %zu replicate(s) = %zu simulations, "
-               "objective %s\n",
-               sw->n_points, fcfit_sampler_names[sw->sampler], job->replicates,
-               sw->n_points * job->replicates, fcfit_score_names[sw->objective]);
-        for (size_t d = 0; d < sw->n_dims; d++) {
-            const fcfit_dim *dm = &sw->dims[d];
-            if (dm->n_values > 0) {
-                printf("             %-24s %zu values in [%g, %g]\n", dm->name, dm->n_values,
-                       dm->lo, dm->hi);
-            } else {
-                printf("             %-24s [%g, %g]%s\n", dm->name, dm->lo, dm->hi,
-                       dm->log_scale ? " log scale" : "");
-            }
-        }
-    }
+    print_stage_plan(job);
     if (output_path != NULL) {
         printf("output:      %s\n", output_path);
     }

@@ -1,33 +1,26 @@
 /*
- * cmd_report.c: `fcfit report results.h5 [--top K] [--csv]`.
+ * cmd_report.c: `fcfit report results.h5 [--top K] [--stage NAME] [--csv]`.
  *
- * Reads the file serially (no MPI): completion, failures grouped by status
- * and reason, the top-K points by the stage's objective with their scores,
- * and the best point's parameters. --csv writes the whole table to stdout
- * (one row per point, pending points included) for pandas or R.
+ * Reads the file serially (no MPI). For every stage in run order: its
+ * progress (evaluations done of its budget), failures grouped by status and
+ * reason, the best rows by the fit objective with their scores and
+ * parameters (a regional parameter as its mean and range over regions), each
+ * optimizer instance's best-so-far trace and NLopt outcome, the validation
+ * table with standard errors, and the worker utilisation. Then the fit's
+ * answer. --stage NAME shows one stage; --csv writes its rows to stdout (one
+ * row per evaluation, pending rows included) for pandas or R.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <nlopt.h>
+
 #include "app/app.h"
 #include "fcfit/fcfit_results.h"
 #include "fcfit/fcfit_sim.h"
-
-static const fcfit_results_table *g_tab;
-static int g_obj;
-
-static int by_objective(const void *pa, const void *pb)
-{
-    size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
-    double va = g_tab->score_sense[g_obj] * g_tab->scores[a * g_tab->n_scores + (size_t)g_obj];
-    double vb = g_tab->score_sense[g_obj] * g_tab->scores[b * g_tab->n_scores + (size_t)g_obj];
-    if (va != vb) {
-        return va > vb ? -1 : 1;
-    }
-    return a < b ? -1 : (a > b);
-}
+#include "fcfit/fcfit_stage.h"
 
 static void csv_field(const char *s)
 {
@@ -46,84 +39,104 @@ static void csv_field(const char *s)
     putchar('"');
 }
 
+static void csv_num(double v)
+{
+    if (isnan(v)) {
+        printf(",");
+    } else {
+        printf(",%.17g", v);
+    }
+}
+
 static void print_csv(const fcfit_results_table *t)
 {
-    printf("point");
+    printf("row");
     for (size_t d = 0; d < t->n_dims; d++) {
         printf(",");
         csv_field(t->dim_names[d]);
     }
-    printf(",status,reason");
+    printf(",status,reason,objective");
     for (size_t k = 0; k < t->n_scores; k++) {
         printf(",%s", t->score_names[k]);
+    }
+    if (t->instance != NULL) {
+        printf(",instance,eval_index");
+    }
+    if (t->scores_se != NULL) {
+        printf(",candidate_stage,candidate_row,objective_se");
+        for (size_t k = 0; k < t->n_scores; k++) {
+            printf(",%s_se", t->score_names[k]);
+        }
+    }
+    if (t->scores2 != NULL) {
+        for (size_t k = 0; k < t->n_scores; k++) {
+            printf(",%s_target2", t->score_names[k]);
+        }
     }
     printf(",worker_rank,wall_time_s\n");
     for (size_t p = 0; p < t->n_points; p++) {
         printf("%zu", p);
         for (size_t d = 0; d < t->n_dims; d++) {
-            printf(",%.17g", t->points[p * t->n_dims + d]);
+            csv_num(t->points[p * t->n_dims + d]);
         }
         printf(",%s,", fcfit_task_status_name(t->status[p]));
         csv_field(t->reasons[p]);
+        csv_num(t->status[p] != 0 ? t->objective_value[p] : NAN);
         for (size_t k = 0; k < t->n_scores; k++) {
-            double v = t->scores[p * t->n_scores + k];
-            if (isnan(v)) {
-                printf(",");
-            } else {
-                printf(",%.17g", v);
+            csv_num(t->scores[p * t->n_scores + k]);
+        }
+        if (t->instance != NULL) {
+            printf(",%d,%d", t->instance[p], t->eval_index[p]);
+        }
+        if (t->scores_se != NULL) {
+            printf(",%d,%lld", t->candidate_stage[p], (long long)t->candidate_row[p]);
+            csv_num(t->objective_se[p]);
+            for (size_t k = 0; k < t->n_scores; k++) {
+                csv_num(t->scores_se[p * t->n_scores + k]);
+            }
+        }
+        if (t->scores2 != NULL) {
+            for (size_t k = 0; k < t->n_scores; k++) {
+                csv_num(t->scores2[p * t->n_scores + k]);
             }
         }
         printf(",%d,%.6g\n", t->rank[p], t->wall_s[p]);
     }
 }
 
-fcfit_status app_cmd_report(const app_args *a)
+/* What users read: a single score as itself, an expression as the loss. */
+static double shown(const fcfit_results_table *t, double loss)
 {
-    fcfit_results_table t;
-    size_t done = 0, ok = 0, *order = NULL, n_order = 0;
-    fcfit_status st = FCFIT_OK;
-    int obj = -1;
+    for (size_t k = 0; k < t->n_scores; k++) {
+        if (strcmp(t->objective, t->score_names[k]) == 0 && t->score_sense[k] > 0) {
+            return -loss;
+        }
+    }
+    return loss;
+}
 
-    FCFIT_REQUIRE(a->job_path != NULL, FCFIT_ERR_USAGE, "report: missing the results file");
-    FCFIT_CHECK(fcfit_results_read_table(a->job_path, "sweep", &t));
-    if (a->csv) {
-        print_csv(&t);
-        fcfit_results_table_free(&t);
-        return FCFIT_OK;
+static const fcfit_results_table *g_tab;
+static int by_loss(const void *pa, const void *pb)
+{
+    size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+    double va = g_tab->objective_value[a], vb = g_tab->objective_value[b];
+    if (va != vb) {
+        return va < vb ? -1 : 1;
     }
-    for (size_t k = 0; k < t.n_scores; k++) {
-        if (t.objective != NULL && strcmp(t.score_names[k], t.objective) == 0) {
-            obj = (int)k;
-        }
-    }
-    order = calloc(t.n_points + 1, sizeof *order);
-    FCFIT_REQUIRE_GOTO(order != NULL, FCFIT_ERR_NOMEM, "out of memory");
-    for (size_t p = 0; p < t.n_points; p++) {
-        if (t.status[p] != 0) {
-            done++;
-        }
-        if (t.status[p] == FCFIT_TASK_OK) {
-            ok++;
-            if (obj >= 0 && !isnan(t.scores[p * t.n_scores + (size_t)obj])) {
-                order[n_order++] = p;
-            }
-        }
-    }
-    printf("results:     %s\n", a->job_path);
-    printf("job:         hash %s, model %s, created %s\n", t.job_hash ? t.job_hash : "?",
-           t.model ? t.model : "?", t.created ? t.created : "?");
-    printf("completion:  %zu of %zu points done (%.1f%%), %zu pending\n", done, t.n_points,
-           t.n_points > 0 ? 100.0 * (double)done / (double)t.n_points : 0.0, t.n_points - done);
-    printf("failures:    %zu\n", done - ok);
-    /* Group failures by status and reason. */
-    for (size_t p = 0; p < t.n_points; p++) {
+    return a < b ? -1 : (a > b);
+}
+
+/* Group failures by status and reason. */
+static void print_failures(const fcfit_results_table *t)
+{
+    for (size_t p = 0; p < t->n_points; p++) {
         size_t count = 0;
         int first = 1;
-        if (t.status[p] == 0 || t.status[p] == FCFIT_TASK_OK) {
+        if (t->status[p] == 0 || t->status[p] == FCFIT_TASK_OK) {
             continue;
         }
-        for (size_t q = 0; q < t.n_points; q++) {
-            if (t.status[q] == t.status[p] && strcmp(t.reasons[q], t.reasons[p]) == 0) {
+        for (size_t q = 0; q < t->n_points; q++) {
+            if (t->status[q] == t->status[p] && strcmp(t->reasons[q], t->reasons[p]) == 0) {
                 if (q < p) {
                     first = 0;
                     break;
@@ -132,46 +145,301 @@ fcfit_status app_cmd_report(const app_args *a)
             }
         }
         if (first) {
-            printf("  %5zu x %s: %s\n", count, fcfit_task_status_name(t.status[p]), t.reasons[p]);
+            printf("    %5zu x %s: %s\n", count, fcfit_task_status_name(t->status[p]),
+                   t->reasons[p]);
         }
     }
-    if (n_order == 0) {
-        printf("no point with a score yet\n");
-        goto cleanup;
+}
+
+/* A row's parameters: scalar dimensions by name, regional ones ("name[i]") as mean and range. */
+static void print_params(const fcfit_results_table *t, size_t p, const char *indent)
+{
+    size_t d = 0;
+    while (d < t->n_dims) {
+        const char *name = t->dim_names[d];
+        const char *br = strchr(name, '[');
+        if (br == NULL) {
+            printf("%s%s = %.10g\n", indent, name, t->points[p * t->n_dims + d]);
+            d++;
+            continue;
+        }
+        {
+            size_t len = (size_t)(br - name), n = 0;
+            double sum = 0.0, lo = INFINITY, hi = -INFINITY;
+            while (d < t->n_dims && strncmp(t->dim_names[d], name, len) == 0 &&
+                   t->dim_names[d][len] == '[') {
+                double v = t->points[p * t->n_dims + d];
+                sum += v;
+                lo = fmin(lo, v);
+                hi = fmax(hi, v);
+                n++;
+                d++;
+            }
+            printf("%s%.*s = regional, %zu values, mean %.6g, range [%.6g, %.6g]\n", indent,
+                   (int)len, name, n, sum / (double)n, lo, hi);
+        }
     }
-    g_tab = &t;
-    g_obj = obj;
-    qsort(order, n_order, sizeof *order, by_objective);
-    printf("\ntop %ld by %s (%s is better):\n", a->top < (long)n_order ? a->top : (long)n_order,
-           t.objective, t.score_sense[obj] > 0 ? "higher" : "lower");
-    printf("  %6s", "point");
-    for (size_t d = 0; d < t.n_dims; d++) {
-        printf(" %14.14s", t.dim_names[d]);
+}
+
+static void print_top(const fcfit_results_table *t, const size_t *order, size_t n_order, long top)
+{
+    size_t shown_dims = t->n_dims <= 6 ? t->n_dims : 0;
+    printf("    top %ld by %s (%s is better):\n", top < (long)n_order ? top : (long)n_order,
+           t->objective, t->better);
+    printf("    %6s", "row");
+    for (size_t d = 0; d < shown_dims; d++) {
+        printf(" %14.14s", t->dim_names[d]);
     }
-    for (size_t k = 0; k < t.n_scores; k++) {
-        printf(" %13s", t.score_names[k]);
+    printf(" %13s", "objective");
+    for (size_t k = 0; k < t->n_scores; k++) {
+        printf(" %13s", t->score_names[k]);
     }
     printf("\n");
-    for (size_t i = 0; i < n_order && (long)i < a->top; i++) {
+    for (size_t i = 0; i < n_order && (long)i < top; i++) {
         size_t p = order[i];
-        printf("  %6zu", p);
-        for (size_t d = 0; d < t.n_dims; d++) {
-            printf(" %14.6g", t.points[p * t.n_dims + d]);
+        printf("    %6zu", p);
+        for (size_t d = 0; d < shown_dims; d++) {
+            printf(" %14.6g", t->points[p * t->n_dims + d]);
         }
-        for (size_t k = 0; k < t.n_scores; k++) {
-            printf(" %13.6g", t.scores[p * t.n_scores + k]);
+        printf(" %13.6g", shown(t, t->objective_value[p]));
+        for (size_t k = 0; k < t->n_scores; k++) {
+            printf(" %13.6g", t->scores[p * t->n_scores + k]);
         }
         printf("\n");
     }
-    printf("\nbest point %zu (%s = %.6g):\n", order[0], t.objective,
-           t.scores[order[0] * t.n_scores + (size_t)obj]);
-    for (size_t d = 0; d < t.n_dims; d++) {
-        printf("  %s = %.10g\n", t.dim_names[d], t.points[order[0] * t.n_dims + d]);
+}
+
+/* Each instance's best-so-far trace: the evaluations that improved on it. */
+static void print_traces(const fcfit_results_table *t)
+{
+    size_t n_inst = 0;
+    for (size_t p = 0; p < t->n_points; p++) {
+        if (t->status[p] != 0 && t->instance[p] >= 0 && (size_t)t->instance[p] + 1 > n_inst) {
+            n_inst = (size_t)t->instance[p] + 1;
+        }
     }
-    printf("re-simulate it with its BOLD: fcfit simulate JOB --point %zu -o best.h5\n", order[0]);
+    if (n_inst == 0) {
+        return;
+    }
+    printf("    best-so-far per instance (evaluation: %s):\n", t->objective);
+    for (size_t i = 0; i < n_inst && i < 64; i++) {
+        double best = INFINITY;
+        size_t evals = 0, printed = 0;
+        printf("    %4zu:", i);
+        for (size_t p = 0; p < t->n_points; p++) {
+            if (t->status[p] == 0 || t->instance[p] != (int32_t)i) {
+                continue;
+            }
+            evals++;
+            if (t->objective_value[p] < best) {
+                best = t->objective_value[p];
+                if (printed < 12) {
+                    printf(" e%d %.5g", t->eval_index[p] >= 0 ? t->eval_index[p] : (int)evals - 1,
+                           shown(t, best));
+                }
+                printed++;
+            }
+        }
+        printf("%s  (%zu evaluations", printed > 12 ? " ..." : "", evals);
+        if (i < t->n_instances && t->state == 2 && t->instance_code != NULL) {
+            printf(", NLopt %s", nlopt_result_to_string((nlopt_result)t->instance_code[i]) != NULL
+                                     ? nlopt_result_to_string((nlopt_result)t->instance_code[i])
+                                     : "?");
+        }
+        printf(")\n");
+    }
+}
+
+static void print_validation(const fcfit_results_table *t, const size_t *order, size_t n_order)
+{
+    static const char *const stages[] = {"sweep", "optimize", "refine", "validate"};
+    printf("    %4s %-14s %22s", "row", "candidate", "objective +- se");
+    for (size_t k = 0; k < t->n_scores; k++) {
+        printf(" %20s", t->score_names[k]);
+    }
+    if (t->scores2 != NULL) {
+        printf(" %20s", "fc_corr (target 2)");
+    }
+    printf("\n");
+    for (size_t i = 0; i < n_order; i++) {
+        size_t p = order[i];
+        char cand[32];
+        int cs = t->candidate_stage[p];
+        snprintf(cand, sizeof cand, "%s %lld", cs >= 0 && cs < 4 ? stages[cs] : "?",
+                 (long long)t->candidate_row[p]);
+        printf("    %4zu %-14s %12.6g +- %-7.2g", p, cand, shown(t, t->objective_value[p]),
+               t->objective_se[p]);
+        for (size_t k = 0; k < t->n_scores; k++) {
+            printf(" %10.5g +- %-6.2g", t->scores[p * t->n_scores + k],
+                   t->scores_se[p * t->n_scores + k]);
+        }
+        if (t->scores2 != NULL) {
+            printf(" %20.5g", t->scores2[p * t->n_scores]);
+        }
+        printf("\n");
+    }
+}
+
+static fcfit_status report_stage(const app_args *a, const char *path, const char *stage)
+{
+    static const char *const states[] = {"not started", "running", "done"};
+    fcfit_results_table t;
+    size_t done = 0, ok = 0, *order = NULL, n_order = 0;
+    fcfit_status st = FCFIT_OK;
+
+    FCFIT_CHECK(fcfit_results_read_table(path, stage, &t));
+    order = calloc(t.n_points + 1, sizeof *order);
+    FCFIT_REQUIRE_GOTO(order != NULL, FCFIT_ERR_NOMEM, "out of memory");
+    for (size_t p = 0; p < t.n_points; p++) {
+        if (t.status[p] != 0) {
+            done++;
+        }
+        if (t.status[p] == FCFIT_TASK_OK && isfinite(t.objective_value[p])) {
+            ok++;
+            order[n_order++] = p;
+        }
+    }
+    printf("\n%s: %s; %s\n", stage, t.state >= 0 && t.state <= 2 ? states[t.state] : "?",
+           t.description != NULL ? t.description : "");
+    if (t.instance == NULL) {
+        /* Sweep and validate rows are all asked for: the rest is pending. */
+        printf("    completion:  %zu of %zu rows done (%.1f%%), %zu pending, %zu replicate(s) "
+               "each\n",
+               done, t.n_points, t.n_points > 0 ? 100.0 * (double)done / (double)t.n_points : 0.0,
+               t.n_points - done, t.n_replicates);
+    } else {
+        printf("    completion:  %zu evaluation(s) done of a budget of %zu (optimizers stop "
+               "early when they converge), %zu replicate(s) each\n",
+               done, t.n_points, t.n_replicates);
+    }
+    printf("    failures:    %zu\n", done - ok);
+    if (t.state == 2 && t.n_workers > 0 && t.stage_wall_s > 0) {
+        printf("    last run: %.1f s, worker utilisation %.0f%% (%.1f busy worker-s of %lld x "
+               "%.1f)\n",
+               t.stage_wall_s, 100.0 * t.busy_worker_s / ((double)t.n_workers * t.stage_wall_s),
+               t.busy_worker_s, (long long)t.n_workers, t.stage_wall_s);
+    }
+    print_failures(&t);
+    if (n_order == 0) {
+        printf("    no successful evaluation yet\n");
+        goto cleanup;
+    }
+    g_tab = &t;
+    qsort(order, n_order, sizeof *order, by_loss);
+    if (t.scores_se != NULL) {
+        print_validation(&t, order, n_order);
+    } else {
+        print_top(&t, order, n_order, a->top);
+        if (t.instance != NULL) {
+            print_traces(&t);
+        }
+    }
+    printf("    best row %zu (%s = %.6g)%s\n", order[0], t.objective,
+           shown(&t, t.objective_value[order[0]]), t.n_dims > 0 ? ":" : "");
+    print_params(&t, order[0], "      ");
 
 cleanup:
     free(order);
     fcfit_results_table_free(&t);
+    return st;
+}
+
+/* The fit's answer: where it comes from and its parameters (regional ones as mean and range). */
+static fcfit_status report_fit(const char *path, const char *objective, const char *better)
+{
+    static const char *const stages[] = {"sweep", "optimize", "refine", "validate"};
+    fcfit_results_fit_info fi;
+    int single_higher = strcmp(better, "higher") == 0;
+    FCFIT_CHECK(fcfit_results_read_fit(path, &fi));
+    if (fi.state != 1 || fi.row < 0) {
+        printf("\nfit:         not complete yet (run the same command again to resume)\n");
+        fcfit_results_fit_info_free(&fi);
+        return FCFIT_OK;
+    }
+    printf("\nfit:         %s = %.6g", objective, single_higher ? -fi.objective : fi.objective);
+    if (!isnan(fi.objective_se)) {
+        printf(" +- %.2g (validated mean and standard error)", fi.objective_se);
+    }
+    printf(", %s row %lld\n", fi.stage >= 0 && fi.stage < 4 ? stages[fi.stage] : "?",
+           (long long)fi.row);
+    printf("             parameters (also in %s:/fit/params):\n", path);
+    for (size_t j = 0; j < fi.n_params; j++) {
+        const double *v = fi.params + j * fi.n_regions;
+        double lo = v[0], hi = v[0], sum = 0.0;
+        for (size_t i = 0; i < fi.n_regions; i++) {
+            lo = fmin(lo, v[i]);
+            hi = fmax(hi, v[i]);
+            sum += v[i];
+        }
+        if (lo == hi) {
+            printf("               %-16s %.10g\n", fi.param_names[j], lo);
+        } else {
+            printf("               %-16s regional, mean %.6g, range [%.6g, %.6g]\n",
+                   fi.param_names[j], sum / (double)fi.n_regions, lo, hi);
+        }
+    }
+    fcfit_results_fit_info_free(&fi);
+    return FCFIT_OK;
+}
+
+fcfit_status app_cmd_report(const app_args *a)
+{
+    char *objective = NULL, *better = NULL;
+    char **stages = NULL;
+    fcfit_status st = FCFIT_OK;
+    fcfit_results_table t;
+    size_t n = 0;
+
+    FCFIT_REQUIRE(a->job_path != NULL, FCFIT_ERR_USAGE, "report: missing the results file");
+    FCFIT_CHECK(fcfit_results_list_stages(a->job_path, &stages));
+    while (stages[n] != NULL) {
+        n++;
+    }
+    if (a->stage != NULL) {
+        int found = 0;
+        for (size_t s = 0; s < n; s++) {
+            found |= strcmp(stages[s], a->stage) == 0;
+        }
+        FCFIT_REQUIRE_GOTO(found, FCFIT_ERR_USAGE, "report: %s has no stage '%s' (it has %s%s%s%s%s%s%s)",
+                           a->job_path, a->stage, n > 0 ? stages[0] : "none",
+                           n > 1 ? ", " : "", n > 1 ? stages[1] : "", n > 2 ? ", " : "",
+                           n > 2 ? stages[2] : "", n > 3 ? ", " : "", n > 3 ? stages[3] : "");
+    }
+    if (a->csv) {
+        const char *which = a->stage != NULL ? a->stage : n == 1 ? stages[0] : NULL;
+        FCFIT_REQUIRE_GOTO(which != NULL, FCFIT_ERR_USAGE,
+                           "report --csv: %s has %zu stages; choose one with --stage NAME",
+                           a->job_path, n);
+        FCFIT_TRY(fcfit_results_read_table(a->job_path, which, &t));
+        print_csv(&t);
+        fcfit_results_table_free(&t);
+        goto cleanup;
+    }
+    FCFIT_TRY(fcfit_results_read_table(a->job_path, stages[0], &t));
+    printf("results:     %s\n", a->job_path);
+    printf("job:         hash %s, model %s, created %s\n", t.job_hash ? t.job_hash : "?",
+           t.model ? t.model : "?", t.created ? t.created : "?");
+    printf("objective:   %s (%s is better)\n", t.objective, t.better);
+    objective = t.objective;
+    better = t.better;
+    t.objective = NULL;
+    t.better = NULL;
+    fcfit_results_table_free(&t);
+    for (size_t s = 0; s < n; s++) {
+        if (a->stage == NULL || strcmp(a->stage, stages[s]) == 0) {
+            FCFIT_TRY(report_stage(a, a->job_path, stages[s]));
+        }
+    }
+    if (a->stage == NULL) {
+        FCFIT_TRY(report_fit(a->job_path, objective, better));
+    }
+
+cleanup:
+    free(objective);
+    free(better);
+    for (size_t s = 0; stages != NULL && s < n; s++) {
+        free(stages[s]);
+    }
+    free(stages);
     return st;
 }

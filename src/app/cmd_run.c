@@ -23,13 +23,14 @@ fcfit_status app_cmd_run(const app_args *a)
     fcfit_status st = FCFIT_OK;
     fcfit_job *job = NULL;
     MPI_Comm comm = MPI_COMM_NULL;
-    int rank = 0, size = 1, code;
+    int rank = 0, size = 1, code, provided = 0;
     fcfit_run_opts opts;
     double t0 = fcfit_wtime();
 
     FCFIT_REQUIRE(a->point < 0, FCFIT_ERR_USAGE, "--point is an option of fcfit simulate");
-    if (MPI_Init(NULL, NULL) != MPI_SUCCESS) {
-        FCFIT_FAIL(FCFIT_ERR_MPI, "MPI_Init failed");
+    /* Optimizer instances run in threads of rank 0, but only the main thread calls MPI. */
+    if (MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
+        FCFIT_FAIL(FCFIT_ERR_MPI, "MPI_Init_thread failed");
     }
     MPI_Comm_dup(MPI_COMM_WORLD, &comm);
     MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN);

@@ -2,7 +2,9 @@
  * cmd_simulate.c: `fcfit simulate JOB [-o out.h5] [--set ...]`.
  *
  * Runs the job's parameters once (task 0, replicate --replicate or 0), or a
- * sweep point (--point K: its parameters and the noise of sweep task K), so
+ * sweep point (--point K: its parameters and the noise of sweep task K), or a
+ * row of a results file of this job (--from RESULTS.h5: the fit's answer, or
+ * --stage NAME --row K: any row, with that row's parameters and seeds), so
  * that any point of a run can be re-simulated bitwise with its BOLD; chunk
  * by chunk through the same evaluator the workers use, then BOLD →
  * FC → scores, and writes the HDF5 output (docs/output-format.md). Every
@@ -19,6 +21,7 @@
 #include "app/app.h"
 #include "fcfit/fcfit_eval.h"
 #include "fcfit/fcfit_log.h"
+#include "fcfit/fcfit_results.h"
 #include "fcfit/fcfit_rng.h"
 #include "fcfit/fcfit_simfile.h"
 #include "fcfit/fcfit_util.h"
@@ -46,6 +49,52 @@ static int simulate_poll(void *ctx)
     return 0;
 }
 
+/*
+ * --from RESULTS.h5 [--stage NAME --row K]: the parameters and the noise seed of a row of a
+ * run of this job (default: the row the fit's answer comes from).
+ */
+static fcfit_status params_from_results(const app_args *a, const fcfit_job *job, double *params,
+                                        uint64_t *seed)
+{
+    fcfit_results_row_inputs in;
+    fcfit_status st = FCFIT_OK;
+    char *stage = NULL;
+    long row = -1;
+    int kind;
+    const size_t np = job->model->n_params * job->n;
+
+    FCFIT_REQUIRE(a->point < 0, FCFIT_ERR_USAGE, "--point and --from exclude each other");
+    FCFIT_REQUIRE((a->stage == NULL) == (a->row < 0), FCFIT_ERR_USAGE,
+                  "--stage and --row go together (or neither, for the fit's answer)");
+    FCFIT_CHECK(fcfit_results_read_row_inputs(a->from, a->stage, a->row, &stage, &row, &in));
+    FCFIT_REQUIRE_GOTO(strcmp(in.job_hash, job->hash_hex) == 0, FCFIT_ERR_MISMATCH,
+                       "%s was written by another job (job hash %s, this job %s): its rows "
+                       "cannot be re-simulated with %s",
+                       a->from, in.job_hash, job->hash_hex, job->path != NULL ? job->path : "it");
+    FCFIT_REQUIRE_GOTO(in.n_params * in.n_regions == np, FCFIT_ERR_MISMATCH,
+                       "%s: its parameters have another shape than this job's", a->from);
+    FCFIT_REQUIRE_GOTO((size_t)a->replicate < in.n_replicates, FCFIT_ERR_USAGE,
+                       "--replicate %ld: %s row %ld has %zu replicate(s) (0 to %zu)", a->replicate,
+                       stage, row, in.n_replicates, in.n_replicates - 1);
+    kind = fcfit_name_index(fcfit_stage_kind_names, stage);
+    if (in.region_params != NULL) {
+        memcpy(params, in.region_params, np * sizeof(double));
+    } else {
+        const fcfit_stage *sg = kind >= 0 ? job->stages[kind] : NULL;
+        FCFIT_REQUIRE_GOTO(sg != NULL && sg->n_dims == in.n_dims, FCFIT_ERR_MISMATCH,
+                           "%s: the %s stage does not match this job's", a->from, stage);
+        fcfit_stage_point_params(sg, in.base, in.x, params);
+    }
+    *seed = in.seeds[a->replicate];
+    fcfit_log(FCFIT_LOG_INFO, "parameters and noise of %s row %ld (replicate %ld) of %s", stage,
+              row, a->replicate, a->from);
+
+cleanup:
+    free(stage);
+    fcfit_results_row_inputs_free(&in);
+    return st;
+}
+
 fcfit_status app_cmd_simulate(const app_args *a)
 {
     fcfit_status st = FCFIT_OK;
@@ -66,22 +115,25 @@ fcfit_status app_cmd_simulate(const app_args *a)
 
     FCFIT_CHECK(app_load_job(a, &job));
     if (a->point >= 0) {
-        FCFIT_REQUIRE_GOTO(job->sweep != NULL, FCFIT_ERR_USAGE,
+        FCFIT_REQUIRE_GOTO(job->stages[FCFIT_STAGE_SWEEP] != NULL, FCFIT_ERR_USAGE,
                            "--point selects a sweep point, but this job has no sweep stage "
                            "(sweep.params)");
-        FCFIT_REQUIRE_GOTO((size_t)a->point < job->sweep->n_points, FCFIT_ERR_USAGE,
+        FCFIT_REQUIRE_GOTO((size_t)a->point < job->stages[FCFIT_STAGE_SWEEP]->n_points, FCFIT_ERR_USAGE,
                            "--point %ld: the sweep has %zu points (0 to %zu)", a->point,
-                           job->sweep->n_points, job->sweep->n_points - 1);
-        task = job->sweep->task_base + (uint64_t)a->point;
+                           job->stages[FCFIT_STAGE_SWEEP]->n_points, job->stages[FCFIT_STAGE_SWEEP]->n_points - 1);
+        task = job->stages[FCFIT_STAGE_SWEEP]->task_base + (uint64_t)a->point;
     }
     out = app_output_path(a, job);
     FCFIT_TRY(fcfit_simfile_check_target(out, a->force));
+    memset(&setup, 0, sizeof setup);
     setup.model = job->model;
     setup.conn = job->conn;
     setup.sim = &job->sim;
     setup.opt = job->opt;
     setup.fcs = &job->fcs;
     setup.target = job->target;
+    setup.test = (fcfit_test_function)fcfit_config_enum(job->cfg, "test.function");
+    setup.test_noise = fcfit_config_real(job->cfg, "test.noise");
     FCFIT_TRY(fcfit_eval_create(&ev, &setup, 1));
     sim = fcfit_eval_sim(ev);
     n = job->n;
@@ -91,15 +143,17 @@ fcfit_status app_cmd_simulate(const app_args *a)
     FCFIT_ALLOC_GOTO(dmean, n, "drive means");
     FCFIT_ALLOC_GOTO(dlast, n, "last drives");
     FCFIT_ALLOC_GOTO(fcbuf, n * n, "FC buffer");
-    if (a->point >= 0) {
-        fcfit_stage_point_params(job->sweep, job->params,
-                                 job->sweep->points + (size_t)a->point * job->sweep->n_dims,
+    seed = fcfit_rng_derive(job->seed, task, (uint64_t)a->replicate);
+    if (a->from != NULL) {
+        FCFIT_TRY(params_from_results(a, job, fcfit_eval_params(ev, 0), &seed));
+    } else if (a->point >= 0) {
+        const fcfit_stage *sw = job->stages[FCFIT_STAGE_SWEEP];
+        fcfit_stage_point_params(sw, job->params, sw->points + (size_t)a->point * sw->n_dims,
                                  fcfit_eval_params(ev, 0));
     } else {
         memcpy(fcfit_eval_params(ev, 0), job->params,
                job->model->n_params * n * sizeof(double));
     }
-    seed = fcfit_rng_derive(job->seed, task, (uint64_t)a->replicate);
 
     app_install_signal_handlers();
     pr.sim = sim;

@@ -55,12 +55,17 @@ static void usage(FILE *out)
             "  mpirun -n P fcfit run JOB [-o results.h5] [--set key=value ...] [--force]\n"
             "                                  run the job's search stages; resumable: run the same "
             "command again\n"
-            "  fcfit report RESULTS.h5 [--top K] [--csv]\n"
-            "                                  completion, failures, best points of a run\n"
+            "  fcfit report RESULTS.h5 [--top K] [--stage NAME] [--csv]\n"
+            "                                  each stage's progress, failures, best points and "
+            "traces,\n"
+            "                                  and the fit; --stage NAME --csv exports one stage\n"
             "  fcfit simulate JOB [-o out.h5] [--set key=value ...] [--force] [--point K] "
             "[--replicate R]\n"
-            "                                  run the job's parameters (or sweep point K) once; "
-            "write BOLD, FC, scores\n"
+            "                 [--from RESULTS.h5 [--stage NAME --row K]]\n"
+            "                                  run the job's parameters (or sweep point K, or the "
+            "fit's answer or\n"
+            "                                  any row of a results file) once; write BOLD, FC, "
+            "scores\n"
             "  fcfit check JOB [--set key=value ...]\n"
             "                                  validate the job and print what would run\n"
             "  fcfit models [NAME]             list the models, or one model's parameters\n"
@@ -90,6 +95,7 @@ static fcfit_status parse_args(int argc, char **argv, app_args *a)
     a->configs = calloc((size_t)argc + 1, sizeof *a->configs);
     FCFIT_REQUIRE(a->sets != NULL && a->configs != NULL, FCFIT_ERR_NOMEM, "out of memory");
     a->point = -1;
+    a->row = -1;
     a->top = 10;
     for (int k = 0; k < argc; k++) {
         total += strlen(argv[k]) + 3;
@@ -135,8 +141,14 @@ static fcfit_status parse_args(int argc, char **argv, app_args *a)
         } else if (strcmp(s, "--log-level") == 0) {
             NEED_VALUE(s);
             a->log_level = next;
+        } else if (strcmp(s, "--stage") == 0) {
+            NEED_VALUE(s);
+            a->stage = next;
+        } else if (strcmp(s, "--from") == 0) {
+            NEED_VALUE(s);
+            a->from = next;
         } else if (strcmp(s, "--top") == 0 || strcmp(s, "--point") == 0 ||
-                   strcmp(s, "--replicate") == 0) {
+                   strcmp(s, "--replicate") == 0 || strcmp(s, "--row") == 0) {
             char *end = NULL;
             long v;
             NEED_VALUE(s);
@@ -147,6 +159,8 @@ static fcfit_status parse_args(int argc, char **argv, app_args *a)
                 a->top = v;
             } else if (strcmp(s, "--point") == 0) {
                 a->point = v;
+            } else if (strcmp(s, "--row") == 0) {
+                a->row = v;
             } else {
                 a->replicate = v;
             }

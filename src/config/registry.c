@@ -154,7 +154,7 @@ void fcfit_config_describe_type(const fcfit_opt_desc *d, char *buf, size_t cap)
                  d->unit[0] ? " " : "", d->unit);
         break;
     case FCFIT_OPT_TREE:
-        snprintf(buf, cap, "a mapping");
+        snprintf(buf, cap, "a mapping or list (structure in the help)");
         break;
     }
 }
@@ -441,7 +441,7 @@ static fcfit_status assign(entry *en, const fcfit_ynode *y, const char *where, c
         break;
     }
     case FCFIT_OPT_TREE:
-        if (y->kind != FCFIT_Y_MAP) {
+        if (y->kind != FCFIT_Y_MAP && y->kind != FCFIT_Y_SEQ) {
             return bad_value(en, where, node_text(y), NULL);
         }
         tmp.tree = ynode_copy(y);

@@ -5,6 +5,9 @@
 #include "fcfit/fcfit_eval.h"
 
 #include <math.h>
+#include <time.h>
+
+#include "fcfit/fcfit_rng.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +126,88 @@ static void load_lanes(fcfit_eval *ev, size_t n_used, const uint64_t *seeds)
     }
 }
 
+const char *const fcfit_test_function_names[] = {"none", "sphere", "rosenbrock", NULL};
+
+static int test_active(const fcfit_model_param *p)
+{
+    return (p->flags & (FCFIT_PARAM_NOISE | FCFIT_PARAM_DERIVED)) == 0 && p->hi > p->lo;
+}
+
+double fcfit_eval_test_value(fcfit_test_function fn, const fcfit_model_type *m, size_t N,
+                             const double *params)
+{
+    double f = 0.0, zprev = 0.0;
+    int have_prev = 0;
+    for (size_t j = 0; j < m->n_params; j++) {
+        const fcfit_model_param *p = &m->params[j];
+        double acc = 0.0;
+        if (!test_active(p)) {
+            continue;
+        }
+        for (size_t i = 0; i < N; i++) {
+            double u = (params[j * N + i] - p->lo) / (p->hi - p->lo);
+            double t = 0.5 + 0.15 * sin(1.7 * (double)j + 0.9 * (double)i);
+            if (fn == FCFIT_TEST_SPHERE) {
+                acc += (u - t) * (u - t);
+            } else {
+                double z = 1.0 + 4.0 * (u - t);
+                if (have_prev) {
+                    f += 100.0 * (z - zprev * zprev) * (z - zprev * zprev) +
+                         (1.0 - zprev) * (1.0 - zprev);
+                }
+                zprev = z;
+                have_prev = 1;
+            }
+        }
+        if (fn == FCFIT_TEST_SPHERE) {
+            f += acc / (double)N;
+        }
+    }
+    return f;
+}
+
+/* A standard normal from a seed and a stream index (Box-Muller on two mixed words). */
+static double seed_normal(uint64_t seed, uint64_t k)
+{
+    uint64_t a = fcfit_rng_derive(seed, 0x74657374ULL, 2 * k);
+    uint64_t b = fcfit_rng_derive(seed, 0x74657374ULL, 2 * k + 1);
+    double u1 = ((double)(a >> 11) + 0.5) * 0x1.0p-53;
+    double u2 = (double)(b >> 11) * 0x1.0p-53;
+    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+}
+
+static void eval_test(fcfit_eval *ev, size_t n_used)
+{
+    const size_t N = ev->N;
+    for (size_t l = 0; l < n_used; l++) {
+        fcfit_eval_result *r = &ev->res[l];
+        double f = fcfit_eval_test_value(ev->s.test, ev->s.model, N,
+                                         ev->params + l * ev->s.model->n_params * N);
+        double corr = 1.0 / (1.0 + f) + ev->s.test_noise * seed_normal(ev->seeds[l], 0);
+        double rmse = f + ev->s.test_noise * seed_normal(ev->seeds[l], 1);
+        r->status = FCFIT_TASK_OK;
+        r->reason[0] = '\0';
+        r->n_degenerate = 0;
+        memset(&r->tune, 0, sizeof r->tune);
+        r->scores[FCFIT_SCORE_FC_CORR] = corr;
+        r->scores[FCFIT_SCORE_FC_CORR_GROUP] = corr;
+        r->scores[FCFIT_SCORE_FC_RMSE] = rmse;
+        r->scores[FCFIT_SCORE_FC_MEAN_DIFF] = f;
+        r->scores[FCFIT_SCORE_FCD_KS] = NAN;
+        for (size_t k = 0; k < FCFIT_SCORE_COUNT; k++) {
+            r->scores2[k] = ev->s.target2 != NULL ? r->scores[k] : NAN;
+        }
+        for (size_t sj = 0; sj < ev->n_subj; sj++) {
+            r->subject_scores[sj * FCFIT_SSCORE_COUNT + FCFIT_SSCORE_FC_CORR] = corr;
+            r->subject_scores[sj * FCFIT_SSCORE_COUNT + FCFIT_SSCORE_FC_RMSE] = rmse;
+            r->subject_scores[sj * FCFIT_SSCORE_COUNT + FCFIT_SSCORE_FCD_KS] = NAN;
+        }
+        for (size_t m = 0; m < ev->M; m++) {
+            r->fc_upper[m] = 0.0f;
+        }
+    }
+}
+
 fcfit_status fcfit_eval_run(fcfit_eval *ev, size_t n_used, const uint64_t *seeds,
                             fcfit_eval_stop_fn stop, void *ctx, int *stopped)
 {
@@ -132,6 +217,21 @@ fcfit_status fcfit_eval_run(fcfit_eval *ev, size_t n_used, const uint64_t *seeds
     FCFIT_REQUIRE(n_used >= 1 && n_used <= ev->L, FCFIT_ERR_ARG,
                   "batch of %zu tasks for %zu lanes", n_used, ev->L);
     load_lanes(ev, n_used, seeds);
+    if (ev->s.test != FCFIT_TEST_NONE) {
+        /* The delay is spent in chunks of 10 ms, polling the stop callback like a simulation. */
+        double left = ev->s.test_delay_s;
+        while (left > 0.0) {
+            struct timespec ts = {0, (long)(fmin(left, 0.01) * 1e9)};
+            nanosleep(&ts, NULL);
+            left -= 0.01;
+            if (stop != NULL && stop(ctx)) {
+                *stopped = 1;
+                return FCFIT_OK;
+            }
+        }
+        eval_test(ev, n_used);
+        return FCFIT_OK;
+    }
     FCFIT_CHECK(fcfit_sim_tune(ev->sim, ev->seeds, ev->tune));
     FCFIT_CHECK(fcfit_sim_reset(ev->sim, ev->seeds));
     while (!fcfit_sim_done(ev->sim)) {
@@ -150,6 +250,7 @@ fcfit_status fcfit_eval_run(fcfit_eval *ev, size_t n_used, const uint64_t *seeds
         r->n_degenerate = 0;
         for (size_t k = 0; k < FCFIT_SCORE_COUNT; k++) {
             r->scores[k] = NAN;
+            r->scores2[k] = NAN;
         }
         for (size_t k = 0; r->subject_scores != NULL && k < ev->n_subj * FCFIT_SSCORE_COUNT; k++) {
             r->subject_scores[k] = NAN;
@@ -179,6 +280,9 @@ fcfit_status fcfit_eval_run(fcfit_eval *ev, size_t n_used, const uint64_t *seeds
         }
         if (ev->s.target != NULL) {
             fcfit_score_compute(ev->s.target, ev->feat, r->scores, r->subject_scores);
+        }
+        if (ev->s.target2 != NULL) {
+            fcfit_score_compute(ev->s.target2, ev->feat, r->scores2, NULL);
         }
     }
     return FCFIT_OK;

@@ -2,13 +2,18 @@
  * results.c: the parallel HDF5 results file (see fcfit_results.h and
  * docs/output-format.md).
  *
- * Why it survives SIGKILL: all metadata (groups, datasets, attributes) is
- * written and flushed collectively before the first task; afterwards only
- * raw data of contiguous, early-allocated datasets changes, through
- * independent MPI-IO writes that the kernel holds once the call returns. The
- * HDF5 metadata cache therefore never holds anything a reader needs. The
- * creation itself happens under a temporary name that is renamed once
- * complete, so a kill during creation leaves no file at the real path.
+ * Why it survives SIGKILL: all metadata (groups, datasets, attributes) of
+ * every stage is written and flushed collectively before the first task;
+ * afterwards only raw data of contiguous, early-allocated datasets changes,
+ * through independent MPI-IO writes that the kernel holds once the call
+ * returns. The HDF5 metadata cache therefore never holds anything a reader
+ * needs, at a stage boundary as much as inside a stage. The creation itself
+ * happens under a temporary name that is renamed once complete, so a kill
+ * during creation leaves no file at the real path.
+ *
+ * Each group's datasets come from one table (ds_table): name, element type,
+ * fill value, shape and the condition under which the stage has it, so
+ * creating, checking on resume, writing and reading share one description.
  */
 #include "fcfit/fcfit_results.h"
 
@@ -24,128 +29,225 @@
 
 #define REASON_LEN 128
 
+typedef enum elem_type { T_F64, T_F32, T_I32, T_I64, T_U64, T_I8, T_STR } elem_type;
+typedef enum fill_kind { FILL_NAN, FILL_ZERO, FILL_MINUS1 } fill_kind;
+typedef enum shape_kind {
+    SH_ROWS,          /* [rows] */
+    SH_ROWS_DIMS,     /* [rows][dims] */
+    SH_ROWS_REP,      /* [rows][replicates] */
+    SH_ROWS_K,        /* [rows][scores] */
+    SH_ROWS_REP_K,    /* [rows][replicates][scores] */
+    SH_ROWS_SUBJ,     /* [rows][subjects][subject scores] */
+    SH_ROWS_FC,       /* [rows][fc] */
+    SH_ROWS_PR,       /* [rows][params][regions] */
+    SH_PR,            /* [params][regions] */
+    SH_ONE,           /* [1] */
+    SH_INST           /* [instances] */
+} shape_kind;
+typedef enum when_kind { W_ALWAYS, W_DIMS, W_SUBJ, W_FC, W_TUNE, W_INST, W_VALIDATE, W_TARGET2 } when_kind;
+
+typedef struct ds_desc {
+    const char *name;
+    elem_type type;
+    fill_kind fill;
+    shape_kind shape;
+    when_kind when;
+} ds_desc;
+
 enum {
-    DS_PARAMS,
-    DS_SEEDS,
-    DS_STATUS,
-    DS_REASON,
-    DS_REPSTATUS,
-    DS_SCORES,
-    DS_SCORES_REP,
-    DS_SCORES_SUBJ,
-    DS_FC,
-    DS_RANK,
-    DS_WALL,
-    DS_TUNE_IT,
-    DS_TUNE_ERR,
-    DS_TUNE_CONV,
+    DS_PARAMS, DS_SEEDS, DS_STATUS, DS_REASON, DS_REPSTATUS, DS_OBJECTIVE, DS_SCORES,
+    DS_SCORES_REP, DS_SCORES_SUBJ, DS_FC, DS_RANK, DS_WALL, DS_TUNE_IT, DS_TUNE_ERR, DS_TUNE_CONV,
+    DS_INSTANCE, DS_EVAL, DS_CAND_STAGE, DS_CAND_ROW, DS_SCORES_SE, DS_OBJECTIVE_SE,
+    DS_REGION_PARAMS, DS_SCORES2, DS_SCORES2_SE,
+    DS_BASE, DS_STATE, DS_ROWS_USED, DS_N_FAILED, DS_BEST_ROW, DS_BEST_OBJ, DS_BUSY, DS_STAGE_WALL,
+    DS_N_WORKERS, DS_INST_CODE, DS_INST_EVALS, DS_INST_BEST_ROW, DS_INST_BEST_OBJ,
     DS_COUNT
 };
 
-static const char *const ds_names[DS_COUNT] = {
-    "params",      "seeds",          "status",         "reason",          "replicate_status",
-    "scores",      "scores_replicate", "scores_subject", "fc",            "worker_rank",
-    "wall_time_s", "tune_iterations", "tune_max_error", "tune_converged"};
+static const ds_desc ds_table[DS_COUNT] = {
+    [DS_PARAMS] = {"params", T_F64, FILL_NAN, SH_ROWS_DIMS, W_DIMS},
+    [DS_SEEDS] = {"seeds", T_U64, FILL_ZERO, SH_ROWS_REP, W_ALWAYS},
+    [DS_STATUS] = {"status", T_I32, FILL_ZERO, SH_ROWS, W_ALWAYS},
+    [DS_REASON] = {"reason", T_STR, FILL_ZERO, SH_ROWS, W_ALWAYS},
+    [DS_REPSTATUS] = {"replicate_status", T_I32, FILL_ZERO, SH_ROWS_REP, W_ALWAYS},
+    [DS_OBJECTIVE] = {"objective", T_F64, FILL_NAN, SH_ROWS, W_ALWAYS},
+    [DS_SCORES] = {"scores", T_F64, FILL_NAN, SH_ROWS_K, W_ALWAYS},
+    [DS_SCORES_REP] = {"scores_replicate", T_F64, FILL_NAN, SH_ROWS_REP_K, W_ALWAYS},
+    [DS_SCORES_SUBJ] = {"scores_subject", T_F64, FILL_NAN, SH_ROWS_SUBJ, W_SUBJ},
+    [DS_FC] = {"fc", T_F32, FILL_NAN, SH_ROWS_FC, W_FC},
+    [DS_RANK] = {"worker_rank", T_I32, FILL_MINUS1, SH_ROWS, W_ALWAYS},
+    [DS_WALL] = {"wall_time_s", T_F64, FILL_NAN, SH_ROWS, W_ALWAYS},
+    [DS_TUNE_IT] = {"tune_iterations", T_I32, FILL_ZERO, SH_ROWS, W_TUNE},
+    [DS_TUNE_ERR] = {"tune_max_error", T_F64, FILL_NAN, SH_ROWS, W_TUNE},
+    [DS_TUNE_CONV] = {"tune_converged", T_I8, FILL_ZERO, SH_ROWS, W_TUNE},
+    [DS_INSTANCE] = {"instance", T_I32, FILL_MINUS1, SH_ROWS, W_INST},
+    [DS_EVAL] = {"eval_index", T_I32, FILL_MINUS1, SH_ROWS, W_INST},
+    [DS_CAND_STAGE] = {"candidate_stage", T_I32, FILL_MINUS1, SH_ROWS, W_VALIDATE},
+    [DS_CAND_ROW] = {"candidate_row", T_I64, FILL_MINUS1, SH_ROWS, W_VALIDATE},
+    [DS_SCORES_SE] = {"scores_se", T_F64, FILL_NAN, SH_ROWS_K, W_VALIDATE},
+    [DS_OBJECTIVE_SE] = {"objective_se", T_F64, FILL_NAN, SH_ROWS, W_VALIDATE},
+    [DS_REGION_PARAMS] = {"region_params", T_F64, FILL_NAN, SH_ROWS_PR, W_VALIDATE},
+    [DS_SCORES2] = {"scores_target2", T_F64, FILL_NAN, SH_ROWS_K, W_TARGET2},
+    [DS_SCORES2_SE] = {"scores_target2_se", T_F64, FILL_NAN, SH_ROWS_K, W_TARGET2},
+    [DS_BASE] = {"base_params", T_F64, FILL_NAN, SH_PR, W_ALWAYS},
+    [DS_STATE] = {"state", T_I32, FILL_ZERO, SH_ONE, W_ALWAYS},
+    [DS_ROWS_USED] = {"rows_used", T_I64, FILL_ZERO, SH_ONE, W_ALWAYS},
+    [DS_N_FAILED] = {"n_failed", T_I64, FILL_ZERO, SH_ONE, W_ALWAYS},
+    [DS_BEST_ROW] = {"best_row", T_I64, FILL_MINUS1, SH_ONE, W_ALWAYS},
+    [DS_BEST_OBJ] = {"best_objective", T_F64, FILL_NAN, SH_ONE, W_ALWAYS},
+    [DS_BUSY] = {"busy_worker_s", T_F64, FILL_NAN, SH_ONE, W_ALWAYS},
+    [DS_STAGE_WALL] = {"stage_wall_s", T_F64, FILL_NAN, SH_ONE, W_ALWAYS},
+    [DS_N_WORKERS] = {"n_workers", T_I64, FILL_ZERO, SH_ONE, W_ALWAYS},
+    [DS_INST_CODE] = {"instance_code", T_I32, FILL_ZERO, SH_INST, W_INST},
+    [DS_INST_EVALS] = {"instance_evaluations", T_I64, FILL_ZERO, SH_INST, W_INST},
+    [DS_INST_BEST_ROW] = {"instance_best_row", T_I64, FILL_MINUS1, SH_INST, W_INST},
+    [DS_INST_BEST_OBJ] = {"instance_best_objective", T_F64, FILL_NAN, SH_INST, W_INST},
+};
+
+/* The /fit group: the job's answer. */
+enum { FIT_STATE, FIT_STAGE, FIT_ROW, FIT_OBJ, FIT_OBJ_SE, FIT_PARAMS, FIT_COUNT };
+static const ds_desc fit_table[FIT_COUNT] = {
+    [FIT_STATE] = {"state", T_I32, FILL_ZERO, SH_ONE, W_ALWAYS},
+    [FIT_STAGE] = {"stage", T_I32, FILL_MINUS1, SH_ONE, W_ALWAYS},
+    [FIT_ROW] = {"row", T_I64, FILL_MINUS1, SH_ONE, W_ALWAYS},
+    [FIT_OBJ] = {"objective", T_F64, FILL_NAN, SH_ONE, W_ALWAYS},
+    [FIT_OBJ_SE] = {"objective_se", T_F64, FILL_NAN, SH_ONE, W_ALWAYS},
+    [FIT_PARAMS] = {"params", T_F64, FILL_NAN, SH_PR, W_ALWAYS},
+};
+
+typedef struct stage_handles {
+    hid_t group;
+    hid_t ds[DS_COUNT];
+} stage_handles;
 
 struct fcfit_results {
     MPI_Comm comm;
     int rank;
-    hid_t file, group;
-    hid_t ds[DS_COUNT];
+    hid_t file;
+    hid_t fit_group;
+    hid_t fit_ds[FIT_COUNT];
+    stage_handles st[FCFIT_RESULTS_MAX_STAGES];
     hid_t reason_type;
     fcfit_results_layout lay;
-    char *stage;
 };
 
-static int ds_used(const fcfit_results_layout *lay, int k)
+static int ds_used(const fcfit_results_layout *lay, const fcfit_results_stage_layout *sl,
+                   const ds_desc *d)
 {
-    switch (k) {
-    case DS_SCORES_SUBJ:
+    switch (d->when) {
+    case W_DIMS:
+        return sl->n_dims > 0;
+    case W_SUBJ:
         return lay->n_subjects > 0;
-    case DS_FC:
-        return lay->n_fc > 0;
-    case DS_TUNE_IT:
-    case DS_TUNE_ERR:
-    case DS_TUNE_CONV:
-        return lay->tuning;
+    case W_FC:
+        return sl->save_fc && lay->n_fc > 0;
+    case W_TUNE:
+        return sl->tuning;
+    case W_INST:
+        return sl->n_instances > 0;
+    case W_VALIDATE:
+        return sl->validate;
+    case W_TARGET2:
+        return sl->validate && sl->target2;
     default:
         return 1;
     }
 }
 
-/* Shape of dataset k: rank and dims. */
-static int ds_shape(const fcfit_results_layout *lay, int k, hsize_t *dims)
+/* Shape of a dataset: rank and dims (sl may be NULL for the /fit group). */
+static int ds_shape(const fcfit_results_layout *lay, const fcfit_results_stage_layout *sl,
+                    shape_kind sh, hsize_t *dims)
 {
-    dims[0] = lay->n_points;
-    dims[1] = 1;
-    dims[2] = 1;
-    switch (k) {
-    case DS_PARAMS:
-        dims[1] = lay->n_dims;
+    size_t rows = sl != NULL ? sl->n_rows : 1;
+    switch (sh) {
+    case SH_ROWS:
+        dims[0] = rows;
+        return 1;
+    case SH_ROWS_DIMS:
+        dims[0] = rows;
+        dims[1] = sl->n_dims;
         return 2;
-    case DS_SEEDS:
-    case DS_REPSTATUS:
-        dims[1] = lay->n_replicates;
+    case SH_ROWS_REP:
+        dims[0] = rows;
+        dims[1] = sl->n_replicates;
         return 2;
-    case DS_SCORES:
+    case SH_ROWS_K:
+        dims[0] = rows;
         dims[1] = lay->n_scores;
         return 2;
-    case DS_SCORES_REP:
-        dims[1] = lay->n_replicates;
+    case SH_ROWS_REP_K:
+        dims[0] = rows;
+        dims[1] = sl->n_replicates;
         dims[2] = lay->n_scores;
         return 3;
-    case DS_SCORES_SUBJ:
+    case SH_ROWS_SUBJ:
+        dims[0] = rows;
         dims[1] = lay->n_subjects;
         dims[2] = lay->n_subject_scores;
         return 3;
-    case DS_FC:
+    case SH_ROWS_FC:
+        dims[0] = rows;
         dims[1] = lay->n_fc;
         return 2;
-    default:
+    case SH_ROWS_PR:
+        dims[0] = rows;
+        dims[1] = lay->n_params;
+        dims[2] = lay->n_regions;
+        return 3;
+    case SH_PR:
+        dims[0] = lay->n_params;
+        dims[1] = lay->n_regions;
+        return 2;
+    case SH_ONE:
+        dims[0] = 1;
+        return 1;
+    case SH_INST:
+        dims[0] = sl->n_instances;
         return 1;
     }
+    return 0;
 }
 
-static hid_t ds_file_type(const fcfit_results *r, int k)
+static hid_t file_type(const fcfit_results *r, elem_type t)
 {
-    switch (k) {
-    case DS_SEEDS:
-        return H5T_STD_U64LE;
-    case DS_STATUS:
-    case DS_REPSTATUS:
-    case DS_RANK:
-    case DS_TUNE_IT:
-        return H5T_STD_I32LE;
-    case DS_TUNE_CONV:
-        return H5T_STD_I8LE;
-    case DS_REASON:
-        return r->reason_type;
-    case DS_FC:
-        return H5T_IEEE_F32LE;
-    default:
+    switch (t) {
+    case T_F64:
         return H5T_IEEE_F64LE;
+    case T_F32:
+        return H5T_IEEE_F32LE;
+    case T_I32:
+        return H5T_STD_I32LE;
+    case T_I64:
+        return H5T_STD_I64LE;
+    case T_U64:
+        return H5T_STD_U64LE;
+    case T_I8:
+        return H5T_STD_I8LE;
+    case T_STR:
+        return r->reason_type;
     }
+    return -1;
 }
 
-static hid_t ds_mem_type(const fcfit_results *r, int k)
+static hid_t mem_type(const fcfit_results *r, elem_type t)
 {
-    switch (k) {
-    case DS_SEEDS:
-        return H5T_NATIVE_UINT64;
-    case DS_STATUS:
-    case DS_REPSTATUS:
-    case DS_RANK:
-    case DS_TUNE_IT:
-        return H5T_NATIVE_INT32;
-    case DS_TUNE_CONV:
-        return H5T_NATIVE_INT8;
-    case DS_REASON:
-        return r->reason_type;
-    case DS_FC:
-        return H5T_NATIVE_FLOAT;
-    default:
+    switch (t) {
+    case T_F64:
         return H5T_NATIVE_DOUBLE;
+    case T_F32:
+        return H5T_NATIVE_FLOAT;
+    case T_I32:
+        return H5T_NATIVE_INT32;
+    case T_I64:
+        return H5T_NATIVE_INT64;
+    case T_U64:
+        return H5T_NATIVE_UINT64;
+    case T_I8:
+        return H5T_NATIVE_INT8;
+    case T_STR:
+        return r->reason_type;
     }
+    return -1;
 }
 
 fcfit_status fcfit_results_check(const char *path, const char *job_hash, int force, int *resume)
@@ -203,185 +305,184 @@ done:
     return st;
 }
 
-static fcfit_status set_fill(hid_t dcpl, int k, hid_t type)
+static fcfit_status set_fill(const fcfit_results *r, hid_t dcpl, const ds_desc *d)
 {
     double nan_v = NAN;
-    int32_t zero_i = 0, minus1 = -1;
-    uint64_t zero_u = 0;
-    int8_t zero_c = 0;
+    float nan_f = NAN;
+    int64_t minus1 = -1, zero = 0;
+    int32_t minus1_32 = -1;
     char empty[REASON_LEN];
-    const void *fill;
+    const void *fill = &zero;
+    hid_t mt = mem_type(r, d->type);
     memset(empty, 0, sizeof empty);
-    switch (k) {
-    case DS_SEEDS:
-        fill = &zero_u;
+    switch (d->fill) {
+    case FILL_NAN:
+        fill = d->type == T_F32 ? (const void *)&nan_f : (const void *)&nan_v;
         break;
-    case DS_STATUS:
-    case DS_REPSTATUS:
-    case DS_TUNE_IT:
-        fill = &zero_i;
+    case FILL_MINUS1:
+        fill = d->type == T_I32 ? (const void *)&minus1_32 : (const void *)&minus1;
         break;
-    case DS_RANK:
-        fill = &minus1;
-        break;
-    case DS_TUNE_CONV:
-        fill = &zero_c;
-        break;
-    case DS_REASON:
-        fill = empty;
-        break;
-    case DS_FC: {
-        static const float nan_f = NAN;
-        fill = &nan_f;
+    case FILL_ZERO:
+        fill = d->type == T_STR ? (const void *)empty : (const void *)&zero;
         break;
     }
-    default:
-        fill = &nan_v;
-        break;
-    }
-    if (H5Pset_fill_value(dcpl, type, fill) < 0) {
+    if (H5Pset_fill_value(dcpl, mt, fill) < 0) {
         return FCFIT_H5_FAIL("cannot set a fill value");
     }
     return FCFIT_OK;
 }
 
-/* Create every dataset of the stage (collective). */
-static fcfit_status create_datasets(fcfit_results *r)
+static fcfit_status create_ds(fcfit_results *r, hid_t group, const fcfit_results_stage_layout *sl,
+                              const ds_desc *d, hid_t *out)
+{
+    hsize_t dims[3];
+    int rank = ds_shape(&r->lay, sl, d->shape, dims);
+    hid_t sp = H5Screate_simple(rank, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    fcfit_status st = FCFIT_OK;
+    *out = -1;
+    if (sp < 0 || dcpl < 0 || H5Pset_layout(dcpl, H5D_CONTIGUOUS) < 0 ||
+        H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY) < 0 ||
+        H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC) < 0) {
+        st = FCFIT_H5_FAIL("cannot prepare a dataset");
+    }
+    if (st == FCFIT_OK) {
+        st = set_fill(r, dcpl, d);
+    }
+    if (st == FCFIT_OK) {
+        *out = H5Dcreate2(group, d->name, file_type(r, d->type), sp, H5P_DEFAULT, dcpl,
+                          H5P_DEFAULT);
+        if (*out < 0) {
+            char what[128];
+            snprintf(what, sizeof what, "cannot create dataset %s", d->name);
+            st = FCFIT_H5_FAIL(what);
+        }
+    }
+    if (dcpl >= 0) {
+        H5Pclose(dcpl);
+    }
+    if (sp >= 0) {
+        H5Sclose(sp);
+    }
+    return st;
+}
+
+static fcfit_status attr_i64s(hid_t obj, const char *name, size_t n, const long long *v)
+{
+    hsize_t dn = n;
+    hid_t sp = H5Screate_simple(1, &dn, NULL);
+    hid_t a = sp >= 0 ? H5Acreate2(obj, name, H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT) : -1;
+    herr_t w = a >= 0 ? H5Awrite(a, H5T_NATIVE_LLONG, v) : -1;
+    if (a >= 0) {
+        H5Aclose(a);
+    }
+    if (sp >= 0) {
+        H5Sclose(sp);
+    }
+    if (w < 0) {
+        char what[128];
+        snprintf(what, sizeof what, "cannot write attribute %s", name);
+        return FCFIT_H5_FAIL(what);
+    }
+    return FCFIT_OK;
+}
+
+/* Create one stage's group and datasets, with their labels (collective). */
+static fcfit_status create_stage(fcfit_results *r, size_t s)
 {
     const fcfit_results_layout *lay = &r->lay;
+    const fcfit_results_stage_layout *sl = &lay->stages[s];
+    stage_handles *h = &r->st[s];
+    long long sense[64];
+
+    h->group = H5Gcreate2(r->file, sl->name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (h->group < 0) {
+        return FCFIT_H5_FAIL("cannot create a stage group");
+    }
     for (int k = 0; k < DS_COUNT; k++) {
-        hsize_t dims[3];
-        int rank;
-        hid_t sp, dcpl, type;
-        fcfit_status st = FCFIT_OK;
-        r->ds[k] = -1;
-        if (!ds_used(lay, k)) {
-            continue;
-        }
-        rank = ds_shape(lay, k, dims);
-        type = ds_file_type(r, k);
-        sp = H5Screate_simple(rank, dims, NULL);
-        dcpl = H5Pcreate(H5P_DATASET_CREATE);
-        if (sp < 0 || dcpl < 0 || H5Pset_layout(dcpl, H5D_CONTIGUOUS) < 0 ||
-            H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY) < 0 ||
-            H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC) < 0) {
-            st = FCFIT_H5_FAIL("cannot prepare a dataset");
-        }
-        if (st == FCFIT_OK) {
-            st = set_fill(dcpl, k, type);
-        }
-        if (st == FCFIT_OK) {
-            r->ds[k] = H5Dcreate2(r->group, ds_names[k], type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-            if (r->ds[k] < 0) {
-                char what[128];
-                snprintf(what, sizeof what, "cannot create dataset %s", ds_names[k]);
-                st = FCFIT_H5_FAIL(what);
-            }
-        }
-        if (dcpl >= 0) {
-            H5Pclose(dcpl);
-        }
-        if (sp >= 0) {
-            H5Sclose(sp);
-        }
-        FCFIT_CHECK(st);
-    }
-    FCFIT_CHECK(fcfit_h5_attr_strs(r->ds[DS_PARAMS], "names", lay->n_dims, lay->dim_names));
-    FCFIT_CHECK(fcfit_h5_attr_strs(r->ds[DS_SCORES], "names", lay->n_scores, lay->score_names));
-    FCFIT_CHECK(fcfit_h5_attr_strs(r->ds[DS_SCORES_REP], "names", lay->n_scores, lay->score_names));
-    {
-        long long sense[64];
-        hsize_t n = lay->n_scores;
-        hid_t sp = H5Screate_simple(1, &n, NULL);
-        hid_t a = sp >= 0 ? H5Acreate2(r->ds[DS_SCORES], "sense", H5T_STD_I64LE, sp, H5P_DEFAULT,
-                                       H5P_DEFAULT)
-                          : -1;
-        herr_t w;
-        for (size_t k = 0; k < lay->n_scores && k < 64; k++) {
-            sense[k] = lay->score_sense[k];
-        }
-        w = a >= 0 ? H5Awrite(a, H5T_NATIVE_LLONG, sense) : -1;
-        if (a >= 0) {
-            H5Aclose(a);
-        }
-        if (sp >= 0) {
-            H5Sclose(sp);
-        }
-        if (w < 0) {
-            return FCFIT_H5_FAIL("cannot write the score senses");
+        if (ds_used(lay, sl, &ds_table[k])) {
+            FCFIT_CHECK(create_ds(r, h->group, sl, &ds_table[k], &h->ds[k]));
         }
     }
+    if (sl->n_dims > 0) {
+        FCFIT_CHECK(fcfit_h5_attr_strs(h->ds[DS_PARAMS], "names", sl->n_dims, sl->dim_names));
+    }
+    FCFIT_CHECK(fcfit_h5_attr_strs(h->ds[DS_SCORES], "names", lay->n_scores, lay->score_names));
+    FCFIT_CHECK(
+        fcfit_h5_attr_strs(h->ds[DS_SCORES_REP], "names", lay->n_scores, lay->score_names));
+    for (size_t k = 0; k < lay->n_scores && k < 64; k++) {
+        sense[k] = lay->score_sense[k];
+    }
+    FCFIT_CHECK(attr_i64s(h->ds[DS_SCORES], "sense", lay->n_scores, sense));
     if (lay->n_subjects > 0) {
-        FCFIT_CHECK(fcfit_h5_attr_strs(r->ds[DS_SCORES_SUBJ], "names", lay->n_subject_scores,
+        FCFIT_CHECK(fcfit_h5_attr_strs(h->ds[DS_SCORES_SUBJ], "names", lay->n_subject_scores,
                                        lay->subject_score_names));
     }
-    if (lay->n_fc > 0) {
-        FCFIT_CHECK(fcfit_h5_attr_str(r->ds[DS_FC], "layout",
+    if (ds_used(lay, sl, &ds_table[DS_FC])) {
+        FCFIT_CHECK(fcfit_h5_attr_str(h->ds[DS_FC], "layout",
                                       "upper triangle without the diagonal, row-major "
                                       "(01, 02, ..., 12, ...), replicate 0"));
-        FCFIT_CHECK(fcfit_h5_attr_int(r->ds[DS_FC], "n_regions", (long long)lay->n_regions));
+        FCFIT_CHECK(fcfit_h5_attr_int(h->ds[DS_FC], "n_regions", (long long)lay->n_regions));
     }
-    FCFIT_CHECK(fcfit_h5_attr_str(r->ds[DS_STATUS], "codes",
+    FCFIT_CHECK(fcfit_h5_attr_str(h->ds[DS_STATUS], "codes",
                                   "0 pending, 1 ok, 2 diverged, 3 out_of_domain, 4 degenerate, "
                                   "5 failed"));
-    FCFIT_CHECK(fcfit_h5_attr_str(r->group, "sampler", lay->sampler));
-    FCFIT_CHECK(fcfit_h5_attr_str(r->group, "objective", lay->objective));
-    FCFIT_CHECK(fcfit_h5_attr_int(r->group, "n_points", (long long)lay->n_points));
-    FCFIT_CHECK(fcfit_h5_attr_int(r->group, "n_replicates", (long long)lay->n_replicates));
-    return FCFIT_OK;
-}
-
-/* Open the stage's datasets of an existing file and check their shapes. */
-static fcfit_status open_datasets(fcfit_results *r, const char *path)
-{
-    const fcfit_results_layout *lay = &r->lay;
-    for (int k = 0; k < DS_COUNT; k++) {
-        hsize_t want[3] = {0, 0, 0}, got[3] = {0, 0, 0};
-        int rank, grank;
-        hid_t sp;
-        r->ds[k] = -1;
-        if (!ds_used(lay, k)) {
-            continue;
-        }
-        rank = ds_shape(lay, k, want);
-        r->ds[k] = H5Dopen2(r->group, ds_names[k], H5P_DEFAULT);
-        if (r->ds[k] < 0) {
-            H5Eclear2(H5E_DEFAULT);
-            FCFIT_FAIL(FCFIT_ERR_MISMATCH, "%s: dataset %s/%s is missing; the file does not match "
-                                           "this job",
-                       path, r->stage, ds_names[k]);
-        }
-        sp = H5Dget_space(r->ds[k]);
-        grank = sp >= 0 ? H5Sget_simple_extent_dims(sp, got, NULL) : -1;
-        if (sp >= 0) {
-            H5Sclose(sp);
-        }
-        FCFIT_REQUIRE(grank == rank && got[0] == want[0] && (rank < 2 || got[1] == want[1]) &&
-                          (rank < 3 || got[2] == want[2]),
-                      FCFIT_ERR_MISMATCH,
-                      "%s: dataset %s/%s has another shape than this job needs; the file does "
-                      "not match this job",
-                      path, r->stage, ds_names[k]);
+    FCFIT_CHECK(fcfit_h5_attr_str(h->ds[DS_OBJECTIVE], "meaning",
+                                  "loss minimised by the stage (the objective; fit.penalty for a "
+                                  "failed row)"));
+    FCFIT_CHECK(fcfit_h5_attr_strs(h->ds[DS_BASE], "names", lay->n_params, lay->param_names));
+    FCFIT_CHECK(fcfit_h5_attr_str(h->ds[DS_STATE], "codes", "0 not started, 1 running, 2 done"));
+    if (sl->validate) {
+        FCFIT_CHECK(fcfit_h5_attr_strs(h->ds[DS_REGION_PARAMS], "names", lay->n_params,
+                                       lay->param_names));
+        FCFIT_CHECK(fcfit_h5_attr_strs(h->ds[DS_SCORES_SE], "names", lay->n_scores,
+                                       lay->score_names));
+        FCFIT_CHECK(fcfit_h5_attr_str(h->ds[DS_CAND_STAGE], "codes",
+                                      "0 sweep, 1 optimize, 2 refine"));
     }
+    FCFIT_CHECK(fcfit_h5_attr_int(h->group, "kind", sl->kind));
+    FCFIT_CHECK(fcfit_h5_attr_int(h->group, "order", (long long)s));
+    FCFIT_CHECK(fcfit_h5_attr_int(h->group, "n_rows", (long long)sl->n_rows));
+    FCFIT_CHECK(fcfit_h5_attr_int(h->group, "n_replicates", (long long)sl->n_replicates));
+    FCFIT_CHECK(fcfit_h5_attr_str(h->group, "description",
+                                  sl->description != NULL ? sl->description : ""));
+    FCFIT_CHECK(fcfit_h5_attr_str(h->group, "objective", lay->objective));
     return FCFIT_OK;
 }
 
-static fcfit_status write_rows(fcfit_results *r, int k, size_t first, size_t count,
-                               const void *data)
+static fcfit_status create_fit_group(fcfit_results *r)
 {
-    hsize_t dims[3], start[3] = {0, 0, 0}, cnt[3];
-    int rank = ds_shape(&r->lay, k, dims);
-    hid_t fs, ms;
+    r->fit_group = H5Gcreate2(r->file, "fit", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (r->fit_group < 0) {
+        return FCFIT_H5_FAIL("cannot create the fit group");
+    }
+    for (int k = 0; k < FIT_COUNT; k++) {
+        FCFIT_CHECK(create_ds(r, r->fit_group, NULL, &fit_table[k], &r->fit_ds[k]));
+    }
+    FCFIT_CHECK(fcfit_h5_attr_strs(r->fit_ds[FIT_PARAMS], "names", r->lay.n_params,
+                                   r->lay.param_names));
+    FCFIT_CHECK(fcfit_h5_attr_str(r->fit_ds[FIT_STATE], "codes", "0 running, 1 complete"));
+    FCFIT_CHECK(fcfit_h5_attr_str(r->fit_ds[FIT_STAGE], "codes",
+                                  "0 sweep, 1 optimize, 2 refine, 3 validate"));
+    return FCFIT_OK;
+}
+
+/* Write `count` rows of dataset handle ds from `first` (along the first dimension). */
+static fcfit_status write_block(fcfit_results *r, hid_t ds, elem_type t, size_t first,
+                                size_t count, const void *data, const char *what)
+{
+    hsize_t dims[3] = {0, 0, 0}, start[3] = {0, 0, 0}, cnt[3];
+    hid_t fs = H5Dget_space(ds), ms = -1;
+    int rank = fs >= 0 ? H5Sget_simple_extent_dims(fs, dims, NULL) : -1;
     herr_t w = -1;
-    start[0] = first;
-    cnt[0] = count;
-    cnt[1] = rank > 1 ? dims[1] : 1;
-    cnt[2] = rank > 2 ? dims[2] : 1;
-    fs = H5Dget_space(r->ds[k]);
-    ms = H5Screate_simple(rank, cnt, NULL);
-    if (fs >= 0 && ms >= 0 &&
-        H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, cnt, NULL) >= 0) {
-        w = H5Dwrite(r->ds[k], ds_mem_type(r, k), ms, fs, H5P_DEFAULT, data);
+    if (rank > 0) {
+        start[0] = first;
+        cnt[0] = count;
+        cnt[1] = rank > 1 ? dims[1] : 1;
+        cnt[2] = rank > 2 ? dims[2] : 1;
+        ms = H5Screate_simple(rank, cnt, NULL);
+    }
+    if (ms >= 0 && H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, cnt, NULL) >= 0) {
+        w = H5Dwrite(ds, mem_type(r, t), ms, fs, H5P_DEFAULT, data);
     }
     if (ms >= 0) {
         H5Sclose(ms);
@@ -390,21 +491,37 @@ static fcfit_status write_rows(fcfit_results *r, int k, size_t first, size_t cou
         H5Sclose(fs);
     }
     if (w < 0) {
-        char what[160];
-        snprintf(what, sizeof what, "cannot write rows of %s/%s", r->stage, ds_names[k]);
-        return FCFIT_H5_FAIL(what);
+        char msg[200];
+        snprintf(msg, sizeof msg, "cannot write %s", what);
+        return FCFIT_H5_FAIL(msg);
     }
     return FCFIT_OK;
 }
 
-static fcfit_status read_all(fcfit_results *r, int k, void *data)
+static fcfit_status write_ds(fcfit_results *r, size_t s, int k, size_t first, size_t count,
+                             const void *data)
 {
-    if (H5Dread(r->ds[k], ds_mem_type(r, k), H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
-        char what[160];
-        snprintf(what, sizeof what, "cannot read %s/%s", r->stage, ds_names[k]);
-        return FCFIT_H5_FAIL(what);
+    char what[160];
+    snprintf(what, sizeof what, "%s/%s", r->lay.stages[s].name, ds_table[k].name);
+    return write_block(r, r->st[s].ds[k], ds_table[k].type, first, count, data, what);
+}
+
+static fcfit_status read_whole(fcfit_results *r, hid_t ds, elem_type t, void *data,
+                               const char *what)
+{
+    if (H5Dread(ds, mem_type(r, t), H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "cannot read %s", what);
+        return FCFIT_H5_FAIL(msg);
     }
     return FCFIT_OK;
+}
+
+static fcfit_status read_ds_all(fcfit_results *r, size_t s, int k, void *data)
+{
+    char what[160];
+    snprintf(what, sizeof what, "%s/%s", r->lay.stages[s].name, ds_table[k].name);
+    return read_whole(r, r->st[s].ds[k], ds_table[k].type, data, what);
 }
 
 static hid_t mpio_fapl(MPI_Comm comm)
@@ -422,15 +539,27 @@ static hid_t mpio_fapl(MPI_Comm comm)
 
 static void close_handles(fcfit_results *r)
 {
-    for (int k = 0; k < DS_COUNT; k++) {
-        if (r->ds[k] >= 0) {
-            H5Dclose(r->ds[k]);
-            r->ds[k] = -1;
+    for (size_t s = 0; s < FCFIT_RESULTS_MAX_STAGES; s++) {
+        for (int k = 0; k < DS_COUNT; k++) {
+            if (r->st[s].ds[k] >= 0) {
+                H5Dclose(r->st[s].ds[k]);
+                r->st[s].ds[k] = -1;
+            }
+        }
+        if (r->st[s].group >= 0) {
+            H5Gclose(r->st[s].group);
+            r->st[s].group = -1;
         }
     }
-    if (r->group >= 0) {
-        H5Gclose(r->group);
-        r->group = -1;
+    for (int k = 0; k < FIT_COUNT; k++) {
+        if (r->fit_ds[k] >= 0) {
+            H5Dclose(r->fit_ds[k]);
+            r->fit_ds[k] = -1;
+        }
+    }
+    if (r->fit_group >= 0) {
+        H5Gclose(r->fit_group);
+        r->fit_group = -1;
     }
     if (r->file >= 0) {
         H5Fclose(r->file);
@@ -438,7 +567,7 @@ static void close_handles(fcfit_results *r)
     }
 }
 
-/* Agree on a status across ranks: the worst (largest) code wins, message from rank 0 side. */
+/* Agree on a status across ranks: the worst (largest) code wins. */
 static fcfit_status agree(MPI_Comm comm, fcfit_status st)
 {
     int mine = (int)st, all = 0;
@@ -457,6 +586,7 @@ static fcfit_status create_file(fcfit_results *r, const char *path, size_t n_att
     hid_t fapl;
     fcfit_status st = FCFIT_OK;
     const char *pause = getenv("FCFIT_TEST_PAUSE_CREATE");
+    const char *names[FCFIT_RESULTS_MAX_STAGES];
 
     snprintf(tmp, sizeof tmp, "%s.creating", path);
     if (r->rank == 0) {
@@ -481,22 +611,52 @@ static fcfit_status create_file(fcfit_results *r, const char *path, size_t n_att
         st = fcfit_h5_attr_str(r->file, "fcfit_kind", "run");
     }
     if (st == FCFIT_OK) {
-        r->group = H5Gcreate2(r->file, r->stage, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-        if (r->group < 0) {
-            st = FCFIT_H5_FAIL("cannot create the stage group");
-        }
+        st = fcfit_h5_attr_str(r->file, "objective", r->lay.objective);
     }
     if (st == FCFIT_OK) {
-        st = create_datasets(r);
+        st = fcfit_h5_attr_str(r->file, "objective_better", r->lay.objective_better);
+    }
+    for (size_t s = 0; s < r->lay.n_stages; s++) {
+        names[s] = r->lay.stages[s].name;
+    }
+    if (st == FCFIT_OK) {
+        st = fcfit_h5_attr_strs(r->file, "stages", r->lay.n_stages, names);
+    }
+    for (size_t s = 0; s < r->lay.n_stages && st == FCFIT_OK; s++) {
+        st = create_stage(r, s);
+    }
+    if (st == FCFIT_OK) {
+        st = create_fit_group(r);
+    }
+    if (st == FCFIT_OK && r->lay.target_fc != NULL) {
+        size_t dims[2] = {r->lay.n_regions, r->lay.n_regions};
+        hid_t g = H5Gcreate2(r->file, "target", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        if (g < 0) {
+            st = FCFIT_H5_FAIL("cannot create the target group");
+        } else {
+            st = fcfit_h5_write_doubles(g, "fc", 2, dims, r->lay.target_fc);
+            if (st == FCFIT_OK) {
+                st = fcfit_h5_attr_str(g, "description",
+                                       "the target's group FC (Fisher-z average of its subjects), "
+                                       "as every score compares with");
+            }
+            if (st == FCFIT_OK) {
+                st = fcfit_h5_attr_int(g, "n_subjects", (long long)r->lay.target_subjects);
+            }
+            H5Gclose(g);
+        }
     }
     if (pause != NULL && st == FCFIT_OK) {
         /* Test hook: widen the creation window so a test can kill the run inside it. */
         usleep((useconds_t)(atof(pause) * 1e6));
     }
-    if (st == FCFIT_OK && r->rank == 0) {
-        st = write_rows(r, DS_PARAMS, 0, r->lay.n_points, r->lay.points);
-        if (st == FCFIT_OK) {
-            st = write_rows(r, DS_SEEDS, 0, r->lay.n_points, r->lay.seeds);
+    for (size_t s = 0; s < r->lay.n_stages && st == FCFIT_OK && r->rank == 0; s++) {
+        const fcfit_results_stage_layout *sl = &r->lay.stages[s];
+        if (sl->points != NULL && sl->n_dims > 0) {
+            st = write_ds(r, s, DS_PARAMS, 0, sl->n_rows, sl->points);
+        }
+        if (st == FCFIT_OK && sl->seeds != NULL) {
+            st = write_ds(r, s, DS_SEEDS, 0, sl->n_rows, sl->seeds);
         }
     }
     st = agree(r->comm, st);
@@ -512,6 +672,64 @@ static fcfit_status create_file(fcfit_results *r, const char *path, size_t n_att
     return agree(r->comm, st);
 }
 
+/* Open one dataset of an existing file and check its shape. */
+static fcfit_status open_ds(fcfit_results *r, hid_t group, const char *gname,
+                            const fcfit_results_stage_layout *sl, const ds_desc *d,
+                            const char *path, hid_t *out)
+{
+    hsize_t want[3] = {0, 0, 0}, got[3] = {0, 0, 0};
+    int rank = ds_shape(&r->lay, sl, d->shape, want), grank;
+    hid_t sp;
+    *out = H5Dopen2(group, d->name, H5P_DEFAULT);
+    if (*out < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        FCFIT_FAIL(FCFIT_ERR_MISMATCH,
+                   "%s: dataset %s/%s is missing; the file does not match this job", path, gname,
+                   d->name);
+    }
+    sp = H5Dget_space(*out);
+    grank = sp >= 0 ? H5Sget_simple_extent_dims(sp, got, NULL) : -1;
+    if (sp >= 0) {
+        H5Sclose(sp);
+    }
+    FCFIT_REQUIRE(grank == rank && got[0] == want[0] && (rank < 2 || got[1] == want[1]) &&
+                      (rank < 3 || got[2] == want[2]),
+                  FCFIT_ERR_MISMATCH,
+                  "%s: dataset %s/%s has another shape than this job needs; the file does not "
+                  "match this job",
+                  path, gname, d->name);
+    return FCFIT_OK;
+}
+
+static fcfit_status open_all(fcfit_results *r, const char *path)
+{
+    for (size_t s = 0; s < r->lay.n_stages; s++) {
+        const fcfit_results_stage_layout *sl = &r->lay.stages[s];
+        stage_handles *h = &r->st[s];
+        h->group = H5Gopen2(r->file, sl->name, H5P_DEFAULT);
+        if (h->group < 0) {
+            H5Eclear2(H5E_DEFAULT);
+            FCFIT_FAIL(FCFIT_ERR_MISMATCH, "%s has no %s stage; the file does not match this job",
+                       path, sl->name);
+        }
+        for (int k = 0; k < DS_COUNT; k++) {
+            if (ds_used(&r->lay, sl, &ds_table[k])) {
+                FCFIT_CHECK(open_ds(r, h->group, sl->name, sl, &ds_table[k], path, &h->ds[k]));
+            }
+        }
+    }
+    r->fit_group = H5Gopen2(r->file, "fit", H5P_DEFAULT);
+    if (r->fit_group < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        FCFIT_FAIL(FCFIT_ERR_MISMATCH, "%s has no fit group; the file does not match this job",
+                   path);
+    }
+    for (int k = 0; k < FIT_COUNT; k++) {
+        FCFIT_CHECK(open_ds(r, r->fit_group, "fit", NULL, &fit_table[k], path, &r->fit_ds[k]));
+    }
+    return FCFIT_OK;
+}
+
 fcfit_status fcfit_results_open(fcfit_results **out, MPI_Comm comm, const char *path,
                                 const fcfit_results_layout *lay, size_t n_attrs,
                                 const char *const *attr_names, const char *const *attr_values,
@@ -523,17 +741,24 @@ fcfit_status fcfit_results_open(fcfit_results **out, MPI_Comm comm, const char *
 
     *out = NULL;
     fcfit_h5_quiet();
+    FCFIT_REQUIRE(lay->n_stages <= FCFIT_RESULTS_MAX_STAGES, FCFIT_ERR_INTERNAL,
+                  "%zu stages", lay->n_stages);
     r = calloc(1, sizeof *r);
     FCFIT_REQUIRE(r != NULL, FCFIT_ERR_NOMEM, "cannot allocate the results handle");
     r->comm = comm;
     MPI_Comm_rank(comm, &r->rank);
     r->file = -1;
-    r->group = -1;
-    for (int k = 0; k < DS_COUNT; k++) {
-        r->ds[k] = -1;
+    r->fit_group = -1;
+    for (int k = 0; k < FIT_COUNT; k++) {
+        r->fit_ds[k] = -1;
+    }
+    for (size_t s = 0; s < FCFIT_RESULTS_MAX_STAGES; s++) {
+        r->st[s].group = -1;
+        for (int k = 0; k < DS_COUNT; k++) {
+            r->st[s].ds[k] = -1;
+        }
     }
     r->lay = *lay;
-    r->stage = fcfit_strdup(lay->stage);
     r->reason_type = H5Tcopy(H5T_C_S1);
     if (r->reason_type < 0 || H5Tset_size(r->reason_type, REASON_LEN) < 0 ||
         H5Tset_strpad(r->reason_type, H5T_STR_NULLTERM) < 0) {
@@ -554,16 +779,7 @@ fcfit_status fcfit_results_open(fcfit_results **out, MPI_Comm comm, const char *
         st = fcfit_h5_fail(__FILE__, __LINE__, __func__, what);
     }
     FCFIT_TRY(agree(comm, st));
-    r->group = H5Gopen2(r->file, r->stage, H5P_DEFAULT);
-    if (r->group < 0) {
-        H5Eclear2(H5E_DEFAULT);
-        st = fcfit_error_set(FCFIT_ERR_MISMATCH, __FILE__, __LINE__, __func__,
-                             "%s has no %s stage; the file does not match this job", path,
-                             r->stage);
-    }
-    if (st == FCFIT_OK) {
-        st = open_datasets(r, path);
-    }
+    st = open_all(r, path);
     FCFIT_TRY(agree(comm, st));
     *out = r;
     return FCFIT_OK;
@@ -573,94 +789,141 @@ cleanup:
     if (r->reason_type >= 0) {
         H5Tclose(r->reason_type);
     }
-    free(r->stage);
     free(r);
     return st;
 }
 
-fcfit_status fcfit_results_read_status(fcfit_results *r, int32_t *status)
+fcfit_status fcfit_results_read_stage(fcfit_results *r, size_t s, int32_t *status, double *x,
+                                      double *objective, double *scores, double *region_params,
+                                      double *objective_se)
 {
-    return read_all(r, DS_STATUS, status);
-}
-
-fcfit_status fcfit_results_read_scores(fcfit_results *r, double *scores)
-{
-    return read_all(r, DS_SCORES, scores);
-}
-
-fcfit_status fcfit_results_write_row(fcfit_results *r, size_t point, const fcfit_results_row *row)
-{
-    const fcfit_results_layout *lay = &r->lay;
-    char reason[REASON_LEN];
-    FCFIT_REQUIRE(point < lay->n_points, FCFIT_ERR_INTERNAL, "row %zu of %zu", point,
-                  lay->n_points);
-    memset(reason, 0, sizeof reason);
-    snprintf(reason, sizeof reason, "%s", row->reason != NULL ? row->reason : "");
-    FCFIT_CHECK(write_rows(r, DS_SCORES, point, 1, row->scores));
-    FCFIT_CHECK(write_rows(r, DS_SCORES_REP, point, 1, row->scores_replicate));
-    FCFIT_CHECK(write_rows(r, DS_REPSTATUS, point, 1, row->replicate_status));
-    if (lay->n_subjects > 0) {
-        FCFIT_CHECK(write_rows(r, DS_SCORES_SUBJ, point, 1, row->subject_scores));
+    const fcfit_results_stage_layout *sl = &r->lay.stages[s];
+    if (status != NULL) {
+        FCFIT_CHECK(read_ds_all(r, s, DS_STATUS, status));
     }
-    if (lay->n_fc > 0 && row->fc != NULL) {
-        FCFIT_CHECK(write_rows(r, DS_FC, point, 1, row->fc));
+    if (x != NULL && sl->n_dims > 0) {
+        FCFIT_CHECK(read_ds_all(r, s, DS_PARAMS, x));
     }
-    if (lay->tuning) {
-        int8_t conv = (int8_t)row->tune_converged;
-        FCFIT_CHECK(write_rows(r, DS_TUNE_IT, point, 1, &row->tune_iterations));
-        FCFIT_CHECK(write_rows(r, DS_TUNE_ERR, point, 1, &row->tune_max_error));
-        FCFIT_CHECK(write_rows(r, DS_TUNE_CONV, point, 1, &conv));
+    if (objective != NULL) {
+        FCFIT_CHECK(read_ds_all(r, s, DS_OBJECTIVE, objective));
     }
-    FCFIT_CHECK(write_rows(r, DS_REASON, point, 1, reason));
-    FCFIT_CHECK(write_rows(r, DS_RANK, point, 1, &row->rank));
-    FCFIT_CHECK(write_rows(r, DS_WALL, point, 1, &row->wall_s));
-    /* The commit marker, last. */
-    FCFIT_CHECK(write_rows(r, DS_STATUS, point, 1, &row->status));
+    if (scores != NULL) {
+        FCFIT_CHECK(read_ds_all(r, s, DS_SCORES, scores));
+    }
+    if (region_params != NULL && sl->validate) {
+        FCFIT_CHECK(read_ds_all(r, s, DS_REGION_PARAMS, region_params));
+    }
+    if (objective_se != NULL && sl->validate) {
+        FCFIT_CHECK(read_ds_all(r, s, DS_OBJECTIVE_SE, objective_se));
+    }
     return FCFIT_OK;
 }
 
-fcfit_status fcfit_results_finish_stage(fcfit_results *r, size_t n_done, size_t n_failed,
-                                        long best_point, double best_score,
-                                        const double *best_dims)
+fcfit_status fcfit_results_read_stage_base(fcfit_results *r, size_t s, int32_t *state,
+                                           double *base)
 {
-    fcfit_status st = FCFIT_OK;
-    st = fcfit_h5_attr_int(r->group, "completed", n_done == r->lay.n_points);
-    if (st == FCFIT_OK) {
-        st = fcfit_h5_attr_int(r->group, "n_done", (long long)n_done);
+    FCFIT_CHECK(read_ds_all(r, s, DS_STATE, state));
+    FCFIT_CHECK(read_ds_all(r, s, DS_BASE, base));
+    return FCFIT_OK;
+}
+
+fcfit_status fcfit_results_write_row(fcfit_results *r, size_t s, size_t row,
+                                     const fcfit_results_row *rw)
+{
+    const fcfit_results_layout *lay = &r->lay;
+    const fcfit_results_stage_layout *sl = &lay->stages[s];
+    char reason[REASON_LEN];
+    FCFIT_REQUIRE(s < lay->n_stages && row < sl->n_rows, FCFIT_ERR_INTERNAL,
+                  "row %zu of stage %zu", row, s);
+    memset(reason, 0, sizeof reason);
+    snprintf(reason, sizeof reason, "%s", rw->reason != NULL ? rw->reason : "");
+    if (sl->n_dims > 0 && sl->points == NULL) {
+        FCFIT_CHECK(write_ds(r, s, DS_PARAMS, row, 1, rw->x));
     }
-    if (st == FCFIT_OK) {
-        st = fcfit_h5_attr_int(r->group, "n_failed", (long long)n_failed);
+    if (sl->seeds == NULL) {
+        FCFIT_CHECK(write_ds(r, s, DS_SEEDS, row, 1, rw->seeds));
     }
-    if (st == FCFIT_OK) {
-        st = fcfit_h5_attr_int(r->group, "best_point", best_point);
+    FCFIT_CHECK(write_ds(r, s, DS_OBJECTIVE, row, 1, &rw->objective));
+    FCFIT_CHECK(write_ds(r, s, DS_SCORES, row, 1, rw->scores));
+    FCFIT_CHECK(write_ds(r, s, DS_SCORES_REP, row, 1, rw->scores_replicate));
+    FCFIT_CHECK(write_ds(r, s, DS_REPSTATUS, row, 1, rw->replicate_status));
+    if (lay->n_subjects > 0) {
+        FCFIT_CHECK(write_ds(r, s, DS_SCORES_SUBJ, row, 1, rw->subject_scores));
     }
-    if (st == FCFIT_OK) {
-        st = fcfit_h5_attr_double(r->group, "best_score", best_score);
+    if (ds_used(lay, sl, &ds_table[DS_FC]) && rw->fc != NULL) {
+        FCFIT_CHECK(write_ds(r, s, DS_FC, row, 1, rw->fc));
     }
-    if (st == FCFIT_OK && best_point >= 0) {
-        hsize_t n = r->lay.n_dims;
-        hid_t sp = H5Screate_simple(1, &n, NULL);
-        hid_t a;
-        if (H5Aexists(r->group, "best_params") > 0) {
-            H5Adelete(r->group, "best_params");
+    if (sl->tuning) {
+        int8_t conv = (int8_t)rw->tune_converged;
+        FCFIT_CHECK(write_ds(r, s, DS_TUNE_IT, row, 1, &rw->tune_iterations));
+        FCFIT_CHECK(write_ds(r, s, DS_TUNE_ERR, row, 1, &rw->tune_max_error));
+        FCFIT_CHECK(write_ds(r, s, DS_TUNE_CONV, row, 1, &conv));
+    }
+    if (sl->n_instances > 0) {
+        FCFIT_CHECK(write_ds(r, s, DS_INSTANCE, row, 1, &rw->instance));
+        FCFIT_CHECK(write_ds(r, s, DS_EVAL, row, 1, &rw->eval_index));
+    }
+    if (sl->validate) {
+        FCFIT_CHECK(write_ds(r, s, DS_CAND_STAGE, row, 1, &rw->candidate_stage));
+        FCFIT_CHECK(write_ds(r, s, DS_CAND_ROW, row, 1, &rw->candidate_row));
+        FCFIT_CHECK(write_ds(r, s, DS_SCORES_SE, row, 1, rw->scores_se));
+        FCFIT_CHECK(write_ds(r, s, DS_OBJECTIVE_SE, row, 1, &rw->objective_se));
+        FCFIT_CHECK(write_ds(r, s, DS_REGION_PARAMS, row, 1, rw->region_params));
+        if (sl->target2) {
+            FCFIT_CHECK(write_ds(r, s, DS_SCORES2, row, 1, rw->scores2));
+            FCFIT_CHECK(write_ds(r, s, DS_SCORES2_SE, row, 1, rw->scores2_se));
         }
-        a = sp >= 0 ? H5Acreate2(r->group, "best_params", H5T_IEEE_F64LE, sp, H5P_DEFAULT,
-                                 H5P_DEFAULT)
-                    : -1;
-        if (a < 0 || H5Awrite(a, H5T_NATIVE_DOUBLE, best_dims) < 0) {
-            st = FCFIT_H5_FAIL("cannot write best_params");
-        }
-        if (a >= 0) {
-            H5Aclose(a);
-        }
-        if (sp >= 0) {
-            H5Sclose(sp);
-        }
     }
-    if (st == FCFIT_OK && H5Fflush(r->file, H5F_SCOPE_GLOBAL) < 0) {
-        st = FCFIT_H5_FAIL("cannot flush the results file");
+    FCFIT_CHECK(write_ds(r, s, DS_REASON, row, 1, reason));
+    FCFIT_CHECK(write_ds(r, s, DS_RANK, row, 1, &rw->rank));
+    FCFIT_CHECK(write_ds(r, s, DS_WALL, row, 1, &rw->wall_s));
+    /* The commit marker, last. */
+    FCFIT_CHECK(write_ds(r, s, DS_STATUS, row, 1, &rw->status));
+    return FCFIT_OK;
+}
+
+fcfit_status fcfit_results_start_stage(fcfit_results *r, size_t s, const double *base)
+{
+    int32_t running = 1;
+    FCFIT_CHECK(write_ds(r, s, DS_BASE, 0, r->lay.n_params, base));
+    FCFIT_CHECK(write_ds(r, s, DS_STATE, 0, 1, &running));
+    return FCFIT_OK;
+}
+
+fcfit_status fcfit_results_write_summary(fcfit_results *r, size_t s,
+                                         const fcfit_results_stage_summary *m)
+{
+    const fcfit_results_stage_layout *sl = &r->lay.stages[s];
+    FCFIT_CHECK(write_ds(r, s, DS_ROWS_USED, 0, 1, &m->rows_used));
+    FCFIT_CHECK(write_ds(r, s, DS_N_FAILED, 0, 1, &m->n_failed));
+    FCFIT_CHECK(write_ds(r, s, DS_BEST_ROW, 0, 1, &m->best_row));
+    FCFIT_CHECK(write_ds(r, s, DS_BEST_OBJ, 0, 1, &m->best_objective));
+    FCFIT_CHECK(write_ds(r, s, DS_BUSY, 0, 1, &m->busy_worker_s));
+    FCFIT_CHECK(write_ds(r, s, DS_STAGE_WALL, 0, 1, &m->wall_s));
+    FCFIT_CHECK(write_ds(r, s, DS_N_WORKERS, 0, 1, &m->n_workers));
+    if (sl->n_instances > 0 && m->n_instances > 0) {
+        size_t n = m->n_instances < sl->n_instances ? m->n_instances : sl->n_instances;
+        FCFIT_CHECK(write_ds(r, s, DS_INST_CODE, 0, n, m->instance_code));
+        FCFIT_CHECK(write_ds(r, s, DS_INST_EVALS, 0, n, m->instance_evaluations));
+        FCFIT_CHECK(write_ds(r, s, DS_INST_BEST_ROW, 0, n, m->instance_best_row));
+        FCFIT_CHECK(write_ds(r, s, DS_INST_BEST_OBJ, 0, n, m->instance_best_objective));
     }
-    return agree(r->comm, st);
+    /* The state last: a reader that sees "done" sees the summary. */
+    FCFIT_CHECK(write_ds(r, s, DS_STATE, 0, 1, &m->state));
+    return FCFIT_OK;
+}
+
+fcfit_status fcfit_results_write_fit(fcfit_results *r, const fcfit_results_fit *fit)
+{
+    FCFIT_CHECK(write_block(r, r->fit_ds[FIT_STAGE], T_I32, 0, 1, &fit->stage, "fit/stage"));
+    FCFIT_CHECK(write_block(r, r->fit_ds[FIT_ROW], T_I64, 0, 1, &fit->row, "fit/row"));
+    FCFIT_CHECK(write_block(r, r->fit_ds[FIT_OBJ], T_F64, 0, 1, &fit->objective, "fit/objective"));
+    FCFIT_CHECK(write_block(r, r->fit_ds[FIT_OBJ_SE], T_F64, 0, 1, &fit->objective_se,
+                            "fit/objective_se"));
+    FCFIT_CHECK(write_block(r, r->fit_ds[FIT_PARAMS], T_F64, 0, r->lay.n_params, fit->params,
+                            "fit/params"));
+    FCFIT_CHECK(write_block(r, r->fit_ds[FIT_STATE], T_I32, 0, 1, &fit->state, "fit/state"));
+    return FCFIT_OK;
 }
 
 fcfit_status fcfit_results_close(fcfit_results **pr)
@@ -674,14 +937,10 @@ fcfit_status fcfit_results_close(fcfit_results **pr)
     if (r->reason_type >= 0) {
         H5Tclose(r->reason_type);
     }
-    free(r->stage);
     free(r);
     *pr = NULL;
     return FCFIT_OK;
 }
-
-/* ---- Serial reading ---- */
-
 static fcfit_status read_strs_attr(hid_t obj, const char *name, size_t n, char ***out)
 {
     hid_t a, t;
@@ -712,6 +971,8 @@ static fcfit_status read_strs_attr(hid_t obj, const char *name, size_t n, char *
     return FCFIT_OK;
 }
 
+/* ---- Serial reading ---- */
+
 void fcfit_results_table_free(fcfit_results_table *t)
 {
     for (size_t d = 0; t->dim_names != NULL && d < t->n_dims; d++) {
@@ -730,9 +991,22 @@ void fcfit_results_table_free(fcfit_results_table *t)
     free(t->points);
     free(t->status);
     free(t->scores);
+    free(t->objective_value);
+    free(t->instance);
+    free(t->eval_index);
+    free(t->scores_se);
+    free(t->objective_se);
+    free(t->scores2);
+    free(t->candidate_stage);
+    free(t->candidate_row);
     free(t->rank);
     free(t->wall_s);
+    free(t->instance_code);
+    free(t->instance_evaluations);
+    free(t->instance_best_objective);
+    free(t->description);
     free(t->objective);
+    free(t->better);
     free(t->job_hash);
     free(t->job);
     free(t->created);
@@ -740,7 +1014,7 @@ void fcfit_results_table_free(fcfit_results_table *t)
     memset(t, 0, sizeof *t);
 }
 
-static fcfit_status read_ds(hid_t g, const char *name, hid_t memtype, void *buf)
+static fcfit_status read_named(hid_t g, const char *name, hid_t memtype, void *buf)
 {
     hid_t ds = H5Dopen2(g, name, H5P_DEFAULT);
     herr_t rr = ds >= 0 ? H5Dread(ds, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) : -1;
@@ -755,16 +1029,33 @@ static fcfit_status read_ds(hid_t g, const char *name, hid_t memtype, void *buf)
     return FCFIT_OK;
 }
 
-fcfit_status fcfit_results_read_table(const char *path, const char *stage,
-                                      fcfit_results_table *t)
+static int has_ds(hid_t g, const char *name)
 {
-    hid_t f = -1, g = -1, ds = -1, sp = -1, rt = -1;
-    hsize_t dims[3];
-    char *kind = NULL, *rbuf = NULL;
-    fcfit_status st = FCFIT_OK;
-    long long nrep = 0;
+    htri_t e = H5Lexists(g, name, H5P_DEFAULT);
+    H5Eclear2(H5E_DEFAULT);
+    return e > 0;
+}
 
-    memset(t, 0, sizeof *t);
+/* Dimensions of a dataset; returns its rank (-1 when it cannot be read). */
+static int ds_dims(hid_t g, const char *name, hsize_t *dims)
+{
+    hid_t ds = H5Dopen2(g, name, H5P_DEFAULT);
+    hid_t sp = ds >= 0 ? H5Dget_space(ds) : -1;
+    int rank = sp >= 0 ? H5Sget_simple_extent_dims(sp, dims, NULL) : -1;
+    if (sp >= 0) {
+        H5Sclose(sp);
+    }
+    if (ds >= 0) {
+        H5Dclose(ds);
+    }
+    return rank;
+}
+
+static fcfit_status open_run_file(const char *path, hid_t *f)
+{
+    char *kind = NULL;
+    fcfit_status st;
+    *f = -1;
     fcfit_h5_quiet();
     FCFIT_REQUIRE(access(path, R_OK) == 0, FCFIT_ERR_INPUT, "%s: cannot read the file: %s", path,
                   strerror(errno));
@@ -772,81 +1063,208 @@ fcfit_status fcfit_results_read_table(const char *path, const char *stage,
         H5Eclear2(H5E_DEFAULT);
         FCFIT_FAIL(FCFIT_ERR_INPUT, "%s is not an HDF5 file", path);
     }
-    f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0) {
+    *f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (*f < 0) {
         H5Eclear2(H5E_DEFAULT);
         FCFIT_FAIL(FCFIT_ERR_INPUT, "%s cannot be opened as HDF5", path);
     }
-    FCFIT_TRY(fcfit_h5_read_attr_str(f, "fcfit_kind", &kind));
-    FCFIT_REQUIRE_GOTO(kind != NULL && strcmp(kind, "run") == 0, FCFIT_ERR_INPUT,
-                       "%s is not an fcfit run results file (fcfit_kind = %s)", path,
-                       kind != NULL ? kind : "absent");
+    st = fcfit_h5_read_attr_str(*f, "fcfit_kind", &kind);
+    if (st == FCFIT_OK && (kind == NULL || strcmp(kind, "run") != 0)) {
+        st = fcfit_error_set(FCFIT_ERR_INPUT, __FILE__, __LINE__, __func__,
+                             "%s is not an fcfit run results file (fcfit_kind = %s)", path,
+                             kind != NULL ? kind : "absent");
+    }
+    free(kind);
+    if (st != FCFIT_OK) {
+        H5Fclose(*f);
+        *f = -1;
+    }
+    return st;
+}
+
+fcfit_status fcfit_results_list_stages(const char *path, char ***names)
+{
+    hid_t f = -1, a = -1, t = -1, sp = -1;
+    hsize_t n = 0;
+    char **tmp = NULL;
+    fcfit_status st = FCFIT_OK;
+    *names = NULL;
+    FCFIT_CHECK(open_run_file(path, &f));
+    a = H5Aopen(f, "stages", H5P_DEFAULT);
+    if (a < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        FCFIT_FAIL_GOTO(FCFIT_ERR_INPUT,
+                        "%s lists no stages: it was written by an older fcfit; re-run the job",
+                        path);
+    }
+    sp = H5Aget_space(a);
+    if (sp < 0 || H5Sget_simple_extent_dims(sp, &n, NULL) != 1) {
+        st = FCFIT_H5_FAIL("cannot read the stage list");
+        goto cleanup;
+    }
+    t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, H5T_VARIABLE);
+    H5Tset_cset(t, H5T_CSET_UTF8);
+    tmp = calloc(n + 1, sizeof(char *));
+    *names = calloc(n + 1, sizeof(char *));
+    FCFIT_REQUIRE_GOTO(tmp != NULL && *names != NULL, FCFIT_ERR_NOMEM, "out of memory");
+    if (H5Aread(a, t, tmp) < 0) {
+        st = FCFIT_H5_FAIL("cannot read the stage list");
+        goto cleanup;
+    }
+    for (size_t k = 0; k < n; k++) {
+        (*names)[k] = fcfit_strdup(tmp[k] != NULL ? tmp[k] : "");
+        H5free_memory(tmp[k]);
+    }
+
+cleanup:
+    free(tmp);
+    if (t >= 0) {
+        H5Tclose(t);
+    }
+    if (sp >= 0) {
+        H5Sclose(sp);
+    }
+    if (a >= 0) {
+        H5Aclose(a);
+    }
+    H5Fclose(f);
+    if (st != FCFIT_OK && *names != NULL) {
+        for (size_t k = 0; (*names)[k] != NULL; k++) {
+            free((*names)[k]);
+        }
+        free(*names);
+        *names = NULL;
+    }
+    return st;
+}
+
+fcfit_status fcfit_results_read_table(const char *path, const char *stage,
+                                      fcfit_results_table *t)
+{
+    hid_t f = -1, g = -1, rt = -1;
+    hsize_t dims[3];
+    char *rbuf = NULL;
+    fcfit_status st = FCFIT_OK;
+    long long v = 0;
+
+    memset(t, 0, sizeof *t);
+    FCFIT_CHECK(open_run_file(path, &f));
     FCFIT_TRY(fcfit_h5_read_attr_str(f, "job_hash", &t->job_hash));
     FCFIT_TRY(fcfit_h5_read_attr_str(f, "job", &t->job));
     FCFIT_TRY(fcfit_h5_read_attr_str(f, "created", &t->created));
     FCFIT_TRY(fcfit_h5_read_attr_str(f, "model", &t->model));
+    FCFIT_TRY(fcfit_h5_read_attr_str(f, "objective", &t->objective));
+    FCFIT_TRY(fcfit_h5_read_attr_str(f, "objective_better", &t->better));
     g = H5Gopen2(f, stage, H5P_DEFAULT);
     if (g < 0) {
         H5Eclear2(H5E_DEFAULT);
         FCFIT_FAIL_GOTO(FCFIT_ERR_INPUT, "%s has no %s stage", path, stage);
     }
-    FCFIT_TRY(fcfit_h5_read_attr_str(g, "objective", &t->objective));
+    FCFIT_TRY(fcfit_h5_read_attr_str(g, "description", &t->description));
     {
         hid_t a = H5Aopen(g, "n_replicates", H5P_DEFAULT);
         if (a >= 0) {
-            H5Aread(a, H5T_NATIVE_LLONG, &nrep);
+            H5Aread(a, H5T_NATIVE_LLONG, &v);
             H5Aclose(a);
         }
-        t->n_replicates = (size_t)nrep;
+        H5Eclear2(H5E_DEFAULT);
+        t->n_replicates = (size_t)v;
     }
-    ds = H5Dopen2(g, "params", H5P_DEFAULT);
-    sp = ds >= 0 ? H5Dget_space(ds) : -1;
-    if (sp < 0 || H5Sget_simple_extent_dims(sp, dims, NULL) != 2) {
-        st = FCFIT_H5_FAIL("cannot read the parameter table");
-        goto cleanup;
-    }
+    FCFIT_REQUIRE_GOTO(ds_dims(g, "status", dims) == 1, FCFIT_ERR_INPUT,
+                       "%s: %s/status is missing or malformed", path, stage);
     t->n_points = dims[0];
-    t->n_dims = dims[1];
-    FCFIT_TRY(read_strs_attr(ds, "names", t->n_dims, &t->dim_names));
-    H5Sclose(sp);
-    sp = -1;
-    H5Dclose(ds);
-    ds = H5Dopen2(g, "scores", H5P_DEFAULT);
-    sp = ds >= 0 ? H5Dget_space(ds) : -1;
-    if (sp < 0 || H5Sget_simple_extent_dims(sp, dims, NULL) != 2) {
-        st = FCFIT_H5_FAIL("cannot read the score table");
-        goto cleanup;
+    if (has_ds(g, "params")) {
+        hid_t ds = H5Dopen2(g, "params", H5P_DEFAULT);
+        FCFIT_REQUIRE_GOTO(ds_dims(g, "params", dims) == 2, FCFIT_ERR_INPUT,
+                           "%s: %s/params is malformed", path, stage);
+        t->n_dims = dims[1];
+        st = read_strs_attr(ds, "names", t->n_dims, &t->dim_names);
+        H5Dclose(ds);
+        FCFIT_TRY(st);
     }
+    FCFIT_REQUIRE_GOTO(ds_dims(g, "scores", dims) == 2, FCFIT_ERR_INPUT,
+                       "%s: %s/scores is missing or malformed", path, stage);
     t->n_scores = dims[1];
-    FCFIT_TRY(read_strs_attr(ds, "names", t->n_scores, &t->score_names));
-    FCFIT_ALLOC_GOTO(t->score_sense, t->n_scores, "score senses");
     {
+        hid_t ds = H5Dopen2(g, "scores", H5P_DEFAULT);
         long long sense[64];
-        hid_t a = H5Aopen(ds, "sense", H5P_DEFAULT);
+        hid_t a;
+        st = read_strs_attr(ds, "names", t->n_scores, &t->score_names);
+        if (st != FCFIT_OK) {
+            H5Dclose(ds);
+            goto cleanup;
+        }
+        t->score_sense = calloc(t->n_scores + 1, sizeof(int));
+        a = H5Aopen(ds, "sense", H5P_DEFAULT);
         if (a >= 0 && t->n_scores <= 64 && H5Aread(a, H5T_NATIVE_LLONG, sense) >= 0) {
-            for (size_t k = 0; k < t->n_scores; k++) {
+            for (size_t k = 0; k < t->n_scores && t->score_sense != NULL; k++) {
                 t->score_sense[k] = (int)sense[k];
             }
         }
         if (a >= 0) {
             H5Aclose(a);
         }
+        H5Dclose(ds);
+        FCFIT_REQUIRE_GOTO(t->score_sense != NULL, FCFIT_ERR_NOMEM, "out of memory");
     }
     FCFIT_ALLOC_GOTO(t->points, t->n_points * t->n_dims, "points");
     FCFIT_ALLOC_GOTO(t->status, t->n_points, "status");
     FCFIT_ALLOC_GOTO(t->scores, t->n_points * t->n_scores, "scores");
+    FCFIT_ALLOC_GOTO(t->objective_value, t->n_points, "objective values");
     FCFIT_ALLOC_GOTO(t->rank, t->n_points, "ranks");
     FCFIT_ALLOC_GOTO(t->wall_s, t->n_points, "wall times");
     FCFIT_ALLOC_GOTO(t->reasons, t->n_points, "reasons");
     FCFIT_ALLOC_GOTO(rbuf, t->n_points * REASON_LEN, "reasons");
-    FCFIT_TRY(read_ds(g, "params", H5T_NATIVE_DOUBLE, t->points));
-    FCFIT_TRY(read_ds(g, "status", H5T_NATIVE_INT32, t->status));
-    FCFIT_TRY(read_ds(g, "scores", H5T_NATIVE_DOUBLE, t->scores));
-    FCFIT_TRY(read_ds(g, "worker_rank", H5T_NATIVE_INT32, t->rank));
-    FCFIT_TRY(read_ds(g, "wall_time_s", H5T_NATIVE_DOUBLE, t->wall_s));
+    if (t->n_dims > 0) {
+        FCFIT_TRY(read_named(g, "params", H5T_NATIVE_DOUBLE, t->points));
+    }
+    FCFIT_TRY(read_named(g, "status", H5T_NATIVE_INT32, t->status));
+    FCFIT_TRY(read_named(g, "scores", H5T_NATIVE_DOUBLE, t->scores));
+    FCFIT_TRY(read_named(g, "objective", H5T_NATIVE_DOUBLE, t->objective_value));
+    FCFIT_TRY(read_named(g, "worker_rank", H5T_NATIVE_INT32, t->rank));
+    FCFIT_TRY(read_named(g, "wall_time_s", H5T_NATIVE_DOUBLE, t->wall_s));
+    FCFIT_TRY(read_named(g, "state", H5T_NATIVE_INT32, &t->state));
+    FCFIT_TRY(read_named(g, "rows_used", H5T_NATIVE_INT64, &t->rows_used));
+    FCFIT_TRY(read_named(g, "best_row", H5T_NATIVE_INT64, &t->best_row));
+    FCFIT_TRY(read_named(g, "best_objective", H5T_NATIVE_DOUBLE, &t->best_objective));
+    FCFIT_TRY(read_named(g, "busy_worker_s", H5T_NATIVE_DOUBLE, &t->busy_worker_s));
+    FCFIT_TRY(read_named(g, "stage_wall_s", H5T_NATIVE_DOUBLE, &t->stage_wall_s));
+    FCFIT_TRY(read_named(g, "n_workers", H5T_NATIVE_INT64, &t->n_workers));
+    if (has_ds(g, "instance")) {
+        FCFIT_ALLOC_GOTO(t->instance, t->n_points, "instances");
+        FCFIT_ALLOC_GOTO(t->eval_index, t->n_points, "evaluation indices");
+        FCFIT_TRY(read_named(g, "instance", H5T_NATIVE_INT32, t->instance));
+        FCFIT_TRY(read_named(g, "eval_index", H5T_NATIVE_INT32, t->eval_index));
+        FCFIT_REQUIRE_GOTO(ds_dims(g, "instance_code", dims) == 1, FCFIT_ERR_INPUT,
+                           "%s: %s/instance_code is malformed", path, stage);
+        t->n_instances = dims[0];
+        FCFIT_ALLOC_GOTO(t->instance_code, t->n_instances, "instance codes");
+        FCFIT_ALLOC_GOTO(t->instance_evaluations, t->n_instances, "instance evaluations");
+        FCFIT_ALLOC_GOTO(t->instance_best_objective, t->n_instances, "instance bests");
+        FCFIT_TRY(read_named(g, "instance_code", H5T_NATIVE_INT32, t->instance_code));
+        FCFIT_TRY(read_named(g, "instance_evaluations", H5T_NATIVE_INT64,
+                             t->instance_evaluations));
+        FCFIT_TRY(read_named(g, "instance_best_objective", H5T_NATIVE_DOUBLE,
+                             t->instance_best_objective));
+    }
+    if (has_ds(g, "scores_se")) {
+        FCFIT_ALLOC_GOTO(t->scores_se, t->n_points * t->n_scores, "standard errors");
+        FCFIT_ALLOC_GOTO(t->objective_se, t->n_points, "standard errors");
+        FCFIT_ALLOC_GOTO(t->candidate_stage, t->n_points, "candidates");
+        FCFIT_ALLOC_GOTO(t->candidate_row, t->n_points, "candidates");
+        FCFIT_TRY(read_named(g, "scores_se", H5T_NATIVE_DOUBLE, t->scores_se));
+        FCFIT_TRY(read_named(g, "objective_se", H5T_NATIVE_DOUBLE, t->objective_se));
+        FCFIT_TRY(read_named(g, "candidate_stage", H5T_NATIVE_INT32, t->candidate_stage));
+        FCFIT_TRY(read_named(g, "candidate_row", H5T_NATIVE_INT64, t->candidate_row));
+    }
+    if (has_ds(g, "scores_target2")) {
+        FCFIT_ALLOC_GOTO(t->scores2, t->n_points * t->n_scores, "second-target scores");
+        FCFIT_TRY(read_named(g, "scores_target2", H5T_NATIVE_DOUBLE, t->scores2));
+    }
     rt = H5Tcopy(H5T_C_S1);
     H5Tset_size(rt, REASON_LEN);
-    FCFIT_TRY(read_ds(g, "reason", rt, rbuf));
+    FCFIT_TRY(read_named(g, "reason", rt, rbuf));
     for (size_t p = 0; p < t->n_points; p++) {
         rbuf[p * REASON_LEN + REASON_LEN - 1] = '\0';
         t->reasons[p] = fcfit_strdup(rbuf + p * REASON_LEN);
@@ -856,22 +1274,219 @@ cleanup:
     if (rt >= 0) {
         H5Tclose(rt);
     }
-    if (sp >= 0) {
-        H5Sclose(sp);
-    }
-    if (ds >= 0) {
-        H5Dclose(ds);
-    }
     if (g >= 0) {
         H5Gclose(g);
     }
     if (f >= 0) {
         H5Fclose(f);
     }
-    free(kind);
     free(rbuf);
     if (st != FCFIT_OK) {
         fcfit_results_table_free(t);
+    }
+    return st;
+}
+
+void fcfit_results_fit_info_free(fcfit_results_fit_info *f)
+{
+    for (size_t j = 0; f->param_names != NULL && j < f->n_params; j++) {
+        free(f->param_names[j]);
+    }
+    free(f->param_names);
+    free(f->params);
+    memset(f, 0, sizeof *f);
+}
+
+fcfit_status fcfit_results_read_fit(const char *path, fcfit_results_fit_info *fi)
+{
+    hid_t f = -1, g = -1, ds = -1;
+    hsize_t dims[3];
+    fcfit_status st = FCFIT_OK;
+
+    memset(fi, 0, sizeof *fi);
+    FCFIT_CHECK(open_run_file(path, &f));
+    g = H5Gopen2(f, "fit", H5P_DEFAULT);
+    if (g < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        FCFIT_FAIL_GOTO(FCFIT_ERR_INPUT, "%s has no fit group", path);
+    }
+    FCFIT_REQUIRE_GOTO(ds_dims(g, "params", dims) == 2, FCFIT_ERR_INPUT,
+                       "%s: fit/params is missing or malformed", path);
+    fi->n_params = dims[0];
+    fi->n_regions = dims[1];
+    FCFIT_ALLOC_GOTO(fi->params, fi->n_params * fi->n_regions, "fit parameters");
+    FCFIT_TRY(read_named(g, "params", H5T_NATIVE_DOUBLE, fi->params));
+    FCFIT_TRY(read_named(g, "state", H5T_NATIVE_INT32, &fi->state));
+    FCFIT_TRY(read_named(g, "stage", H5T_NATIVE_INT32, &fi->stage));
+    FCFIT_TRY(read_named(g, "row", H5T_NATIVE_INT64, &fi->row));
+    FCFIT_TRY(read_named(g, "objective", H5T_NATIVE_DOUBLE, &fi->objective));
+    FCFIT_TRY(read_named(g, "objective_se", H5T_NATIVE_DOUBLE, &fi->objective_se));
+    ds = H5Dopen2(g, "params", H5P_DEFAULT);
+    FCFIT_TRY(read_strs_attr(ds, "names", fi->n_params, &fi->param_names));
+
+cleanup:
+    if (ds >= 0) {
+        H5Dclose(ds);
+    }
+    if (g >= 0) {
+        H5Gclose(g);
+    }
+    H5Fclose(f);
+    if (st != FCFIT_OK) {
+        fcfit_results_fit_info_free(fi);
+    }
+    return st;
+}
+
+void fcfit_results_row_inputs_free(fcfit_results_row_inputs *in)
+{
+    free(in->job_hash);
+    free(in->x);
+    free(in->base);
+    free(in->region_params);
+    free(in->seeds);
+    memset(in, 0, sizeof *in);
+}
+
+/* Read one row (first-dimension index) of a dataset into buf. */
+static fcfit_status read_named_row(hid_t g, const char *name, hid_t memtype, size_t row,
+                                   size_t row_len, void *buf)
+{
+    hid_t ds = H5Dopen2(g, name, H5P_DEFAULT), fs = -1, ms = -1;
+    hsize_t dims[3] = {0, 0, 0}, start[3] = {0, 0, 0}, cnt[3] = {1, 1, 1};
+    int rank;
+    herr_t rr = -1;
+    fs = ds >= 0 ? H5Dget_space(ds) : -1;
+    rank = fs >= 0 ? H5Sget_simple_extent_dims(fs, dims, NULL) : -1;
+    if (rank >= 1 && row < dims[0]) {
+        hsize_t n = 1;
+        start[0] = row;
+        for (int k = 1; k < rank; k++) {
+            cnt[k] = dims[k];
+            n *= dims[k];
+        }
+        if (n == row_len) {
+            ms = H5Screate_simple(rank, cnt, NULL);
+            if (ms >= 0 && H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, cnt, NULL) >= 0) {
+                rr = H5Dread(ds, memtype, ms, fs, H5P_DEFAULT, buf);
+            }
+        }
+    }
+    if (ms >= 0) {
+        H5Sclose(ms);
+    }
+    if (fs >= 0) {
+        H5Sclose(fs);
+    }
+    if (ds >= 0) {
+        H5Dclose(ds);
+    }
+    if (rr < 0) {
+        char what[160];
+        snprintf(what, sizeof what, "cannot read row %zu of %s", row, name);
+        return FCFIT_H5_FAIL(what);
+    }
+    return FCFIT_OK;
+}
+
+fcfit_status fcfit_results_read_row_inputs(const char *path, const char *stage, long row,
+                                           char **stage_out, long *row_out,
+                                           fcfit_results_row_inputs *in)
+{
+    static const char *const kinds[] = {"sweep", "optimize", "refine", "validate"};
+    hid_t f = -1, g = -1;
+    hsize_t dims[3];
+    fcfit_status st = FCFIT_OK;
+    char *name = NULL;
+    long long rep = 0;
+
+    memset(in, 0, sizeof *in);
+    *stage_out = NULL;
+    FCFIT_CHECK(open_run_file(path, &f));
+    FCFIT_TRY(fcfit_h5_read_attr_str(f, "job_hash", &in->job_hash));
+    if (stage == NULL) {
+        int32_t fstate = 0, fstage = -1;
+        int64_t frow = -1;
+        g = H5Gopen2(f, "fit", H5P_DEFAULT);
+        if (g < 0) {
+            H5Eclear2(H5E_DEFAULT);
+            FCFIT_FAIL_GOTO(FCFIT_ERR_INPUT, "%s has no fit group", path);
+        }
+        FCFIT_TRY(read_named(g, "state", H5T_NATIVE_INT32, &fstate));
+        FCFIT_TRY(read_named(g, "stage", H5T_NATIVE_INT32, &fstage));
+        FCFIT_TRY(read_named(g, "row", H5T_NATIVE_INT64, &frow));
+        H5Gclose(g);
+        g = -1;
+        FCFIT_REQUIRE_GOTO(fstate == 1 && fstage >= 0 && fstage < 4 && frow >= 0, FCFIT_ERR_INPUT,
+                           "%s: the fit is not complete yet; name a row with --stage NAME --row "
+                           "K, or finish the run first",
+                           path);
+        name = fcfit_strdup(kinds[fstage]);
+        row = (long)frow;
+    } else {
+        name = fcfit_strdup(stage);
+    }
+    FCFIT_REQUIRE_GOTO(name != NULL, FCFIT_ERR_NOMEM, "out of memory");
+    g = H5Gopen2(f, name, H5P_DEFAULT);
+    if (g < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        FCFIT_FAIL_GOTO(FCFIT_ERR_INPUT, "%s has no %s stage", path, name);
+    }
+    FCFIT_REQUIRE_GOTO(ds_dims(g, "status", dims) == 1, FCFIT_ERR_INPUT,
+                       "%s: %s/status is malformed", path, name);
+    FCFIT_REQUIRE_GOTO(row >= 0 && (hsize_t)row < dims[0], FCFIT_ERR_INPUT,
+                       "%s: the %s stage has rows 0 to %llu, not %ld", path, name,
+                       (unsigned long long)dims[0] - 1, row);
+    FCFIT_TRY(read_named_row(g, "status", H5T_NATIVE_INT32, (size_t)row, 1, &in->status));
+    FCFIT_REQUIRE_GOTO(in->status != 0, FCFIT_ERR_INPUT,
+                       "%s: %s row %ld is not done yet (nothing to re-simulate)", path, name, row);
+    FCFIT_REQUIRE_GOTO(ds_dims(g, "base_params", dims) == 2, FCFIT_ERR_INPUT,
+                       "%s: %s/base_params is malformed", path, name);
+    in->n_params = dims[0];
+    in->n_regions = dims[1];
+    in->base = calloc(in->n_params * in->n_regions, sizeof(double));
+    FCFIT_REQUIRE_GOTO(in->base != NULL, FCFIT_ERR_NOMEM, "out of memory");
+    FCFIT_TRY(read_named(g, "base_params", H5T_NATIVE_DOUBLE, in->base));
+    if (has_ds(g, "params")) {
+        FCFIT_REQUIRE_GOTO(ds_dims(g, "params", dims) == 2, FCFIT_ERR_INPUT,
+                           "%s: %s/params is malformed", path, name);
+        in->n_dims = dims[1];
+        in->x = calloc(in->n_dims + 1, sizeof(double));
+        FCFIT_REQUIRE_GOTO(in->x != NULL, FCFIT_ERR_NOMEM, "out of memory");
+        FCFIT_TRY(read_named_row(g, "params", H5T_NATIVE_DOUBLE, (size_t)row, in->n_dims, in->x));
+    }
+    if (has_ds(g, "region_params")) {
+        in->region_params = calloc(in->n_params * in->n_regions, sizeof(double));
+        FCFIT_REQUIRE_GOTO(in->region_params != NULL, FCFIT_ERR_NOMEM, "out of memory");
+        FCFIT_TRY(read_named_row(g, "region_params", H5T_NATIVE_DOUBLE, (size_t)row,
+                                 in->n_params * in->n_regions, in->region_params));
+    }
+    {
+        hid_t a = H5Aopen(g, "n_replicates", H5P_DEFAULT);
+        if (a >= 0) {
+            H5Aread(a, H5T_NATIVE_LLONG, &rep);
+            H5Aclose(a);
+        }
+        H5Eclear2(H5E_DEFAULT);
+    }
+    FCFIT_REQUIRE_GOTO(rep > 0, FCFIT_ERR_INPUT, "%s: %s has no replicate count", path, name);
+    in->n_replicates = (size_t)rep;
+    in->seeds = calloc(in->n_replicates, sizeof(uint64_t));
+    FCFIT_REQUIRE_GOTO(in->seeds != NULL, FCFIT_ERR_NOMEM, "out of memory");
+    FCFIT_TRY(read_named_row(g, "seeds", H5T_NATIVE_UINT64, (size_t)row, in->n_replicates,
+                             in->seeds));
+    *stage_out = name;
+    *row_out = row;
+    name = NULL;
+
+cleanup:
+    if (g >= 0) {
+        H5Gclose(g);
+    }
+    H5Fclose(f);
+    free(name);
+    if (st != FCFIT_OK) {
+        fcfit_results_row_inputs_free(in);
     }
     return st;
 }

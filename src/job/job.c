@@ -18,7 +18,6 @@
 #include "fcfit/fcfit_job.h"
 #include "fcfit/fcfit_matrix_io.h"
 #include "fcfit/fcfit_pack.h"
-#include "fcfit/fcfit_protocol.h"
 #include "fcfit/fcfit_spectrum.h"
 #include "fcfit/fcfit_util.h"
 #include "job/job_impl.h"
@@ -39,7 +38,10 @@ void fcfit_job_destroy(fcfit_job **pjob)
     free(j->params);
     free(j->opt);
     fcfit_target_destroy(&j->target);
-    fcfit_stage_destroy(&j->sweep);
+    fcfit_target_destroy(&j->target2);
+    for (int k = 0; k < FCFIT_STAGE_KIND_COUNT; k++) {
+        fcfit_stage_destroy(&j->stages[k]);
+    }
     free(j->target_desc);
     free(j->canonical);
     fcfit_aln_tables_destroy(&j->aln_tables);
@@ -544,6 +546,73 @@ cleanup:
     return st;
 }
 
+/*
+ * validate.target: a second target (e.g. held-out subjects) that the validate
+ * stage scores its candidates against, processed exactly like target.* (same
+ * Fisher-z setting, BOLD TR and FC settings).
+ */
+static fcfit_status setup_target2(fcfit_job *job)
+{
+    const fcfit_config *cfg = job->cfg;
+    size_t n_fc = fcfit_config_list_len(cfg, "validate.target.fc");
+    size_t n_bold = fcfit_config_list_len(cfg, "validate.target.bold");
+    fcfit_matrix *m = NULL;
+    char **labels = NULL;
+    fcfit_status st = FCFIT_OK;
+    size_t n = n_fc + n_bold;
+    double tr = fcfit_config_has_value(cfg, "target.bold_tr_s")
+                    ? fcfit_config_real(cfg, "target.bold_tr_s")
+                    : job->sim.tr_ms / 1000.0;
+
+    if (n == 0) {
+        return FCFIT_OK;
+    }
+    FCFIT_REQUIRE(job->target != NULL, FCFIT_ERR_CONFIG,
+                  "%s: validate.target is set but the job has no target to fit",
+                  fcfit_config_where(cfg, n_fc > 0 ? "validate.target.fc" : "validate.target.bold"));
+    FCFIT_ALLOC_GOTO(m, n, "validation target list");
+    FCFIT_ALLOC_GOTO(labels, n, "validation target labels");
+    for (size_t k = 0; k < n; k++) {
+        const char *key = k < n_fc ? "validate.target.fc" : "validate.target.bold";
+        size_t i = k < n_fc ? k : k - n_fc;
+        FCFIT_TRY(load_matrix(cfg, fcfit_config_list_path(cfg, key, i), key, &m[k], &labels[k]));
+        if (k < n_fc) {
+            if (fcfit_config_bool(cfg, "target.fc_fisher_z")) {
+                for (size_t q = 0; q < m[k].rows * m[k].cols; q++) {
+                    m[k].data[q] = tanh(m[k].data[q]);
+                }
+            }
+            for (size_t r = 0; r < m[k].rows && m[k].rows == m[k].cols; r++) {
+                m[k].data[r * m[k].cols + r] = 1.0;
+            }
+        }
+    }
+    FCFIT_TRY(fcfit_target_create(&job->target2, job->n, n_fc, m, (const char *const *)labels,
+                                  n_bold, m + n_fc, (const char *const *)labels + n_fc, tr,
+                                  &job->fcs));
+
+cleanup:
+    for (size_t k = 0; k < n; k++) {
+        if (m != NULL) {
+            fcfit_matrix_free(&m[k]);
+        }
+        if (labels != NULL) {
+            free(labels[k]);
+        }
+    }
+    free(m);
+    free(labels);
+    return st;
+}
+
+static void hash_target(uint64_t *h, const fcfit_target *t)
+{
+    *h = fcfit_hash_bytes(*h, t->fc_upper, t->n_subjects * t->M * sizeof(double));
+    if (t->has_fcd) {
+        *h = fcfit_hash_bytes(*h, t->fcd_pooled, t->n_fcd_pooled * sizeof(double));
+    }
+}
+
 static void hash_matrix(uint64_t *h, const fcfit_matrix *m)
 {
     uint64_t dims[2] = {m->rows, m->cols};
@@ -576,17 +645,21 @@ static fcfit_status finish_identity(fcfit_job *job)
     }
     h = fcfit_hash_bytes(h, job->params, job->model->n_params * job->n * sizeof(double));
     if (job->target != NULL) {
-        const fcfit_target *t = job->target;
-        h = fcfit_hash_bytes(h, t->fc_upper, t->n_subjects * t->M * sizeof(double));
-        if (t->has_fcd) {
-            h = fcfit_hash_bytes(h, t->fcd_pooled, t->n_fcd_pooled * sizeof(double));
-        }
+        hash_target(&h, job->target);
     }
-    if (job->sweep != NULL) {
-        const fcfit_stage *sw = job->sweep;
-        h = fcfit_hash_bytes(h, sw->points, sw->n_points * sw->n_dims * sizeof(double));
-        for (size_t k = 0; k < sw->n_maps; k++) {
-            h = fcfit_hash_bytes(h, sw->maps[k].m, job->n * sizeof(double));
+    if (job->target2 != NULL) {
+        hash_target(&h, job->target2);
+    }
+    for (int k = 0; k < FCFIT_STAGE_KIND_COUNT; k++) {
+        const fcfit_stage *sg = job->stages[k];
+        if (sg == NULL) {
+            continue;
+        }
+        if (sg->points != NULL) {
+            h = fcfit_hash_bytes(h, sg->points, sg->n_points * sg->n_dims * sizeof(double));
+        }
+        for (size_t m = 0; m < sg->n_maps; m++) {
+            h = fcfit_hash_bytes(h, sg->maps[m].m, job->n * sizeof(double));
         }
     }
     if (job->aln_tables != NULL) {
@@ -666,7 +739,8 @@ fcfit_status fcfit_job_load_ex(fcfit_job **out, const char *path, size_t n_extra
     FCFIT_TRY(setup_connectome(job));
     FCFIT_TRY(setup_target(job, &tbold, &n_tbold, &tr_tbold));
     FCFIT_TRY(setup_params(job, tbold, n_tbold, tr_tbold));
-    FCFIT_TRY(job_setup_sweep(job));
+    FCFIT_TRY(setup_target2(job));
+    FCFIT_TRY(job_setup_stages(job));
     FCFIT_TRY(validate_workspaces(job));
     FCFIT_TRY(check_model_binding(job));
     FCFIT_TRY(finish_identity(job));
@@ -727,10 +801,33 @@ static fcfit_status unpack_matrix(fcfit_unpacker *u, fcfit_matrix *m)
     return FCFIT_OK;
 }
 
+static void pack_target(fcfit_packer *p, const fcfit_target *t)
+{
+    fcfit_pack_u64(p, t != NULL);
+    if (t == NULL) {
+        return;
+    }
+    fcfit_pack_u64(p, t->n_subjects);
+    fcfit_pack_f64s(p, t->fc_upper, t->n_subjects * t->M);
+    fcfit_pack_f64s(p, t->fc_group, t->n * t->n);
+    fcfit_pack_f64s(p, t->fc_group_upper, t->M);
+    fcfit_pack_f64(p, t->fc_group_mean);
+    fcfit_pack_u64(p, (uint64_t)t->has_fcd);
+    if (t->has_fcd) {
+        fcfit_pack_f64s(p, t->fcd_pooled, t->n_fcd_pooled);
+        for (size_t k = 0; k < t->n_subjects; k++) {
+            fcfit_pack_f64s(p, t->fcd_subject[k], t->n_fcd_subject[k]);
+        }
+    }
+}
+
+/*
+ * Workers need what a task evaluation needs: settings, connectome,
+ * parameters and targets. The stages stay on rank 0: tasks carry their
+ * parameter values (fcfit_protocol.h).
+ */
 fcfit_status fcfit_job_pack(const fcfit_job *job, fcfit_packer *p)
 {
-    const fcfit_target *t = job->target;
-    const fcfit_stage *s = job->sweep;
     fcfit_pack_reset(p);
     fcfit_pack_u64(p, PLAN_MAGIC);
     fcfit_pack_str(p, job->canonical);
@@ -741,52 +838,8 @@ fcfit_status fcfit_job_pack(const fcfit_job *job, fcfit_packer *p)
     pack_matrix(p, &job->weights);
     pack_matrix(p, &job->lengths);
     fcfit_pack_f64s(p, job->params, job->model->n_params * job->n);
-    fcfit_pack_u64(p, t != NULL);
-    if (t != NULL) {
-        fcfit_pack_u64(p, t->n_subjects);
-        fcfit_pack_f64s(p, t->fc_upper, t->n_subjects * t->M);
-        fcfit_pack_f64s(p, t->fc_group, t->n * t->n);
-        fcfit_pack_f64s(p, t->fc_group_upper, t->M);
-        fcfit_pack_f64(p, t->fc_group_mean);
-        fcfit_pack_u64(p, (uint64_t)t->has_fcd);
-        if (t->has_fcd) {
-            fcfit_pack_f64s(p, t->fcd_pooled, t->n_fcd_pooled);
-            for (size_t k = 0; k < t->n_subjects; k++) {
-                fcfit_pack_f64s(p, t->fcd_subject[k], t->n_fcd_subject[k]);
-            }
-        }
-    }
-    fcfit_pack_u64(p, s != NULL);
-    if (s != NULL) {
-        fcfit_pack_u64(p, s->task_base);
-        fcfit_pack_u64(p, (uint64_t)s->sampler);
-        fcfit_pack_u64(p, s->sampler_seed);
-        fcfit_pack_i64(p, s->objective);
-        fcfit_pack_u64(p, s->n_dims);
-        for (size_t d = 0; d < s->n_dims; d++) {
-            const fcfit_dim *dm = &s->dims[d];
-            fcfit_pack_str(p, dm->name);
-            fcfit_pack_u64(p, dm->param);
-            fcfit_pack_u64(p, (uint64_t)dm->kind);
-            fcfit_pack_u64(p, dm->map);
-            fcfit_pack_f64(p, dm->lo);
-            fcfit_pack_f64(p, dm->hi);
-            fcfit_pack_i64(p, dm->log_scale);
-            fcfit_pack_f64s(p, dm->values, dm->n_values);
-        }
-        fcfit_pack_u64(p, s->n_maps);
-        for (size_t k = 0; k < s->n_maps; k++) {
-            const fcfit_map_param *mp = &s->maps[k];
-            fcfit_pack_u64(p, mp->param);
-            fcfit_pack_f64s(p, mp->m, job->n);
-            fcfit_pack_f64(p, mp->offset);
-            fcfit_pack_f64(p, mp->slope);
-            fcfit_pack_i64(p, mp->offset_dim);
-            fcfit_pack_i64(p, mp->slope_dim);
-        }
-        fcfit_pack_u64(p, s->n_points);
-        fcfit_pack_f64s(p, s->points, s->n_points * s->n_dims);
-    }
+    pack_target(p, job->target);
+    pack_target(p, job->target2);
     fcfit_pack_u64(p, job->aln_tables != NULL);
     if (job->aln_tables != NULL) {
         const struct fcfit_aln_tables *at = job->aln_tables;
@@ -806,14 +859,14 @@ fcfit_status fcfit_job_pack(const fcfit_job *job, fcfit_packer *p)
     return fcfit_pack_status(p);
 }
 
-static fcfit_status unpack_target(fcfit_unpacker *u, fcfit_job *job)
+static fcfit_status unpack_target(fcfit_unpacker *u, const fcfit_job *job, fcfit_target **out)
 {
     fcfit_target *t = calloc(1, sizeof *t);
     fcfit_status st = FCFIT_OK;
     uint64_t ns = 0, has = 0;
     size_t n = 0;
     FCFIT_REQUIRE(t != NULL, FCFIT_ERR_NOMEM, "out of memory");
-    job->target = t;
+    *out = t;
     t->n = job->n;
     t->M = job->n * (job->n - 1) / 2;
     FCFIT_CHECK(fcfit_unpack_u64(u, &ns));
@@ -842,75 +895,6 @@ static fcfit_status unpack_target(fcfit_unpacker *u, fcfit_job *job)
         }
     }
     return st;
-}
-
-static fcfit_status unpack_stage(fcfit_unpacker *u, fcfit_job *job)
-{
-    fcfit_stage *s = calloc(1, sizeof *s);
-    uint64_t v = 0;
-    int64_t iv = 0;
-    size_t n = 0;
-    FCFIT_REQUIRE(s != NULL, FCFIT_ERR_NOMEM, "out of memory");
-    job->sweep = s;
-    s->name = fcfit_strdup("sweep");
-    s->n_regions = job->n;
-    s->n_params = job->model->n_params;
-    FCFIT_CHECK(fcfit_unpack_u64(u, &s->task_base));
-    FCFIT_CHECK(fcfit_unpack_u64(u, &v));
-    s->sampler = (fcfit_sampler)v;
-    FCFIT_CHECK(fcfit_unpack_u64(u, &s->sampler_seed));
-    FCFIT_CHECK(fcfit_unpack_i64(u, &iv));
-    s->objective = (int)iv;
-    FCFIT_CHECK(fcfit_unpack_u64(u, &v));
-    FCFIT_REQUIRE(v <= FCFIT_PROTOCOL_MAX_DIMS, FCFIT_ERR_PROTOCOL, "malformed plan: dimensions");
-    s->dims = calloc(v > 0 ? v : 1, sizeof *s->dims);
-    FCFIT_REQUIRE(s->dims != NULL, FCFIT_ERR_NOMEM, "out of memory");
-    s->n_dims = (size_t)v;
-    for (size_t d = 0; d < s->n_dims; d++) {
-        fcfit_dim *dm = &s->dims[d];
-        FCFIT_CHECK(fcfit_unpack_str_alloc(u, &dm->name));
-        FCFIT_CHECK(fcfit_unpack_u64(u, &v));
-        dm->param = (size_t)v;
-        FCFIT_REQUIRE(dm->param < s->n_params, FCFIT_ERR_PROTOCOL, "malformed plan: parameter");
-        FCFIT_CHECK(fcfit_unpack_u64(u, &v));
-        FCFIT_REQUIRE(v <= FCFIT_DIM_MAP_SLOPE, FCFIT_ERR_PROTOCOL, "malformed plan: dimension kind");
-        dm->kind = (fcfit_dim_kind)v;
-        FCFIT_CHECK(fcfit_unpack_u64(u, &v));
-        dm->map = (size_t)v;
-        FCFIT_CHECK(fcfit_unpack_f64(u, &dm->lo));
-        FCFIT_CHECK(fcfit_unpack_f64(u, &dm->hi));
-        FCFIT_CHECK(fcfit_unpack_i64(u, &iv));
-        dm->log_scale = (int)iv;
-        FCFIT_CHECK(fcfit_unpack_f64s_alloc(u, &dm->values, &dm->n_values));
-    }
-    FCFIT_CHECK(fcfit_unpack_u64(u, &v));
-    s->maps = calloc(v > 0 ? v : 1, sizeof *s->maps);
-    FCFIT_REQUIRE(s->maps != NULL, FCFIT_ERR_NOMEM, "out of memory");
-    s->n_maps = (size_t)v;
-    for (size_t k = 0; k < s->n_maps; k++) {
-        fcfit_map_param *mp = &s->maps[k];
-        FCFIT_CHECK(fcfit_unpack_u64(u, &v));
-        mp->param = (size_t)v;
-        FCFIT_REQUIRE(mp->param < s->n_params, FCFIT_ERR_PROTOCOL, "malformed plan: map");
-        FCFIT_CHECK(fcfit_unpack_f64s_alloc(u, &mp->m, &n));
-        FCFIT_REQUIRE(n == job->n, FCFIT_ERR_PROTOCOL, "malformed plan: map length");
-        FCFIT_CHECK(fcfit_unpack_f64(u, &mp->offset));
-        FCFIT_CHECK(fcfit_unpack_f64(u, &mp->slope));
-        FCFIT_CHECK(fcfit_unpack_i64(u, &mp->offset_dim));
-        FCFIT_CHECK(fcfit_unpack_i64(u, &mp->slope_dim));
-        FCFIT_REQUIRE(mp->offset_dim >= -1 && mp->offset_dim < (int64_t)s->n_dims &&
-                          mp->slope_dim >= -1 && mp->slope_dim < (int64_t)s->n_dims,
-                      FCFIT_ERR_PROTOCOL, "malformed plan: map dimensions");
-    }
-    for (size_t d = 0; d < s->n_dims; d++) {
-        FCFIT_REQUIRE(s->dims[d].kind == FCFIT_DIM_GLOBAL || s->dims[d].map < s->n_maps,
-                      FCFIT_ERR_PROTOCOL, "malformed plan: map index");
-    }
-    FCFIT_CHECK(fcfit_unpack_u64(u, &v));
-    s->n_points = (size_t)v;
-    FCFIT_CHECK(fcfit_unpack_f64s_alloc(u, &s->points, &n));
-    FCFIT_REQUIRE(n == s->n_points * s->n_dims, FCFIT_ERR_PROTOCOL, "malformed plan: points");
-    return FCFIT_OK;
 }
 
 static fcfit_status unpack_aln_tables(fcfit_unpacker *u, fcfit_job *job)
@@ -997,11 +981,11 @@ fcfit_status fcfit_job_unpack(const void *buf, size_t len, fcfit_job **out)
     }
     FCFIT_TRY(fcfit_unpack_u64(&u, &has));
     if (has) {
-        FCFIT_TRY(unpack_target(&u, job));
+        FCFIT_TRY(unpack_target(&u, job, &job->target));
     }
     FCFIT_TRY(fcfit_unpack_u64(&u, &has));
     if (has) {
-        FCFIT_TRY(unpack_stage(&u, job));
+        FCFIT_TRY(unpack_target(&u, job, &job->target2));
     }
     FCFIT_TRY(fcfit_unpack_u64(&u, &has));
     if (has) {

@@ -6,7 +6,10 @@
 
 #include "fcfit/fcfit_job.h"
 
-/** Build job->sweep from the sweep.* keys (NULL when sweep.params is unset). */
-fcfit_status job_setup_sweep(fcfit_job *job);
+/**
+ * Build job->objective and job->stages[] from the stages, fit.*, sweep.*,
+ * optimize.*, refine.* and validate.* keys (after the target is loaded).
+ */
+fcfit_status job_setup_stages(fcfit_job *job);
 
 #endif

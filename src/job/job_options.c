@@ -15,12 +15,14 @@
 #include "fcfit/fcfit_job.h"
 #include "fcfit/fcfit_sim.h"
 #include "fcfit/fcfit_stage.h"
+#include "fcfit/fcfit_eval.h"
 #include "fcfit/fcfit_util.h"
 #include "job/job_impl.h"
 
 static const char *const integrator_choices[] = {"auto", "euler", "heun", NULL};
 static const char *const form_choices[] = {"log", "linear", NULL};
 static const char *const log_choices[] = {"error", "warning", "info", "debug", NULL};
+static const char *const seed_choices[] = {"common", "fresh", NULL};
 
 #define NOH FCFIT_OPT_NOHASH
 #define OPTNL FCFIT_OPT_OPTIONAL
@@ -141,8 +143,49 @@ static const fcfit_opt_desc job_options[] = {
      "number of points for sobol, lhs and random (the grid's count follows from its values)"},
     {"sweep.seed", FCFIT_OPT_INT, NULL, 0, 9007199254740992.0, NULL, "", OPTNL,
      "seed of the lhs and random samplers (default: sim.seed)"},
-    {"sweep.objective", FCFIT_OPT_ENUM, "fc_corr", 0, 0, fcfit_score_names, "", 0,
-     "score that ranks points (fc_corr and fc_corr_group: higher is better; the others lower)"},
+    {"sweep.objective", FCFIT_OPT_STRING, NULL, 0, 0, NULL, "", OPTNL,
+     "older spelling of fit.objective (use fit.objective)"},
+    {"stages", FCFIT_OPT_TREE, NULL, 0, 0, NULL, "", OPTNL,
+     "the stages to run, in this order: any of [sweep, optimize, refine, validate] (default: "
+     "those whose section is given) (docs/stages.md)"},
+    {"fit.objective", FCFIT_OPT_STRING, "fc_corr", 0, 0, NULL, "", 0,
+     "what every stage ranks and minimises: one score (fc_corr, fc_corr_group, fc_rmse, "
+     "fc_mean_diff, fcd_ks; each in its own sense) or a linear expression to minimise such as "
+     "'1 - fc_corr + fcd_ks'"},
+    {"fit.penalty", FCFIT_OPT_REAL, "100", -1e12, 1e12, NULL, "", 0,
+     "loss an optimizer sees for a failed evaluation (diverged, out of domain, degenerate FC)"},
+    {"refine.method", FCFIT_OPT_ENUM, "cmaes", 0, 0, fcfit_refine_method_names, "", 0,
+     "cmaes (separable CMA-ES; a generation is evaluated in parallel), blocks (regions in "
+     "blocks, one NLopt instance per block, rounds of block-coordinate descent) or map (NLopt "
+     "over the offset and slope of regional maps)"},
+    {"refine.params", FCFIT_OPT_TREE, NULL, 0, 0, NULL, "", OPTNL,
+     "regional parameters freed per region, model.<model>.<param>: {} (the parameter's bounds) | "
+     "{range: [lo, hi], scale: lin|log}; with refine.method map: {map: file, offset: {range: "
+     "..}, slope: {range: ..}}"},
+    {"refine.popsize", FCFIT_OPT_INT, "0", 0, 100000, NULL, "", 0,
+     "CMA-ES population (evaluations per generation); 0: 4 + floor(3 ln n)"},
+    {"refine.sigma0", FCFIT_OPT_REAL, "0.15", 1e-6, 1, NULL, "", 0,
+     "CMA-ES initial step size as a fraction of each parameter's range"},
+    {"refine.blocks", FCFIT_OPT_INT, "4", 1, 100000, NULL, "", 0,
+     "refine.method blocks: number of region blocks (one NLopt instance each, run concurrently)"},
+    {"refine.rounds", FCFIT_OPT_INT, "2", 1, 10000, NULL, "", 0,
+     "refine.method blocks: rounds over all blocks"},
+    {"validate.candidates", FCFIT_OPT_INT, "5", 1, 100000, NULL, "", 0,
+     "best distinct points of the earlier stages that are re-evaluated"},
+    {"validate.replicates", FCFIT_OPT_INT, "10", 2, 100000, NULL, "", 0,
+     "fresh noise seeds per candidate (never used while fitting); gives mean and standard error"},
+    {"validate.target.fc", FCFIT_OPT_PATHS, NULL, 0, 0, NULL, "", OPTNL | NOH,
+     "a second target (e.g. held-out subjects' FC) that validation also scores against"},
+    {"validate.target.bold", FCFIT_OPT_PATHS, NULL, 0, 0, NULL, "", OPTNL | NOH,
+     "BOLD of the second target (its FC and FCD, processed like target.bold)"},
+    {"test.function", FCFIT_OPT_ENUM, "none", 0, 0, fcfit_test_function_names, "", 0,
+     "testing aid: replace the simulation by an analytic noisy function of the parameters "
+     "(docs/stages.md)"},
+    {"test.noise", FCFIT_OPT_REAL, "0", 0, 1e6, NULL, "", 0,
+     "testing aid: noise amplitude of test.function"},
+    {"test.delay_s", FCFIT_OPT_REAL, "0", 0, 1e3, NULL, "s", NOH,
+     "testing aid: wall time each test.function evaluation takes (so that tests can interrupt "
+     "runs)"},
     {"run.batch_lanes", FCFIT_OPT_INT, "1", 1, 64, NULL, "", NOH,
      "tasks a worker simulates side by side as SIMD lanes; results do not depend on it"},
     {"run.stop_timeout_s", FCFIT_OPT_REAL, "60", 0, 1e6, NULL, "s", NOH,
@@ -151,6 +194,57 @@ static const fcfit_opt_desc job_options[] = {
     {"log.progress_s", FCFIT_OPT_REAL, "10", 0, 1e6, NULL, "s", NOH,
      "seconds between progress lines (0: none)"},
 };
+
+/*
+ * The NLopt settings of a stage (optimize; refine by blocks or maps), one
+ * table for both sections so that they cannot drift apart.
+ */
+static fcfit_status register_nlopt_keys(fcfit_config *cfg, const char *section,
+                                        const char *maxeval_def)
+{
+    const fcfit_opt_desc keys[] = {
+        {"params", FCFIT_OPT_TREE, NULL, 0, 0, NULL, "", OPTNL,
+         "free parameters with ranges, model.<model>.<param>: {range: [lo, hi], scale: lin|log} "
+         "| {map: file, offset: {range: ..}, slope: {range: ..}} (default: the sweep's "
+         "parameters and ranges)"},
+        {"algorithm", FCFIT_OPT_ENUM, "LN_SBPLX", 0, 0, fcfit_nlopt_all_names, "", 0,
+         "NLopt algorithm (gradient-free): local LN_*, global GN_* or G_MLSL_LDS"},
+        {"local_algorithm", FCFIT_OPT_ENUM, "LN_SBPLX", 0, 0, fcfit_nlopt_local_names, "", 0,
+         "local optimizer inside G_MLSL_LDS"},
+        {"maxeval", FCFIT_OPT_INT, maxeval_def, 1, 1e7, NULL, "", 0,
+         "evaluations per optimizer instance (refine: CMA-ES total; blocks: per block and "
+         "round); the stage's rows are preallocated from it"},
+        {"xtol_rel", FCFIT_OPT_REAL, "1e-3", 0, 1, NULL, "", 0,
+         "stop when a step changes every parameter by less than this fraction (0: off)"},
+        {"ftol_rel", FCFIT_OPT_REAL, "0", 0, 1, NULL, "", 0,
+         "stop when the loss changes by less than this fraction (0: off)"},
+        {"stopval", FCFIT_OPT_REAL, NULL, -1e300, 1e300, NULL, "", OPTNL,
+         "stop an instance once its loss is at or below this value"},
+        {"initial_step", FCFIT_OPT_REAL, "0.1", 1e-9, 1, NULL, "", 0,
+         "first step of local algorithms as a fraction of each parameter's range"},
+        {"n_starts", FCFIT_OPT_INT, "2", 1, 10000, NULL, "", 0,
+         "concurrent optimizer instances (multi-start)"},
+        {"starts", FCFIT_OPT_ENUM, "previous", 0, 0, fcfit_start_names, "", 0,
+         "previous: the best points of the earlier stages (a Sobol design fills up); sobol: a "
+         "Sobol design over the ranges"},
+        {"seeds", FCFIT_OPT_ENUM, "common", 0, 0, seed_choices, "", 0,
+         "common: the same noise seeds for every evaluation of an instance (common random "
+         "numbers: a smooth objective); fresh: new seeds per evaluation"},
+        {"replicates", FCFIT_OPT_INT, NULL, 1, 10000, NULL, "", OPTNL,
+         "noise replicates per evaluation (default: sim.replicates)"},
+    };
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        fcfit_opt_desc d = keys[k];
+        char key[64];
+        snprintf(key, sizeof key, "%s.%s", section, keys[k].key);
+        d.key = key;
+        if (strcmp(section, "refine") == 0 && strcmp(keys[k].key, "params") == 0) {
+            continue; /* refine.params has its own entry */
+        }
+        FCFIT_CHECK(fcfit_config_register(cfg, &d));
+    }
+    return FCFIT_OK;
+}
 
 fcfit_status fcfit_job_register_options(fcfit_config *cfg)
 {
@@ -216,6 +310,8 @@ fcfit_status fcfit_job_register_options(fcfit_config *cfg)
     for (size_t k = 0; k < sizeof job_options / sizeof job_options[0]; k++) {
         FCFIT_CHECK(fcfit_config_register(cfg, &job_options[k]));
     }
+    FCFIT_CHECK(register_nlopt_keys(cfg, "optimize", "100"));
+    FCFIT_CHECK(register_nlopt_keys(cfg, "refine", "200"));
     return FCFIT_OK;
 }
 

@@ -1,12 +1,98 @@
 /*
- * parallel_impl.h: declarations shared inside the parallel module.
+ * parallel_impl.h: declarations shared inside the parallel module
+ * (run.c: set-up and the stage loop; coordinator.c: requests to tasks and
+ * results to rows; worker.c: the worker loop and batch evaluation).
  */
 #ifndef FCFIT_PARALLEL_IMPL_H
 #define FCFIT_PARALLEL_IMPL_H
 
 #include <mpi.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fcfit/fcfit_eval.h"
+#include "fcfit/fcfit_job.h"
+#include "fcfit/fcfit_pack.h"
+#include "fcfit/fcfit_protocol.h"
+#include "fcfit/fcfit_results.h"
+#include "fcfit/fcfit_search.h"
 
 /** Print the recorded error with the rank, then abort every rank of comm (never returns). */
 void fcfit_mpi_abort(MPI_Comm comm, int exit_code);
+
+/** What every rank of a run knows. */
+typedef struct run_ctx {
+    MPI_Comm comm;
+    int rank, size;
+    fcfit_job *job;
+    size_t N, n_params;      /* regions, model parameters */
+    size_t K, S, M;          /* scores, subjects, FC length (0: FC not saved anywhere) */
+    int target2;             /* the job scores a second target */
+    size_t lanes;
+    double stop_timeout_s, progress_s;
+    volatile sig_atomic_t *stop;
+    int task_log_fd;
+} run_ctx;
+
+/* ---- waiting without fixed sleeps (run.c) ---- */
+
+/*
+ * Adaptive back-off for polling loops: right after activity a loop only
+ * yields the CPU (a result that arrives within ~50 us is seen at once), then
+ * sleeps 10 us, doubling up to 100 us while activity is recent (50 ms) and
+ * up to 1 ms after that, so an idle coordinator costs well under 1 % of a core.
+ */
+typedef struct waiter {
+    double idle_since;
+    long sleep_ns;
+} waiter;
+void waiter_reset(waiter *w);
+void waiter_idle(waiter *w);
+
+/* Receive the next message from `source` (MPI_ANY_SOURCE allowed) into buf; returns 0 if none. */
+int poll_message(MPI_Comm comm, int source, int tag, fcfit_packer *buf, MPI_Status *ms);
+
+/* ---- results of a batch (worker.c) ---- */
+
+typedef struct result_set {
+    size_t n;
+    fcfit_work_result *r;
+    double *scores, *scores2, *sub;
+    float *fc;
+} result_set;
+
+fcfit_status result_set_alloc(result_set *rs, const run_ctx *c, size_t n);
+void result_set_free(result_set *rs);
+
+/* The evaluator of this rank, for c->lanes lanes. */
+fcfit_status make_evaluator(const run_ctx *c, fcfit_eval **ev);
+
+/* Evaluate a batch of items into result records (arrays owned by the records). */
+fcfit_status evaluate_batch(const run_ctx *c, fcfit_eval *ev, size_t n,
+                            const fcfit_work_item *items, fcfit_work_result *res,
+                            fcfit_eval_stop_fn stop, void *sctx, int *stopped);
+
+/* The worker loop: READY, then TASK -> RESULT until STOP (answered with BYE). */
+fcfit_status worker_loop(run_ctx *c);
+
+/* ---- the coordinator (coordinator.c) ---- */
+
+typedef struct coord coord;
+
+fcfit_status coord_create(coord **co, run_ctx *c, fcfit_results *res);
+void coord_destroy(coord **co);
+
+/*
+ * Run one stage (index s in the file's stage list) to its end, or until a
+ * stop signal: requests from `search` become tasks (or are answered from the
+ * book when the row is already done), results become rows. *stopped is set
+ * when a signal ended the stage early.
+ */
+fcfit_status coord_run_stage(coord *co, size_t s, fcfit_search *search, fcfit_book *book,
+                             int *stopped, double *busy_s);
+
+/* Stop every worker (STOP, then wait for each BYE). Safe to call once, at the end. */
+fcfit_status coord_release_workers(coord *co, int abort_code);
 
 #endif

@@ -35,7 +35,8 @@ static fcfit_status check_header(fcfit_unpacker *u, uint64_t kind)
     return FCFIT_OK;
 }
 
-void fcfit_proto_pack_task(fcfit_packer *p, size_t n, const fcfit_work_item *items)
+void fcfit_proto_pack_task(fcfit_packer *p, size_t n, size_t n_regions,
+                           const fcfit_work_item *items)
 {
     header(p, FCFIT_TAG_TASK);
     fcfit_pack_u64(p, (uint64_t)n);
@@ -46,12 +47,17 @@ void fcfit_proto_pack_task(fcfit_packer *p, size_t n, const fcfit_work_item *ite
         fcfit_pack_u64(p, it->point);
         fcfit_pack_u64(p, it->replicate);
         fcfit_pack_u64(p, it->seed);
-        fcfit_pack_f64s(p, it->dims, it->n_dims);
+        fcfit_pack_u64(p, (uint64_t)it->n_set);
+        for (size_t j = 0; j < it->n_set; j++) {
+            fcfit_pack_u64(p, it->set_param[j]);
+        }
+        fcfit_pack_f64s(p, it->set_values, it->n_set * n_regions);
     }
 }
 
-fcfit_status fcfit_proto_unpack_task(const void *buf, size_t len, size_t cap,
-                                     fcfit_work_item *items, size_t *n)
+fcfit_status fcfit_proto_unpack_task(const void *buf, size_t len, size_t cap, size_t n_regions,
+                                     size_t max_set, fcfit_work_item *items, double *arena,
+                                     size_t *n)
 {
     fcfit_unpacker u;
     uint64_t count = 0;
@@ -60,19 +66,35 @@ fcfit_status fcfit_proto_unpack_task(const void *buf, size_t len, size_t cap,
     FCFIT_CHECK(fcfit_unpack_u64(&u, &count));
     FCFIT_REQUIRE(count >= 1 && count <= cap, FCFIT_ERR_PROTOCOL,
                   "malformed TASK: %llu items for %zu lanes", (unsigned long long)count, cap);
+    FCFIT_REQUIRE(max_set <= FCFIT_PROTOCOL_MAX_SET, FCFIT_ERR_PROTOCOL,
+                  "TASK: %zu parameter rows allowed, at most %d", max_set, FCFIT_PROTOCOL_MAX_SET);
     for (size_t k = 0; k < count; k++) {
         fcfit_work_item *it = &items[k];
-        uint64_t nd = 0;
+        uint64_t ns = 0, nv = 0;
         FCFIT_CHECK(fcfit_unpack_u64(&u, &it->stage));
         FCFIT_CHECK(fcfit_unpack_u64(&u, &it->task));
         FCFIT_CHECK(fcfit_unpack_u64(&u, &it->point));
         FCFIT_CHECK(fcfit_unpack_u64(&u, &it->replicate));
         FCFIT_CHECK(fcfit_unpack_u64(&u, &it->seed));
-        FCFIT_CHECK(fcfit_unpack_u64(&u, &nd));
-        FCFIT_REQUIRE(nd <= FCFIT_PROTOCOL_MAX_DIMS, FCFIT_ERR_PROTOCOL,
-                      "malformed TASK: %llu dimensions", (unsigned long long)nd);
-        it->n_dims = (size_t)nd;
-        FCFIT_CHECK(fcfit_unpack_bytes(&u, it->dims, it->n_dims * sizeof(double)));
+        FCFIT_CHECK(fcfit_unpack_u64(&u, &ns));
+        FCFIT_REQUIRE(ns <= max_set, FCFIT_ERR_PROTOCOL,
+                      "malformed TASK: %llu parameter rows, at most %zu",
+                      (unsigned long long)ns, max_set);
+        it->n_set = (size_t)ns;
+        for (size_t j = 0; j < it->n_set; j++) {
+            uint64_t pj = 0;
+            FCFIT_CHECK(fcfit_unpack_u64(&u, &pj));
+            FCFIT_REQUIRE(pj < max_set, FCFIT_ERR_PROTOCOL,
+                          "malformed TASK: parameter %llu of at most %zu",
+                          (unsigned long long)pj, max_set);
+            it->set_param[j] = (uint32_t)pj;
+        }
+        FCFIT_CHECK(fcfit_unpack_u64(&u, &nv));
+        FCFIT_REQUIRE(nv == it->n_set * n_regions, FCFIT_ERR_PROTOCOL,
+                      "malformed TASK: %llu parameter values for %zu rows of %zu regions",
+                      (unsigned long long)nv, it->n_set, n_regions);
+        it->set_values = arena + k * max_set * n_regions;
+        FCFIT_CHECK(fcfit_unpack_bytes(&u, it->set_values, (size_t)nv * sizeof(double)));
     }
     FCFIT_REQUIRE(fcfit_unpack_done(&u), FCFIT_ERR_PROTOCOL, "malformed TASK: trailing bytes");
     *n = (size_t)count;
@@ -93,6 +115,7 @@ void fcfit_proto_pack_result(fcfit_packer *p, size_t n, const fcfit_work_result 
         fcfit_pack_str(p, r->reason);
         fcfit_pack_f64(p, r->wall_s);
         fcfit_pack_f64s(p, r->scores, r->n_scores);
+        fcfit_pack_f64s(p, r->scores2, r->n_scores2);
         fcfit_pack_f64s(p, r->subject_scores, r->n_subject_scores);
         fcfit_pack_f32s(p, r->fc, r->n_fc);
         fcfit_pack_i64(p, r->tune_active);
@@ -123,6 +146,7 @@ fcfit_status fcfit_proto_unpack_result(const void *buf, size_t len, size_t cap,
         FCFIT_CHECK(fcfit_unpack_str_into(&u, r->reason, sizeof r->reason));
         FCFIT_CHECK(fcfit_unpack_f64(&u, &r->wall_s));
         FCFIT_CHECK(fcfit_unpack_f64s_into(&u, r->scores, r->n_scores));
+        FCFIT_CHECK(fcfit_unpack_f64s_into(&u, r->scores2, r->n_scores2));
         FCFIT_CHECK(fcfit_unpack_f64s_into(&u, r->subject_scores, r->n_subject_scores));
         FCFIT_CHECK(fcfit_unpack_f32s_into(&u, r->fc, r->n_fc));
         FCFIT_CHECK(fcfit_unpack_i64(&u, &r->tune_active));

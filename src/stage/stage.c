@@ -22,6 +22,24 @@
 #include "fcfit/fcfit_rng.h"
 
 const char *const fcfit_sampler_names[] = {"grid", "sobol", "lhs", "random", NULL};
+const char *const fcfit_stage_kind_names[] = {"sweep", "optimize", "refine", "validate", NULL};
+const char *const fcfit_start_names[] = {"previous", "sobol", NULL};
+const char *const fcfit_refine_method_names[] = {"cmaes", "blocks", "map", NULL};
+const char *const fcfit_nlopt_local_names[] = {"LN_SBPLX",   "LN_NELDERMEAD",   "LN_BOBYQA",
+                                               "LN_COBYLA",  "LN_NEWUOA_BOUND", NULL};
+const char *const fcfit_nlopt_all_names[] = {
+    "LN_SBPLX",  "LN_NELDERMEAD", "LN_BOBYQA",   "LN_COBYLA",  "LN_NEWUOA_BOUND",
+    "GN_CRS2_LM", "GN_ISRES",     "GN_ESCH",     "GN_DIRECT_L", "G_MLSL_LDS",      NULL};
+
+int fcfit_name_index(const char *const *names, const char *name)
+{
+    for (int k = 0; names[k] != NULL; k++) {
+        if (strcmp(names[k], name) == 0) {
+            return k;
+        }
+    }
+    return -1;
+}
 
 void fcfit_stage_destroy(fcfit_stage **ps)
 {
@@ -39,6 +57,7 @@ void fcfit_stage_destroy(fcfit_stage **ps)
     }
     free(s->dims);
     free(s->maps);
+    free(s->regional);
     free(s->points);
     free(s->name);
     free(s);
@@ -56,6 +75,8 @@ void fcfit_stage_point_params(const fcfit_stage *s, const double *base, const do
             for (size_t i = 0; i < N; i++) {
                 p[i] = point[d];
             }
+        } else if (s->dims[d].kind == FCFIT_DIM_REGION) {
+            out[s->dims[d].param * N + s->dims[d].map] = point[d];
         }
     }
     for (size_t k = 0; k < s->n_maps; k++) {
@@ -69,7 +90,7 @@ void fcfit_stage_point_params(const fcfit_stage *s, const double *base, const do
     }
 }
 
-static double scale_unit(const fcfit_dim *d, double u)
+double fcfit_dim_from_unit(const fcfit_dim *d, double u)
 {
     if (d->log_scale) {
         double a = log10(d->lo), b = log10(d->hi);
@@ -77,6 +98,20 @@ static double scale_unit(const fcfit_dim *d, double u)
     }
     return d->lo + u * (d->hi - d->lo);
 }
+
+double fcfit_dim_to_unit(const fcfit_dim *d, double v)
+{
+    if (d->hi <= d->lo) {
+        return 0.5;
+    }
+    if (d->log_scale) {
+        double a = log10(d->lo), b = log10(d->hi);
+        return (log10(v) - a) / (b - a);
+    }
+    return (v - d->lo) / (d->hi - d->lo);
+}
+
+static double scale_unit(const fcfit_dim *d, double u) { return fcfit_dim_from_unit(d, u); }
 
 fcfit_status fcfit_stage_enumerate(fcfit_stage *s)
 {

@@ -25,6 +25,21 @@ if(MPIEXEC_EXECUTABLE)
   fcfit_mpi_scenario(resume_finished 120)  # nothing recomputed
   fcfit_mpi_scenario(bad_sweep 180)        # bad sweep.* specifications: exit 2, nothing written
   fcfit_mpi_scenario(simulate_point 120)   # simulate --point K = stored row K
+  # The fitting stages (run_stages.py): the analytic test objective makes whole chains fast.
+  function(fcfit_stage_scenario name timeout)
+    add_test(NAME mpi.${name}
+             COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/run_stages.py
+                     --mpiexec ${MPIEXEC_EXECUTABLE} --fcfit $<TARGET_FILE:fcfit>
+                     --tmp ${CMAKE_CURRENT_BINARY_DIR}/tmp_mpi ${name})
+    set_tests_properties(mpi.${name} PROPERTIES LABELS "mpi;integration" TIMEOUT ${timeout}
+                         SKIP_RETURN_CODE 77 PROCESSORS 2 ENVIRONMENT "${_fcfit_mpi_env}")
+  endfunction()
+  fcfit_stage_scenario(stages_invariance 240)  # 1-4 ranks, lanes; blocks, map, CRS, MLSL, BOBYQA
+  fcfit_stage_scenario(stages_kill_resume 300) # kill -9 in every stage and at every boundary
+  fcfit_stage_scenario(stages_sigusr1 180)     # mid-optimize: exit 3, resume by replay
+  fcfit_stage_scenario(stages_bad 120)         # bad stage configurations: exit 2, line and key
+  fcfit_stage_scenario(stages_report 120)      # report of every stage, --stage, --csv
+  fcfit_stage_scenario(quickstart 600)         # jobs/quickstart.yaml on 1 and 3 ranks
 else()
   message(STATUS "fcfit: no mpiexec found; the mpi tests are not registered")
 endif()

@@ -19,8 +19,8 @@ Running as root on a 2-core machine needs OMPI_ALLOW_RUN_AS_ROOT=1,
 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 and OMPI_MCA_rmaps_base_oversubscribe=1 (set by mpi.cmake;
 the driver sets them too when they are missing).
 
-Test hooks of fcfit used here: FCFIT_TASK_LOG=path (every rank appends "point replicate rank"
-when it finishes a work item) and FCFIT_TEST_PAUSE_CREATE=seconds (every rank sleeps inside the
+Test hooks of fcfit used here: FCFIT_TASK_LOG=path (every rank appends "stage row replicate
+rank" when it finishes a work item) and FCFIT_TEST_PAUSE_CREATE=seconds (every rank sleeps inside the
 results-file creation window).
 """
 import argparse
@@ -234,7 +234,8 @@ def sha256(name):
 
 
 def read_task_log(name):
-    """Lines "point replicate rank" of a task log, as a list of (point, replicate, rank)."""
+    """Lines "stage row replicate rank" of a task log, as a list of ((stage, row), replicate,
+    rank)."""
     p = path(name)
     if not os.path.exists(p):
         return []
@@ -242,9 +243,10 @@ def read_task_log(name):
     with open(p) as f:
         for line in f:
             parts = line.split()
-            require(len(parts) == 3 and all(x.lstrip("-").isdigit() for x in parts),
+            require(len(parts) == 4 and all(x.lstrip("-").isdigit() for x in parts),
                     "%s: malformed task log line %r" % (name, line))
-            out.append(tuple(int(x) for x in parts))
+            v = [int(x) for x in parts]
+            out.append(((v[0], v[1]), v[2], v[3]))
     return out
 
 
@@ -270,9 +272,12 @@ def statuses(name):
         return f["sweep/status"][()].astype(int)
 
 
-def sweep_attrs(name):
+def stage_summary(name, stage="sweep"):
+    """A stage's summary datasets (state, rows_used, n_failed, best_row, best_objective)."""
     with h5py.File(path(name), "r") as f:
-        return dict(f["sweep"].attrs)
+        g = f[stage]
+        return {k: g[k][()][0] for k in ("state", "rows_used", "n_failed", "best_row",
+                                          "best_objective")}
 
 
 def require_identical(a, b, what):
@@ -488,15 +493,15 @@ def s_kill_resume():
     dup = duplicates(entries)
     require(not dup, "final resume: items computed twice: %s" % dup)
     got = sorted((p, q) for p, q, _ in entries)
-    want = sorted((p, q) for p in pending for q in range(R))
+    want = sorted(((0, p), q) for p in pending for q in range(R))
     require(got == want, "final resume computed %s\nexpected the pending points x replicates %s"
             % (got, want))
     require_identical("ref.h5", out, "killed 4 times and resumed")
     require(not os.path.exists(path(out + ".creating")),
             "the temporary file of the killed creation is still there after the final run")
-    a = sweep_attrs(out)
-    require(int(a["n_done"]) == P and int(a["completed"]) == 1,
-            "after the resume: n_done %s, completed %s" % (a["n_done"], a["completed"]))
+    a = stage_summary(out)
+    require(int(a["rows_used"]) == P and int(a["state"]) == 2,
+            "after the resume: rows_used %s, state %s" % (a["rows_used"], a["state"]))
 
 
 def s_sigusr1():
@@ -523,13 +528,12 @@ def s_sigusr1():
     require(not duplicates(read_task_log("signalled.tasks")), "items computed twice")
     check_readable("res.h5")
     st = statuses("res.h5")
-    a = sweep_attrs("res.h5")
+    a = stage_summary("res.h5")
     n_done = int((st != 0).sum())
-    require(int(a["n_done"]) == n_done, "sweep attribute n_done = %s, but %d status cells are "
-            "non-zero" % (a["n_done"], n_done))
     require(0 < n_done < P, "after SIGUSR1: %d of %d points done; expected a partial file"
             % (n_done, P))
-    require(int(a["completed"]) == 0, "completed = %s on a partial file" % a["completed"])
+    require(int(a["state"]) == 1, "stage state %s on a partial file, expected 1 (running)"
+            % a["state"])
     require_done_rows_match("res.h5", "ref.h5", "after SIGUSR1")
     rep = fcfit("report", "res.h5")
     require(re.search(r"\b%d pending\b" % (P - n_done), rep.stdout),
@@ -562,8 +566,8 @@ def s_diverged():
         reasons = [x.decode() if isinstance(x, bytes) else str(x) for x in f["sweep/reason"][()]]
         scores = f["sweep/scores"][()]
         names = [str(n) for n in f["sweep/scores"].attrs["names"]]
-        best = int(f["sweep"].attrs["best_point"])
-        n_failed = int(f["sweep"].attrs["n_failed"])
+        best = int(f["sweep/best_row"][0])
+        n_failed = int(f["sweep/n_failed"][0])
     for k in range(len(st)):
         if expect[k] == 2:
             require(st[k] == 2 and reasons[k] != "", "point %d: status %d, reason %r; expected "
@@ -573,8 +577,8 @@ def s_diverged():
                     "ok" % (k, st[k], reasons[k]))
             require(np.isfinite(scores[k, names.index("fc_corr")]), "point %d: fc_corr NaN" % k)
     n_div = int((st == 2).sum())
-    require(n_failed == n_div, "sweep attribute n_failed = %d, %d rows diverged" % (n_failed, n_div))
-    require(st[best] == 1, "best_point %d has status %d" % (best, st[best]))
+    require(n_failed == n_div, "sweep/n_failed = %d, %d rows diverged" % (n_failed, n_div))
+    require(st[best] == 1, "best_row %d has status %d" % (best, st[best]))
     rep = fcfit("report", "res.h5").stdout
     require(re.search(r"failures:\s+%d\b" % n_div, rep), "report lacks 'failures: %d':\n%s"
             % (n_div, rep))
@@ -590,8 +594,8 @@ def s_diverged():
     require(groups == want, "report groups failures as %s, the file holds %s\n%s"
             % (groups, want, rep))
     require(len(want) >= 2, "expected two distinct divergence reasons, found %s" % want)
-    m = re.search(r"^best point (\d+)", rep, re.M)
-    require(m and int(m.group(1)) == best, "report's best point differs from best_point %d:\n%s"
+    m = re.search(r"^\s+best row (\d+)", rep, re.M)
+    require(m and int(m.group(1)) == best, "report's best row differs from best_row %d:\n%s"
             % (best, rep))
 
 
@@ -637,14 +641,14 @@ def s_report():
     P = s["status"].shape[0]
     dims = [str(n) for n in s["params@attrs"]["names"]]
     score_names = [str(n) for n in s["scores@attrs"]["names"]]
-    best = int(s["attrs"]["best_point"])
+    best = int(s["best_row"][0])
     obj = str(s["attrs"]["objective"])
     rep = fcfit("report", "res.h5", "--top", "4").stdout
     require(re.search(r"completion:.*\b%d of %d\b.*\(100(\.0)?%%\)" % (P, P), rep),
             "report does not show 100%% completion:\n" + rep)
     require(re.search(r"\b0 pending\b", rep), "report does not show 0 pending:\n" + rep)
     # The top-k table: 4 rows, ordered by the objective, the best first.
-    m = re.search(r"^top (\d+) by (\w+).*\n.*\n((?:\s+\d+ .*\n){1,})", rep, re.M)
+    m = re.search(r"^\s+top (\d+) by (\w+).*\n.*\n((?:\s+\d+ .*\n){1,})", rep, re.M)
     require(m, "no top-k table in the report:\n" + rep)
     require(int(m.group(1)) == 4 and m.group(2) == obj, "top table header: %r" % m.group(0))
     rows = [int(line.split()[0]) for line in m.group(3).splitlines() if line.strip()]
@@ -652,17 +656,18 @@ def s_report():
     sense = int(s["scores@attrs"]["sense"][score_names.index(obj)])
     vals = [sense * s["scores"][p, score_names.index(obj)] for p in rows]
     require(rows[0] == best and all(vals[i] >= vals[i + 1] for i in range(3)),
-            "top rows %s (values %s) are not ordered best first (best_point %d)"
+            "top rows %s (values %s) are not ordered best first (best_row %d)"
             % (rows, vals, best))
-    require(re.search(r"^best point %d \(%s = " % (best, obj), rep, re.M),
-            "report lacks 'best point %d':\n%s" % (best, rep))
+    require(re.search(r"^\s+best row %d \(%s = " % (best, obj), rep, re.M),
+            "report lacks 'best row %d':\n%s" % (best, rep))
     for d, name in enumerate(dims):
         require(re.search(r"^\s+%s = " % re.escape(name), rep, re.M),
                 "best point lacks %s:\n%s" % (name, rep))
     # --csv
     text = fcfit("report", "res.h5", "--csv").stdout
     table = list(csv.reader(io.StringIO(text)))
-    header = ["point"] + dims + ["status", "reason"] + score_names + ["worker_rank", "wall_time_s"]
+    header = (["row"] + dims + ["status", "reason", "objective"] + score_names
+              + ["worker_rank", "wall_time_s"])
     require(table and table[0] == header, "CSV header %s, expected %s" % (table[:1], header))
     require(len(table) == P + 1, "CSV has %d data rows, expected %d" % (len(table) - 1, P))
     for p, row in enumerate(table[1:]):
@@ -861,14 +866,16 @@ SCENARIOS = {
 }
 
 
-def main():
+def main(scenarios=None, doc=None):
+    """Run one scenario of `scenarios` (default: this file's) named on the command line."""
     global MPIEXEC, FCFIT, ROOT
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    scenarios = SCENARIOS if scenarios is None else scenarios
+    ap = argparse.ArgumentParser(description=(doc or __doc__).split("\n")[0])
     ap.add_argument("--mpiexec", required=True)
     ap.add_argument("--fcfit", required=True)
     ap.add_argument("--tmp", default=None, help="parent of the scenario directories")
     ap.add_argument("--keep", action="store_true", help="keep the directory after a pass")
-    ap.add_argument("scenario", choices=sorted(SCENARIOS))
+    ap.add_argument("scenario", choices=sorted(scenarios))
     a = ap.parse_args()
     MPIEXEC, FCFIT = a.mpiexec, os.path.abspath(a.fcfit)
     if not os.path.exists(MPIEXEC) and shutil.which(MPIEXEC) is None:
@@ -880,7 +887,7 @@ def main():
     t0 = time.monotonic()
     note("scenario %s in %s" % (a.scenario, ROOT))
     try:
-        SCENARIOS[a.scenario]()
+        scenarios[a.scenario]()
     except Failure as e:
         print("FAIL %s (%.1f s): %s" % (a.scenario, time.monotonic() - t0, e))
         print("kept %s" % ROOT)

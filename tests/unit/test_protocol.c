@@ -3,7 +3,8 @@
  * MPI. Round trips must be bitwise (NaN payloads, -0.0, infinities and subnormals included),
  * and every malformed buffer must be FCFIT_ERR_PROTOCOL, never a read past its end: truncated
  * at every length, bad magic, wrong version, wrong kind, counts larger than the buffer, more
- * items than lanes, zero items, trailing bytes, more than FCFIT_PROTOCOL_MAX_DIMS dimensions.
+ * items than lanes, zero items, trailing bytes, more parameter rows than the receiver allows,
+ * parameter indices out of range, value counts that disagree with rows x regions.
  * Truncated copies are made in exactly-sized heap buffers, so that an over-read shows under
  * AddressSanitizer (FCFIT_ENABLE_SANITIZERS).
  */
@@ -65,6 +66,10 @@ static unsigned char *copy_of(const unsigned char *src, size_t len)
 
 /* ---- TASK ---- */
 
+enum { TN = 4, TMAX = 12 }; /* regions, parameter rows an item may set */
+
+static double g_values[8][TMAX * TN];
+
 static void fill_items(fcfit_work_item *it, size_t n)
 {
     memset(it, 0, n * sizeof *it);
@@ -74,24 +79,30 @@ static void fill_items(fcfit_work_item *it, size_t n)
         it[k].point = 3 * k + 1;
         it[k].replicate = k % 2;
         it[k].seed = 0x9e3779b97f4a7c15ULL * (k + 1);
-        it[k].n_dims = k == 0 ? 0 : k == 1 ? FCFIT_PROTOCOL_MAX_DIMS : 3 + k;
-        for (size_t d = 0; d < it[k].n_dims; d++) {
-            it[k].dims[d] = special(d + k);
+        it[k].n_set = k == 0 ? 0 : k == 1 ? TMAX : 2 + k;
+        for (size_t j = 0; j < it[k].n_set; j++) {
+            it[k].set_param[j] = (uint32_t)((j * 5 + k) % TMAX);
         }
+        for (size_t v = 0; v < it[k].n_set * TN; v++) {
+            g_values[k][v] = special(v + k);
+        }
+        it[k].set_values = g_values[k];
     }
 }
 
 static int items_equal(const fcfit_work_item *a, const fcfit_work_item *b)
 {
     return a->stage == b->stage && a->task == b->task && a->point == b->point &&
-           a->replicate == b->replicate && a->seed == b->seed && a->n_dims == b->n_dims &&
-           memcmp(a->dims, b->dims, a->n_dims * sizeof(double)) == 0;
+           a->replicate == b->replicate && a->seed == b->seed && a->n_set == b->n_set &&
+           memcmp(a->set_param, b->set_param, a->n_set * sizeof(uint32_t)) == 0 &&
+           memcmp(a->set_values, b->set_values, a->n_set * TN * sizeof(double)) == 0;
 }
 
 static void test_task(void)
 {
     enum { N = 3 };
     fcfit_work_item in[N], out[N + 1];
+    static double arena[(N + 1) * TMAX * TN];
     fcfit_packer p;
     size_t n = 0, full;
     int all_truncated_rejected = 1;
@@ -99,25 +110,27 @@ static void test_task(void)
 
     fill_items(in, N);
     fcfit_pack_init(&p);
-    fcfit_proto_pack_task(&p, N, in);
+    fcfit_proto_pack_task(&p, N, TN, in);
     CHECK_OK(fcfit_pack_status(&p));
     full = p.len;
     /* Round trip, with exactly as many lanes as items and with more. */
-    CHECK_OK(fcfit_proto_unpack_task(p.buf, p.len, N, out, &n));
+    CHECK_OK(fcfit_proto_unpack_task(p.buf, p.len, N, TN, TMAX, out, arena, &n));
     CHECK_INT(n, N);
     for (size_t k = 0; k < N; k++) {
         CHECK_TRUE(items_equal(&in[k], &out[k]));
     }
-    CHECK_OK(fcfit_proto_unpack_task(p.buf, p.len, N + 1, out, &n));
+    CHECK_OK(fcfit_proto_unpack_task(p.buf, p.len, N + 1, TN, TMAX, out, arena, &n));
     CHECK_INT(n, N);
     CHECK_TRUE(items_equal(&in[1], &out[1]));
-    CHECK_INT(out[1].n_dims, FCFIT_PROTOCOL_MAX_DIMS); /* the maximum travels */
+    CHECK_INT(out[1].n_set, TMAX); /* the maximum travels */
+    /* Each item's values land in its own slice of the arena. */
+    CHECK_TRUE(out[2].set_values == arena + 2 * TMAX * TN);
 
     /* Truncated at every length. */
     for (size_t len = 0; len < full; len++) {
         fcfit_status st;
         b = copy_of(p.buf, len);
-        st = fcfit_proto_unpack_task(b, len, N, out, &n);
+        st = fcfit_proto_unpack_task(b, len, N, TN, TMAX, out, arena, &n);
         fcfit_error_clear();
         if (st != FCFIT_ERR_PROTOCOL) {
             printf("     TASK truncated to %zu of %zu bytes: %s\n", len, full,
@@ -128,81 +141,79 @@ static void test_task(void)
     }
     CHECK_TRUE(all_truncated_rejected);
 
-    /* More items than lanes. */
-    CHECK_FAILS(fcfit_proto_unpack_task(p.buf, p.len, N - 1, out, &n), FCFIT_ERR_PROTOCOL,
-                "lanes");
+    /* More items than lanes; more rows than the receiver allows. */
+    CHECK_FAILS(fcfit_proto_unpack_task(p.buf, p.len, N - 1, TN, TMAX, out, arena, &n),
+                FCFIT_ERR_PROTOCOL, "lanes");
+    CHECK_FAILS(fcfit_proto_unpack_task(p.buf, p.len, N, TN, TMAX - 1, out, arena, &n),
+                FCFIT_ERR_PROTOCOL, "parameter");
+    /* Values for another number of regions. */
+    CHECK_FAILS(fcfit_proto_unpack_task(p.buf, p.len, N, TN + 1, TMAX, out, arena, &n),
+                FCFIT_ERR_PROTOCOL, "values");
     /* Trailing bytes. */
     b = calloc(full + 1, 1);
     memcpy(b, p.buf, full);
-    CHECK_FAILS(fcfit_proto_unpack_task(b, full + 1, N, out, &n), FCFIT_ERR_PROTOCOL,
-                "trailing");
+    CHECK_FAILS(fcfit_proto_unpack_task(b, full + 1, N, TN, TMAX, out, arena, &n),
+                FCFIT_ERR_PROTOCOL, "trailing");
     free(b);
     /* Header corruptions. */
     b = copy_of(p.buf, full);
     b[OFF_MAGIC] ^= 0x01;
-    CHECK_FAILS(fcfit_proto_unpack_task(b, full, N, out, &n), FCFIT_ERR_PROTOCOL, "magic");
+    CHECK_FAILS(fcfit_proto_unpack_task(b, full, N, TN, TMAX, out, arena, &n), FCFIT_ERR_PROTOCOL,
+                "magic");
     free(b);
     b = copy_of(p.buf, full);
     put_u64(b, OFF_VERSION, FCFIT_PROTOCOL_VERSION + 1);
-    CHECK_FAILS(fcfit_proto_unpack_task(b, full, N, out, &n), FCFIT_ERR_PROTOCOL, "version");
+    CHECK_FAILS(fcfit_proto_unpack_task(b, full, N, TN, TMAX, out, arena, &n), FCFIT_ERR_PROTOCOL,
+                "version");
     free(b);
     b = copy_of(p.buf, full);
     put_u64(b, OFF_KIND, FCFIT_TAG_RESULT);
-    CHECK_FAILS(fcfit_proto_unpack_task(b, full, N, out, &n), FCFIT_ERR_PROTOCOL, "kind");
+    CHECK_FAILS(fcfit_proto_unpack_task(b, full, N, TN, TMAX, out, arena, &n), FCFIT_ERR_PROTOCOL,
+                "kind");
     free(b);
     /* Item counts: zero, huge, and one more than the buffer holds. */
     b = copy_of(p.buf, full);
     put_u64(b, OFF_COUNT, 0);
-    CHECK_FAILS(fcfit_proto_unpack_task(b, full, N, out, &n), FCFIT_ERR_PROTOCOL, "items");
+    CHECK_FAILS(fcfit_proto_unpack_task(b, full, N, TN, TMAX, out, arena, &n), FCFIT_ERR_PROTOCOL,
+                "items");
     put_u64(b, OFF_COUNT, UINT64_MAX);
-    CHECK_FAILS(fcfit_proto_unpack_task(b, full, N, out, &n), FCFIT_ERR_PROTOCOL, "items");
+    CHECK_FAILS(fcfit_proto_unpack_task(b, full, N, TN, TMAX, out, arena, &n), FCFIT_ERR_PROTOCOL,
+                "items");
     put_u64(b, OFF_COUNT, N + 1);
-    CHECK_FAILS(fcfit_proto_unpack_task(b, full, N + 1, out, &n), FCFIT_ERR_PROTOCOL,
-                "malformed");
+    CHECK_FAILS(fcfit_proto_unpack_task(b, full, N + 1, TN, TMAX, out, arena, &n),
+                FCFIT_ERR_PROTOCOL, "malformed");
     free(b);
     fcfit_pack_free(&p);
 
-    /* Dimension counts: one item with 2 dims, patched. */
+    /* One item setting 2 rows, with its fields patched: row count, a parameter index, value count. */
     {
         fcfit_work_item one;
-        size_t off_nd = OFF_ITEMS + 5 * 8;
+        double vals[2 * TN] = {1, 2, 3, 4, 5, 6, 7, 8};
+        size_t off_ns = OFF_ITEMS + 5 * 8, off_p0 = off_ns + 8, off_nv = off_ns + 3 * 8;
         memset(&one, 0, sizeof one);
-        one.n_dims = 2;
-        one.dims[0] = 1.0;
-        one.dims[1] = 2.0;
+        one.n_set = 2;
+        one.set_param[0] = 3;
+        one.set_param[1] = 7;
+        one.set_values = vals;
         fcfit_pack_init(&p);
-        fcfit_proto_pack_task(&p, 1, &one);
+        fcfit_proto_pack_task(&p, 1, TN, &one);
         full = p.len;
-        CHECK_INT(full, off_nd + 8 + 2 * 8);
+        CHECK_INT(full, off_nv + 8 + 2 * TN * 8);
         b = copy_of(p.buf, full);
-        put_u64(b, off_nd, 3); /* more values than the buffer holds */
-        CHECK_FAILS(fcfit_proto_unpack_task(b, full, 1, out, &n), FCFIT_ERR_PROTOCOL,
-                    "malformed");
-        put_u64(b, off_nd, UINT64_MAX / 4); /* count * 8 wraps around */
-        CHECK_FAILS(fcfit_proto_unpack_task(b, full, 1, out, &n), FCFIT_ERR_PROTOCOL,
-                    "malformed");
-        put_u64(b, off_nd, 1); /* fewer: the rest is trailing */
-        CHECK_FAILS(fcfit_proto_unpack_task(b, full, 1, out, &n), FCFIT_ERR_PROTOCOL,
-                    "trailing");
-        free(b);
-        fcfit_pack_free(&p);
-    }
-    /* FCFIT_PROTOCOL_MAX_DIMS + 1 dimensions, with every byte present, is refused before
-     * anything is copied into the 64-value array. */
-    {
-        fcfit_work_item one;
-        size_t off_nd = OFF_ITEMS + 5 * 8;
-        memset(&one, 0, sizeof one);
-        one.n_dims = FCFIT_PROTOCOL_MAX_DIMS;
-        fcfit_pack_init(&p);
-        fcfit_proto_pack_task(&p, 1, &one);
-        fcfit_pack_f64(&p, 42.0); /* a 65th value */
-        full = p.len;
-        b = copy_of(p.buf, full);
-        put_u64(b, off_nd, FCFIT_PROTOCOL_MAX_DIMS + 1);
-        memset(out, 0x5a, sizeof out);
-        CHECK_FAILS(fcfit_proto_unpack_task(b, full, 2, out, &n), FCFIT_ERR_PROTOCOL,
-                    "dimensions");
+        put_u64(b, off_ns, TMAX + 1); /* more rows than allowed: refused before any copy */
+        CHECK_FAILS(fcfit_proto_unpack_task(b, full, 1, TN, TMAX, out, arena, &n),
+                    FCFIT_ERR_PROTOCOL, "parameter rows");
+        put_u64(b, off_ns, 2);
+        put_u64(b, off_p0, TMAX); /* a parameter the model does not have */
+        CHECK_FAILS(fcfit_proto_unpack_task(b, full, 1, TN, TMAX, out, arena, &n),
+                    FCFIT_ERR_PROTOCOL, "parameter");
+        put_u64(b, off_p0, 3);
+        put_u64(b, off_nv, 2 * TN + 1); /* value count disagrees with rows x regions */
+        CHECK_FAILS(fcfit_proto_unpack_task(b, full, 1, TN, TMAX, out, arena, &n),
+                    FCFIT_ERR_PROTOCOL, "values");
+        put_u64(b, off_nv, UINT64_MAX / 4); /* count * 8 wraps around */
+        CHECK_FAILS(fcfit_proto_unpack_task(b, full, 1, TN, TMAX, out, arena, &n),
+                    FCFIT_ERR_PROTOCOL, "values");
         free(b);
         fcfit_pack_free(&p);
     }
@@ -215,6 +226,7 @@ enum { RN = 2, RK = 5, RS = 6, RF = 10 };
 typedef struct rstore {
     fcfit_work_result r[RN + 1];
     double scores[RN + 1][RK];
+    double scores2[RN + 1][RK];
     double sub[RN + 1][RS];
     float fc[RN + 1][RF];
 } rstore;
@@ -225,6 +237,8 @@ static void rstore_init(rstore *s, size_t k_scores, size_t n_sub, size_t n_fc)
     for (size_t k = 0; k < RN + 1; k++) {
         s->r[k].n_scores = k_scores;
         s->r[k].scores = s->scores[k];
+        s->r[k].n_scores2 = k_scores;
+        s->r[k].scores2 = s->scores2[k];
         s->r[k].n_subject_scores = n_sub;
         s->r[k].subject_scores = s->sub[k];
         s->r[k].n_fc = n_fc;
@@ -245,6 +259,7 @@ static void rstore_fill(rstore *s)
         r->wall_s = 0.125 * (double)(k + 1);
         for (size_t j = 0; j < r->n_scores; j++) {
             r->scores[j] = special(j + 3 * k);
+            r->scores2[j] = special(j + 3 * k + 7);
         }
         for (size_t j = 0; j < r->n_subject_scores; j++) {
             r->subject_scores[j] = special(j + 5 * k + 1);
@@ -266,6 +281,7 @@ static int results_equal(const fcfit_work_result *a, const fcfit_work_result *b)
            strcmp(a->reason, b->reason) == 0 &&
            memcmp(&a->wall_s, &b->wall_s, sizeof(double)) == 0 &&
            memcmp(a->scores, b->scores, a->n_scores * sizeof(double)) == 0 &&
+           memcmp(a->scores2, b->scores2, a->n_scores2 * sizeof(double)) == 0 &&
            memcmp(a->subject_scores, b->subject_scores, a->n_subject_scores * sizeof(double)) ==
                0 &&
            (a->n_fc == 0 || memcmp(a->fc, b->fc, a->n_fc * sizeof(float)) == 0) &&
@@ -357,7 +373,16 @@ static void test_result(void)
                     "expected");
         free(b);
     }
-    /* The receiver's expected sizes must match the message. */
+    /* The receiver's expected sizes must match the message: second-target scores too. */
+    {
+        static rstore other;
+        rstore_init(&other, RK, RS, RF);
+        for (size_t k = 0; k < RN + 1; k++) {
+            other.r[k].n_scores2 = 0;
+        }
+        CHECK_FAILS(fcfit_proto_unpack_result(p.buf, p.len, RN, other.r, &n), FCFIT_ERR_PROTOCOL,
+                    "expected");
+    }
     {
         static rstore other;
         rstore_init(&other, RK, RS, RF - 1);
@@ -473,7 +498,7 @@ static void test_error_stop(void)
     {
         fcfit_work_item one;
         memset(&one, 0, sizeof one);
-        fcfit_proto_pack_task(&p, 1, &one);
+        fcfit_proto_pack_task(&p, 1, TN, &one);
         CHECK_FAILS(fcfit_proto_unpack_stop(p.buf, p.len, &code), FCFIT_ERR_PROTOCOL, "kind");
     }
     fcfit_pack_free(&p);

@@ -1,0 +1,252 @@
+/*
+ * worker.c: a worker rank, and the batch evaluation that rank 0 also uses
+ * when it runs alone.
+ *
+ * Worker: receives the plan once (run.c), rebuilds the job without touching
+ * files, then READY -> (TASK -> RESULT)* -> STOP -> BYE. A task's parameters
+ * are the job's, with the rows the task carries put over them. While waiting
+ * it polls with the adaptive back-off of run.c, so an idle worker neither
+ * spins nor delays a short task by a fixed sleep; while simulating it checks
+ * for STOP between chunks and abandons the batch when one arrives.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fcfit/fcfit_log.h"
+#include "fcfit/fcfit_util.h"
+#include "parallel/parallel_impl.h"
+
+void result_set_free(result_set *rs)
+{
+    free(rs->r);
+    free(rs->scores);
+    free(rs->scores2);
+    free(rs->sub);
+    free(rs->fc);
+    memset(rs, 0, sizeof *rs);
+}
+
+fcfit_status result_set_alloc(result_set *rs, const run_ctx *c, size_t n)
+{
+    fcfit_status st = FCFIT_OK;
+    const size_t SS = c->S * FCFIT_SSCORE_COUNT, K2 = c->target2 ? c->K : 0;
+    memset(rs, 0, sizeof *rs);
+    rs->n = n;
+    FCFIT_ALLOC_GOTO(rs->r, n, "result records");
+    FCFIT_ALLOC_GOTO(rs->scores, n * c->K, "result scores");
+    FCFIT_ALLOC_GOTO(rs->scores2, n * (K2 + 1), "result scores");
+    FCFIT_ALLOC_GOTO(rs->sub, n * (SS + 1), "result subject scores");
+    FCFIT_ALLOC_GOTO(rs->fc, n * (c->M + 1), "result FC");
+    for (size_t k = 0; k < n; k++) {
+        rs->r[k].n_scores = c->K;
+        rs->r[k].scores = rs->scores + k * c->K;
+        rs->r[k].n_scores2 = K2;
+        rs->r[k].scores2 = rs->scores2 + k * (K2 + 1);
+        rs->r[k].n_subject_scores = SS;
+        rs->r[k].subject_scores = rs->sub + k * (SS + 1);
+        rs->r[k].n_fc = c->M;
+        rs->r[k].fc = rs->fc + k * (c->M + 1);
+    }
+    return FCFIT_OK;
+cleanup:
+    result_set_free(rs);
+    return st;
+}
+
+fcfit_status make_evaluator(const run_ctx *c, fcfit_eval **ev)
+{
+    fcfit_eval_setup s;
+    memset(&s, 0, sizeof s);
+    s.model = c->job->model;
+    s.conn = c->job->conn;
+    s.sim = &c->job->sim;
+    s.opt = c->job->opt;
+    s.fcs = &c->job->fcs;
+    s.target = c->job->target;
+    s.target2 = c->job->target2;
+    s.test = (fcfit_test_function)fcfit_config_enum(c->job->cfg, "test.function");
+    s.test_noise = fcfit_config_real(c->job->cfg, "test.noise");
+    s.test_delay_s = fcfit_config_real(c->job->cfg, "test.delay_s");
+    return fcfit_eval_create(ev, &s, c->lanes);
+}
+
+static void log_task(const run_ctx *c, const fcfit_work_item *it)
+{
+    char line[128];
+    int n;
+    if (c->task_log_fd < 0) {
+        return;
+    }
+    n = snprintf(line, sizeof line, "%llu %llu %llu %d\n", (unsigned long long)it->stage,
+                 (unsigned long long)it->point, (unsigned long long)it->replicate, c->rank);
+    /* The task log is a test aid; a failed write must not stop the run. */
+    if (write(c->task_log_fd, line, (size_t)n) < 0) {
+        return;
+    }
+}
+
+fcfit_status evaluate_batch(const run_ctx *c, fcfit_eval *ev, size_t n,
+                            const fcfit_work_item *items, fcfit_work_result *res,
+                            fcfit_eval_stop_fn stop, void *sctx, int *stopped)
+{
+    uint64_t seeds[64];
+    const size_t N = c->N, np = c->n_params;
+    double t0 = fcfit_wtime(), dt;
+    FCFIT_REQUIRE(n <= 64, FCFIT_ERR_INTERNAL, "batch of %zu items", n);
+    for (size_t l = 0; l < n; l++) {
+        double *p = fcfit_eval_params(ev, l);
+        memcpy(p, c->job->params, np * N * sizeof(double));
+        for (size_t j = 0; j < items[l].n_set; j++) {
+            FCFIT_REQUIRE(items[l].set_param[j] < np, FCFIT_ERR_PROTOCOL,
+                          "task sets parameter %u of %zu", items[l].set_param[j], np);
+            memcpy(p + (size_t)items[l].set_param[j] * N, items[l].set_values + j * N,
+                   N * sizeof(double));
+        }
+        seeds[l] = items[l].seed;
+    }
+    FCFIT_CHECK(fcfit_eval_run(ev, n, seeds, stop, sctx, stopped));
+    if (*stopped) {
+        return FCFIT_OK;
+    }
+    dt = (fcfit_wtime() - t0) / (double)n;
+    for (size_t l = 0; l < n; l++) {
+        const fcfit_eval_result *er = fcfit_eval_result_at(ev, l);
+        fcfit_work_result *r = &res[l];
+        r->stage = items[l].stage;
+        r->task = items[l].task;
+        r->point = items[l].point;
+        r->replicate = items[l].replicate;
+        r->status = er->status;
+        snprintf(r->reason, sizeof r->reason, "%s", er->reason);
+        r->wall_s = dt;
+        memcpy(r->scores, er->scores, c->K * sizeof(double));
+        if (r->n_scores2 > 0) {
+            memcpy(r->scores2, er->scores2, c->K * sizeof(double));
+        }
+        if (c->S > 0) {
+            memcpy(r->subject_scores, er->subject_scores,
+                   c->S * FCFIT_SSCORE_COUNT * sizeof(double));
+        }
+        if (c->M > 0) {
+            memcpy(r->fc, er->fc_upper, c->M * sizeof(float));
+        }
+        r->tune_active = er->tune.active;
+        r->tune_converged = er->tune.converged;
+        r->tune_iterations = (int64_t)er->tune.iterations;
+        r->tune_max_error = er->tune.max_error;
+        log_task(c, &items[l]);
+    }
+    return FCFIT_OK;
+}
+
+typedef struct worker_poll {
+    MPI_Comm comm;
+} worker_poll;
+
+static int worker_should_stop(void *ctx)
+{
+    worker_poll *w = ctx;
+    int flag = 0;
+    MPI_Iprobe(0, FCFIT_TAG_STOP, w->comm, &flag, MPI_STATUS_IGNORE);
+    return flag;
+}
+
+static void send_error(run_ctx *c, fcfit_packer *out, fcfit_status st, const char *msg)
+{
+    fcfit_proto_pack_error(out, (int64_t)st, msg);
+    MPI_Send(out->buf, (int)out->len, MPI_BYTE, 0, FCFIT_TAG_ERROR, c->comm);
+}
+
+fcfit_status worker_loop(run_ctx *c)
+{
+    fcfit_status st = FCFIT_OK;
+    fcfit_eval *ev = NULL;
+    fcfit_packer in, out;
+    fcfit_work_item *items = NULL;
+    double *arena = NULL;
+    result_set rs;
+    worker_poll wp = {c->comm};
+    waiter wt;
+    MPI_Status ms;
+    int64_t code = 0;
+
+    fcfit_pack_init(&in);
+    fcfit_pack_init(&out);
+    memset(&rs, 0, sizeof rs);
+    st = make_evaluator(c, &ev);
+    if (st == FCFIT_OK) {
+        st = result_set_alloc(&rs, c, c->lanes);
+    }
+    if (st == FCFIT_OK) {
+        items = calloc(c->lanes, sizeof *items);
+        arena = calloc(c->lanes * c->n_params * c->N, sizeof(double));
+        if (items == NULL || arena == NULL) {
+            st = fcfit_error_set(FCFIT_ERR_NOMEM, __FILE__, __LINE__, __func__,
+                                 "cannot allocate the task buffers");
+        }
+    }
+    if (st != FCFIT_OK) {
+        /* Tell the coordinator, which stops everyone in order. */
+        send_error(c, &out, st, fcfit_error_message());
+    } else {
+        MPI_Send(NULL, 0, MPI_BYTE, 0, FCFIT_TAG_READY, c->comm);
+    }
+    waiter_reset(&wt);
+    for (;;) {
+        int got = poll_message(c->comm, 0, MPI_ANY_TAG, &in, &ms);
+        if (got < 0) {
+            st = fcfit_error_set(FCFIT_ERR_NOMEM, __FILE__, __LINE__, __func__,
+                                 "cannot allocate a message buffer");
+            break;
+        }
+        if (got == 0) {
+            waiter_idle(&wt);
+            continue;
+        }
+        if (ms.MPI_TAG == FCFIT_TAG_STOP) {
+            fcfit_status s2 = fcfit_proto_unpack_stop(in.buf, in.len, &code);
+            if (s2 != FCFIT_OK && st == FCFIT_OK) {
+                st = s2;
+            }
+            fcfit_proto_pack_stop(&out, 0);
+            MPI_Send(out.buf, (int)out.len, MPI_BYTE, 0, FCFIT_TAG_STOP, c->comm); /* BYE */
+            break;
+        }
+        if (ms.MPI_TAG == FCFIT_TAG_TASK && st == FCFIT_OK) {
+            size_t n = 0;
+            int stopped = 0;
+            fcfit_status s2 = fcfit_proto_unpack_task(in.buf, in.len, c->lanes, c->N,
+                                                      c->n_params, items, arena, &n);
+            if (s2 == FCFIT_OK) {
+                s2 = evaluate_batch(c, ev, n, items, rs.r, worker_should_stop, &wp, &stopped);
+            }
+            if (s2 != FCFIT_OK) {
+                st = s2;
+                fcfit_log_error_record();
+                send_error(c, &out, st, fcfit_error_message());
+                continue;
+            }
+            if (stopped) {
+                continue; /* the STOP is handled at the next poll */
+            }
+            fcfit_proto_pack_result(&out, n, rs.r);
+            if (fcfit_pack_status(&out) != FCFIT_OK) {
+                st = FCFIT_ERR_NOMEM;
+                send_error(c, &out, st, "out of memory packing a result");
+                continue;
+            }
+            MPI_Send(out.buf, (int)out.len, MPI_BYTE, 0, FCFIT_TAG_RESULT, c->comm);
+            waiter_reset(&wt);
+        }
+    }
+    result_set_free(&rs);
+    fcfit_eval_destroy(&ev);
+    free(items);
+    free(arena);
+    fcfit_pack_free(&in);
+    fcfit_pack_free(&out);
+    return st;
+}
