@@ -31,6 +31,13 @@
  *
  * All kernel functions are pure: they touch only the memory they are given,
  * never allocate, never print.
+ *
+ * Speed: write a kernel as flat loops over k with branch-free bodies (x > a ?
+ * u : v selects, no early exits) and take exp, expm1 and log from
+ * fcfit_vmath.h, so that the loops vectorise; put FCFIT_VM_CLONES before
+ * the drift so it runs on the CPU's widest vector unit. Lanes stay bitwise
+ * independent because the vector and scalar code of such a loop compute the
+ * same operations.
  */
 #ifndef FCFIT_MODEL_H
 #define FCFIT_MODEL_H
@@ -121,6 +128,20 @@ typedef void (*fcfit_model_cout_fn)(const fcfit_model_ctx *ctx, const double *re
 typedef void (*fcfit_model_drive_fn)(const fcfit_model_ctx *ctx, const double *restrict x,
                                      const double *restrict c, double *restrict z);
 /**
+ * Drift and BOLD drive of the same state in one pass (optional): must give
+ * bitwise what drift and bold_drive give separately. The simulation calls it
+ * at the steps whose drive it needs, so a model whose drive is an
+ * intermediate of its drift (DMF's r_E) evaluates it once.
+ */
+typedef void (*fcfit_model_drift_drive_fn)(const fcfit_model_ctx *ctx, const double *restrict x,
+                                           const double *restrict c, double *restrict dx,
+                                           double *restrict z);
+/**
+ * Whether coupling output o is read by the drift under the options opt
+ * (optional; NULL: all are). Unused sums are not formed and read as 0.
+ */
+typedef int (*fcfit_model_cused_fn)(const size_t *opt, size_t o);
+/**
  * Domain check of lane l (may be NULL). Return 0 when fine, otherwise non-zero
  * and set *reason to a static string naming the violated condition.
  */
@@ -191,6 +212,8 @@ typedef struct fcfit_model_type {
     fcfit_model_drive_fn bold_drive;  /**< may be NULL */
     fcfit_model_check_fn check;  /**< may be NULL */
     const fcfit_model_tuning *tuning; /**< may be NULL */
+    fcfit_model_drift_drive_fn drift_drive; /**< may be NULL (drift, then bold_drive) */
+    fcfit_model_cused_fn coupling_used;     /**< may be NULL (every output is used) */
 } fcfit_model_type;
 
 /** Number of registered models. */

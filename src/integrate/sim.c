@@ -3,13 +3,37 @@
  *
  * Everything is allocated in fcfit_sim_create; reset and advance only write
  * into those buffers. The step loop calls each model kernel once per step
- * over all points (never per node), forms the delayed coupling sums from a
- * ring buffer of the model's coupling outputs, draws the noise lane by lane,
- * and feeds the BOLD integrator every steps_per_bold steps.
+ * over all points (never per node), forms the coupling sums, draws the
+ * step's noise as one counter-based block (fcfit_noise_fill), and feeds the
+ * BOLD integrator every steps_per_bold steps.
  *
- * Ring buffer: slot (n mod H) holds the coupling outputs of the state at step
- * n, H = max_delay + 1. When advancing from step n, a delay of D reads slot
- * (n - D) mod H, which is never the slot about to be overwritten (n + 1).
+ * Coupling sums c_o[i][l] = sum_j W_ij y_o,j,l(n - D_ij). For every (i, l)
+ * the terms are added in ascending j, starting from 0.0, whatever the engine
+ * and the number of lanes: lanes are bitwise independent of the batch size.
+ * A zero weight adds 0 * y = +-0, which leaves a sum unchanged (a sum that
+ * starts at +0 is never -0), so the engines below may include zero weights
+ * (padding, dense storage) without changing a bit as long as the state is
+ * finite (a lane with a non-finite state is reported diverged anyway).
+ *
+ *  - dense  (no delays, at least a quarter of the weights non-zero): for each
+ *           source column j, c[i][l] += W_ij y_j,l over all (i, l): a
+ *           contiguous multiply-add sweep over the transposed weights.
+ *  - sliced (delays, or a sparse connectome): the rows, sorted by length,
+ *           are packed C at a time ("sliced ELLPACK", Kreutzer et al. 2014,
+ *           SIAM J Sci Comput 36(5):C401) with their weights and source
+ *           offsets interleaved and short rows padded with zero weights;
+ *           C*L sums live in registers while the slice's edges are read in
+ *           order, so no accumulator round-trips through memory.
+ *
+ * Delay history: per coupling output and source node a line of R = 2H
+ * slots (H = max delay + 1) of L lanes. The outputs of step n sit at
+ * position pos; a delay D reads pos - D, an address that is a fixed offset
+ * per edge (precomputed once) from the moving base pos*L, so the sum needs
+ * no modulo and no per-step index work. When pos reaches the end of the
+ * line, the newest H - 1 slots are copied to its start (once every H steps,
+ * about one copy per value). Without delays there is no history: the sums
+ * read the current outputs directly (the coupled state variables
+ * themselves when the model has no coupling_out).
  */
 #include "fcfit/fcfit_sim.h"
 
@@ -20,6 +44,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "fcfit/fcfit_rng.h"
+#include "fcfit/fcfit_vmath.h"
 
 const char *const fcfit_integrator_names[] = {"euler", "heun", NULL};
 const char *const fcfit_drive_mode_names[] = {"mean", "first", "last", NULL};
@@ -54,12 +79,24 @@ struct fcfit_sim {
     /* state and work */
     double *x, *x2, *f0, *f1; /* [n_state][n] */
     double *c;                /* [n_coupling][n] */
-    double *hist;             /* [H][n_coupling][n] */
-    size_t H;
     double *gsd;              /* [n_noise][n]: g*sqrt(dt) */
-    double *xi;               /* [n_noise][n] */
-    gsl_rng **rng;            /* L streams */
+    double *xi;               /* [n_noise][n] (+ scratch, fcfit_noise_buffer_size) */
+    gsl_rng **rng;            /* L streams (random initial states) */
+    fcfit_noise *noise;       /* the counter-based step noise */
     int noise_on;
+
+    /* coupling */
+    int engine;               /* ENGINE_* */
+    int *cused;               /* [n_coupling]: sum formed (model's coupling_used) */
+    size_t H, R, pos;         /* delays: H = max delay + 1 slots needed, R = 2H per line */
+    double *hist;             /* delays: [n_coupling][N][R][L] */
+    double *ycur;             /* no delays, coupling_out set: [n_coupling][N][L] */
+    double *wt;               /* dense: transposed weights wt[j*N + i] = W_ij */
+    size_t C, n_slices;       /* sliced: rows per slice, slices */
+    size_t *slice_ptr;        /* n_slices + 1 offsets, in edge columns of C entries */
+    size_t *slot_row;         /* [n_slices*C] target row of each slot (N: padding) */
+    double *sw;               /* [edge columns][C] weights */
+    int32_t *soff;            /* [edge columns][C] source offsets (elements from the base) */
 
     /* BOLD */
     double *bstate; /* 4*n */
@@ -81,6 +118,8 @@ struct fcfit_sim {
     const char **bind_reason;
     int reset_done;
 };
+
+enum { ENGINE_NONE, ENGINE_DENSE, ENGINE_SLICED };
 
 static size_t ratio_checked(double a, double b, int *ok)
 {
@@ -116,6 +155,14 @@ void fcfit_sim_destroy(fcfit_sim **psim)
     free(s->f1);
     free(s->c);
     free(s->hist);
+    free(s->ycur);
+    free(s->wt);
+    free(s->cused);
+    free(s->slice_ptr);
+    free(s->slot_row);
+    free(s->sw);
+    free(s->soff);
+    fcfit_noise_destroy(&s->noise);
     free(s->gsd);
     free(s->xi);
     free(s->bstate);
@@ -131,6 +178,127 @@ void fcfit_sim_destroy(fcfit_sim **psim)
     free(s->bind_reason);
     free(s);
     *psim = NULL;
+}
+
+
+/* Rows per slice of the sliced engine for L lanes: about 8-32 independent sums in flight. */
+static size_t slice_rows(size_t L)
+{
+    switch (L) {
+    case 1:
+        return 8;
+    case 2:
+    case 4:
+        return 4;
+    case 8:
+    case 16:
+        return 2;
+    default:
+        return 1;
+    }
+}
+
+/* Offset (in elements, from the base of output o's current position) of source j at delay d. */
+static int64_t source_offset(const fcfit_sim *s, size_t j, size_t d)
+{
+    if (s->H > 1) {
+        return ((int64_t)j * (int64_t)s->R - (int64_t)d) * (int64_t)s->L;
+    }
+    return (int64_t)j * (int64_t)s->L;
+}
+
+/*
+ * Choose the coupling engine and build its tables (see the file comment).
+ * Called once by create; every buffer here depends only on the connectome,
+ * the number of lanes and the model's number of coupling outputs.
+ */
+static fcfit_status setup_coupling(fcfit_sim *s)
+{
+    const fcfit_connectome *cn = s->conn;
+    const fcfit_model_type *m = s->model;
+    const size_t N = s->N, L = s->L, nc = m->n_coupling;
+    fcfit_status st = FCFIT_OK;
+    size_t *order = NULL, cols = 0;
+
+    s->H = cn->cdelay != NULL && cn->max_delay > 0 ? cn->max_delay + 1 : 1;
+    s->R = s->H > 1 ? 2 * s->H : 1;
+    FCFIT_ALLOC_GOTO(s->cused, nc, "coupling flags");
+    if (nc == 0 || cn->nnz == 0) {
+        s->engine = ENGINE_NONE;
+        return FCFIT_OK;
+    }
+    if (s->H > 1) {
+        /* Offsets are 32-bit (half the memory traffic of 64-bit ones). */
+        FCFIT_REQUIRE_GOTO((double)N * (double)s->R * (double)L < 2147483647.0, FCFIT_ERR_ARG,
+                           "delay history of %zu regions x %zu steps x %zu lanes is too large; "
+                           "use fewer lanes or a larger sim.dt_ms",
+                           N, s->H, L);
+        FCFIT_ALLOC_GOTO(s->hist, nc * N * s->R * L, "delay history");
+    }
+    if (m->coupling_out != NULL) {
+        FCFIT_ALLOC_GOTO(s->ycur, nc * N * L, "coupling outputs");
+    }
+    if (s->H == 1 && 4 * cn->nnz >= N * N) {
+        s->engine = ENGINE_DENSE;
+        FCFIT_ALLOC_GOTO(s->wt, N * N, "transposed weights");
+        for (size_t i = 0; i < N; i++) {
+            for (size_t e = cn->row_ptr[i]; e < cn->row_ptr[i + 1]; e++) {
+                s->wt[cn->col[e] * N + i] = cn->val[e];
+            }
+        }
+        return FCFIT_OK;
+    }
+
+    /* Sliced: rows by decreasing length (ties by index), C per slice, padded to the longest. */
+    s->engine = ENGINE_SLICED;
+    s->C = slice_rows(L);
+    s->n_slices = (N + s->C - 1) / s->C;
+    FCFIT_ALLOC_GOTO(order, N, "row order");
+    for (size_t i = 0; i < N; i++) {
+        order[i] = i;
+    }
+    for (size_t a = 1; a < N; a++) { /* insertion sort: stable, done once */
+        size_t r = order[a], b = a;
+        size_t len = cn->row_ptr[r + 1] - cn->row_ptr[r];
+        while (b > 0 && cn->row_ptr[order[b - 1] + 1] - cn->row_ptr[order[b - 1]] < len) {
+            order[b] = order[b - 1];
+            b--;
+        }
+        order[b] = r;
+    }
+    FCFIT_ALLOC_GOTO(s->slice_ptr, s->n_slices + 1, "slice offsets");
+    FCFIT_ALLOC_GOTO(s->slot_row, s->n_slices * s->C, "slice rows");
+    for (size_t q = 0; q < s->n_slices; q++) {
+        size_t r0 = order[q * s->C];
+        s->slice_ptr[q] = cols;
+        cols += cn->row_ptr[r0 + 1] - cn->row_ptr[r0];
+    }
+    s->slice_ptr[s->n_slices] = cols;
+    FCFIT_ALLOC_GOTO(s->sw, cols * s->C + 1, "slice weights");
+    FCFIT_ALLOC_GOTO(s->soff, cols * s->C + 1, "slice offsets");
+    for (size_t q = 0; q < s->n_slices; q++) {
+        for (size_t r = 0; r < s->C; r++) {
+            const size_t slot = q * s->C + r;
+            const size_t row = slot < N ? order[slot] : N;
+            s->slot_row[slot] = row;
+            for (size_t e = s->slice_ptr[q]; e < s->slice_ptr[q + 1]; e++) {
+                const size_t k = e - s->slice_ptr[q];
+                double w = 0.0;
+                int64_t off = source_offset(s, 0, 0); /* padding: weight 0 on a valid address */
+                if (row < N && k < cn->row_ptr[row + 1] - cn->row_ptr[row]) {
+                    const size_t ce = cn->row_ptr[row] + k;
+                    w = cn->val[ce];
+                    off = source_offset(s, cn->col[ce], s->H > 1 ? cn->cdelay[ce] : 0);
+                }
+                s->sw[e * s->C + r] = w;
+                s->soff[e * s->C + r] = (int32_t)off;
+            }
+        }
+    }
+
+cleanup:
+    free(order);
+    return st;
 }
 
 fcfit_status fcfit_sim_create(fcfit_sim **out, const fcfit_model_type *model,
@@ -200,7 +368,6 @@ fcfit_status fcfit_sim_create(fcfit_sim **out, const fcfit_model_type *model,
     }
 
     n_state = m->n_state;
-    s->H = conn->cdelay != NULL ? conn->max_delay + 1 : 1;
     FCFIT_ALLOC_GOTO(s->pvals, m->n_params * s->n, "parameter arrays");
     FCFIT_ALLOC_GOTO(s->pptr, m->n_params, "parameter pointers");
     FCFIT_ALLOC_GOTO(s->opt, m->n_options, "model options");
@@ -210,9 +377,12 @@ fcfit_status fcfit_sim_create(fcfit_sim **out, const fcfit_model_type *model,
     FCFIT_ALLOC_GOTO(s->f0, n_state * s->n, "drift");
     FCFIT_ALLOC_GOTO(s->f1, n_state * s->n, "predictor drift");
     FCFIT_ALLOC_GOTO(s->c, m->n_coupling * s->n, "coupling input");
-    FCFIT_ALLOC_GOTO(s->hist, s->H * m->n_coupling * s->n, "delay history");
+    FCFIT_TRY(setup_coupling(s));
     FCFIT_ALLOC_GOTO(s->gsd, m->n_noise * s->n, "noise amplitudes");
-    FCFIT_ALLOC_GOTO(s->xi, m->n_noise * s->n, "noise variates");
+    if (m->n_noise > 0) {
+        FCFIT_TRY(fcfit_noise_create(&s->noise, m->n_noise * s->N, s->L));
+        FCFIT_ALLOC_GOTO(s->xi, fcfit_noise_buffer_size(s->noise), "noise variates");
+    }
     FCFIT_ALLOC_GOTO(s->rng, s->L, "noise streams");
     FCFIT_ALLOC_GOTO(s->bstate, 4 * s->n, "BOLD state");
     FCFIT_ALLOC_GOTO(s->zbuf, s->n, "BOLD drive");
@@ -271,14 +441,60 @@ const double *fcfit_sim_state(const fcfit_sim *sim) { return sim->x; }
 size_t fcfit_sim_bold_steps_done(const fcfit_sim *sim) { return sim->bold_steps; }
 const void *fcfit_sim_model_priv(const fcfit_sim *sim) { return sim->priv; }
 
-static void coupling_outputs(fcfit_sim *s, const double *x, double *y)
+/* Output o of the current state, [node][lane] (no delays). */
+static const double *current_outputs(const fcfit_sim *s, size_t o)
+{
+    if (s->model->coupling_out != NULL) {
+        return s->ycur + o * s->n;
+    }
+    return s->x + s->model->coupling_vars[o] * s->n;
+}
+
+/*
+ * Record the coupling outputs of the current state: with delays, in the
+ * history lines at position pos (advanced first unless `first`, which
+ * fills every slot with the state: the constant initial history of MODELS.md
+ * §1.2); without, only coupling_out needs evaluating.
+ */
+static void store_outputs(fcfit_sim *s, int first)
 {
     const fcfit_model_type *m = s->model;
+    const size_t N = s->N, L = s->L, R = s->R, nc = m->n_coupling;
+
+    if (nc == 0 || s->engine == ENGINE_NONE) {
+        return; /* no sums to form */
+    }
     if (m->coupling_out != NULL) {
-        m->coupling_out(&s->ctx, x, y);
-    } else {
-        for (size_t o = 0; o < m->n_coupling; o++) {
-            memcpy(y + o * s->n, x + m->coupling_vars[o] * s->n, s->n * sizeof(double));
+        m->coupling_out(&s->ctx, s->x, s->ycur);
+    }
+    if (s->H == 1) {
+        return;
+    }
+    if (first) {
+        s->pos = s->H - 1;
+    } else if (++s->pos == R) {
+        /* Rebase: the newest H - 1 slots move to the start of every line. */
+        const size_t keep = (s->H - 1) * L;
+        for (size_t q = 0; q < nc * N; q++) {
+            double *line = s->hist + q * R * L;
+            memcpy(line, line + (R - s->H + 1) * L, keep * sizeof(double));
+        }
+        s->pos = s->H - 1;
+    }
+    for (size_t o = 0; o < nc; o++) {
+        const double *y = m->coupling_out != NULL ? s->ycur + o * s->n
+                                                  : s->x + m->coupling_vars[o] * s->n;
+        double *h = s->hist + o * N * R * L;
+        for (size_t j = 0; j < N; j++) {
+            double *line = h + j * R * L;
+            const double *yj = y + j * L;
+            if (first) {
+                for (size_t t = 0; t <= s->pos; t++) {
+                    memcpy(line + t * L, yj, L * sizeof(double));
+                }
+            } else {
+                memcpy(line + s->pos * L, yj, L * sizeof(double));
+            }
         }
     }
 }
@@ -290,19 +506,6 @@ static void drive(const fcfit_sim *s, const double *x, double *z)
         s->model->bold_drive(&s->ctx, x, s->c, z);
     } else {
         memcpy(z, x + s->model->bold_var * s->n, s->n * sizeof(double));
-    }
-}
-
-/* Constant history equal to the current (initial) state (MODELS.md §1.2 REC). */
-static void fill_history(fcfit_sim *s)
-{
-    const fcfit_model_type *m = s->model;
-    if (m->n_coupling == 0) {
-        return;
-    }
-    coupling_outputs(s, s->x, s->hist);
-    for (size_t h = 1; h < s->H; h++) {
-        memcpy(s->hist + h * m->n_coupling * s->n, s->hist, m->n_coupling * s->n * sizeof(double));
     }
 }
 
@@ -345,6 +548,15 @@ fcfit_status fcfit_sim_reset(fcfit_sim *s, const uint64_t *seeds)
                                                            : "model parameters out of domain";
         }
         gsl_rng_set(s->rng[l], (unsigned long int)seeds[l]);
+        if (s->noise != NULL) {
+            fcfit_noise_set_key(s->noise, l, fcfit_rng_noise_key(seeds[l]));
+        }
+    }
+    for (size_t o = 0; o < m->n_coupling; o++) {
+        s->cused[o] = m->coupling_used == NULL || m->coupling_used(s->opt, o);
+        if (!s->cused[o]) {
+            memset(s->c + o * s->n, 0, s->n * sizeof(double));
+        }
     }
 
     /* Noise amplitudes are fixed for the whole run. */
@@ -361,7 +573,7 @@ fcfit_status fcfit_sim_reset(fcfit_sim *s, const uint64_t *seeds)
     if (m->clamp != NULL) {
         m->clamp(&s->ctx, s->x);
     }
-    fill_history(s);
+    store_outputs(s, 1);
     fcfit_bold_reset(s->n, s->cfg.bold_form, s->bstate);
     memset(s->acc, 0, s->n * sizeof(double));
     memset(s->dsum, 0, s->n * sizeof(double));
@@ -374,46 +586,168 @@ fcfit_status fcfit_sim_reset(fcfit_sim *s, const uint64_t *seeds)
     return FCFIT_OK;
 }
 
-/*
- * Raw coupling sums c[o][i][l] = sum_e val[e] * y_o[col[e]](n - delay[e]).
- * The columns of a row are visited in ascending order for every lane, so a
- * lane's sum does not depend on how many lanes run beside it.
- */
-static void coupling_sums(fcfit_sim *s)
+/* Dense engine, one output: c[i][l] = sum_j W_ij y[j][l], j ascending. */
+FCFIT_VM_CLONES
+static void sum_dense(size_t N, size_t L, const double *restrict wt, const double *restrict y,
+                      double *restrict c)
 {
-    const fcfit_connectome *cn = s->conn;
-    const size_t L = s->L, n = s->n, nc = s->model->n_coupling;
-    const size_t head = s->step % s->H;
-
-    for (size_t o = 0; o < nc; o++) {
-        double *restrict co = s->c + o * n;
-        for (size_t i = 0; i < s->N; i++) {
-            double *restrict ci = co + i * L;
-            for (size_t l = 0; l < L; l++) {
-                ci[l] = 0.0;
+    for (size_t k = 0; k < N * L; k++) {
+        c[k] = 0.0;
+    }
+    if (L == 1) {
+        for (size_t j = 0; j < N; j++) {
+            const double yj = y[j];
+            const double *restrict w = wt + j * N;
+            for (size_t i = 0; i < N; i++) { /* fcfit:vectorize */
+                c[i] += w[i] * yj;
             }
-            for (size_t e = cn->row_ptr[i]; e < cn->row_ptr[i + 1]; e++) {
-                size_t slot = head;
-                if (cn->cdelay != NULL) {
-                    slot = (head + s->H - cn->cdelay[e]) % s->H;
-                }
-                const double w = cn->val[e];
-                const double *restrict src = s->hist + (slot * nc + o) * n + cn->col[e] * L;
-                for (size_t l = 0; l < L; l++) {
-                    ci[l] += w * src[l];
-                }
+        }
+        return;
+    }
+    for (size_t j = 0; j < N; j++) {
+        const double *restrict yj = y + j * L;
+        const double *restrict w = wt + j * N;
+        for (size_t i = 0; i < N; i++) {
+            const double wij = w[i];
+            double *restrict ci = c + i * L;
+            for (size_t l = 0; l < L; l++) {
+                ci[l] += wij * yj[l];
             }
         }
     }
 }
 
-static void draw_noise(fcfit_sim *s)
+/*
+ * Sliced engine for CC rows per slice and LL lanes known at compile time:
+ * CC*LL running sums stay in registers over the slice's edge columns.
+ */
+#define SLICED_KERNEL(NAME, CC, LL)                                                                \
+    FCFIT_VM_CLONES                                                                                \
+    static void NAME(size_t n_slices, const size_t *restrict sp, const size_t *restrict rows,    \
+                     size_t N, const double *restrict sw, const int32_t *restrict so,             \
+                     const double *restrict base, double *restrict c)                             \
+    {                                                                                              \
+        for (size_t q = 0; q < n_slices; q++) {                                                    \
+            double acc[(CC) * (LL)];                                                               \
+            for (size_t a = 0; a < (CC) * (LL); a++) {                                             \
+                acc[a] = 0.0;                                                                      \
+            }                                                                                      \
+            for (size_t e = sp[q]; e < sp[q + 1]; e++) {                                           \
+                const double *restrict w = sw + e * (CC);                                          \
+                const int32_t *restrict o = so + e * (CC);                                         \
+                for (size_t r = 0; r < (CC); r++) {                                                \
+                    const double *restrict src = base + o[r];                                      \
+                    for (size_t l = 0; l < (LL); l++) {                                            \
+                        acc[r * (LL) + l] += w[r] * src[l];                                        \
+                    }                                                                              \
+                }                                                                                  \
+            }                                                                                      \
+            for (size_t r = 0; r < (CC); r++) {                                                    \
+                const size_t row = rows[q * (CC) + r];                                             \
+                if (row < N) {                                                                     \
+                    for (size_t l = 0; l < (LL); l++) {                                            \
+                        c[row * (LL) + l] = acc[r * (LL) + l];                                     \
+                    }                                                                              \
+                }                                                                                  \
+            }                                                                                      \
+        }                                                                                          \
+    }
+
+SLICED_KERNEL(sum_sliced_8x1, 8, 1)
+SLICED_KERNEL(sum_sliced_4x2, 4, 2)
+SLICED_KERNEL(sum_sliced_4x4, 4, 4)
+SLICED_KERNEL(sum_sliced_2x8, 2, 8)
+SLICED_KERNEL(sum_sliced_2x16, 2, 16)
+
+/* Sliced engine, one row per slice and any number of lanes (sums in c itself). */
+FCFIT_VM_CLONES
+static void sum_sliced_any(size_t n_slices, const size_t *restrict sp, const size_t *restrict rows,
+                           size_t N, size_t L, const double *restrict sw,
+                           const int32_t *restrict so, const double *restrict base,
+                           double *restrict c)
 {
-    const size_t L = s->L, N = s->N, nn = s->model->n_noise;
-    for (size_t l = 0; l < L; l++) {
-        for (size_t m = 0; m < nn; m++) {
-            fcfit_rng_gaussian_fill(s->rng[l], s->xi + m * s->n + l, N, L);
+    for (size_t q = 0; q < n_slices; q++) {
+        const size_t row = rows[q];
+        double *restrict ci = c + (row < N ? row : 0) * L;
+        if (row >= N) {
+            continue;
         }
+        for (size_t l = 0; l < L; l++) {
+            ci[l] = 0.0;
+        }
+        for (size_t e = sp[q]; e < sp[q + 1]; e++) {
+            const double w = sw[e];
+            const double *restrict src = base + so[e];
+            for (size_t l = 0; l < L; l++) {
+                ci[l] += w * src[l];
+            }
+        }
+    }
+}
+
+/* Raw coupling sums of the current step into s->c (see the file comment for the order). */
+static void coupling_sums(fcfit_sim *s)
+{
+    const size_t N = s->N, L = s->L, n = s->n, nc = s->model->n_coupling;
+
+    for (size_t o = 0; o < nc; o++) {
+        double *co = s->c + o * n;
+        const double *base;
+        if (!s->cused[o] || s->engine == ENGINE_NONE) {
+            continue;
+        }
+        if (s->engine == ENGINE_DENSE) {
+            sum_dense(N, L, s->wt, current_outputs(s, o), co);
+            continue;
+        }
+        base = s->H > 1 ? s->hist + o * N * s->R * L + s->pos * L : current_outputs(s, o);
+        switch (s->C * 100 + L) {
+        case 801:
+            sum_sliced_8x1(s->n_slices, s->slice_ptr, s->slot_row, N, s->sw, s->soff, base, co);
+            break;
+        case 402:
+            sum_sliced_4x2(s->n_slices, s->slice_ptr, s->slot_row, N, s->sw, s->soff, base, co);
+            break;
+        case 404:
+            sum_sliced_4x4(s->n_slices, s->slice_ptr, s->slot_row, N, s->sw, s->soff, base, co);
+            break;
+        case 208:
+            sum_sliced_2x8(s->n_slices, s->slice_ptr, s->slot_row, N, s->sw, s->soff, base, co);
+            break;
+        case 216:
+            sum_sliced_2x16(s->n_slices, s->slice_ptr, s->slot_row, N, s->sw, s->soff, base, co);
+            break;
+        default:
+            sum_sliced_any(s->n_slices, s->slice_ptr, s->slot_row, N, L, s->sw, s->soff, base,
+                           co);
+            break;
+        }
+    }
+}
+
+FCFIT_VM_CLONES
+static void euler_update(size_t n, double *restrict x, const double *restrict f, double dt)
+{
+    for (size_t k = 0; k < n; k++) {
+        x[k] = x[k] + dt * f[k];
+    }
+}
+
+FCFIT_VM_CLONES
+static void predictor_update(size_t n, double *restrict x2, const double *restrict x,
+                             const double *restrict f, double dt)
+{
+    for (size_t k = 0; k < n; k++) {
+        x2[k] = x[k] + dt * f[k];
+    }
+}
+
+FCFIT_VM_CLONES
+static void heun_update(size_t n, double *restrict x, const double *restrict f0,
+                        const double *restrict f1, double dt)
+{
+    for (size_t k = 0; k < n; k++) {
+        x[k] = x[k] + 0.5 * dt * (f0[k] + f1[k]);
     }
 }
 
@@ -430,21 +764,27 @@ static void add_noise(fcfit_sim *s, double *x)
     }
 }
 
-/* One neural step n -> n+1 of every lane; the coupling sums of step n are already in s->c. */
-static void neural_step(fcfit_sim *s)
+/*
+ * One neural step n -> n+1 of every lane; the coupling sums of step n are
+ * already in s->c. With z != NULL the model's fused kernel also writes the
+ * BOLD drive of the state at step n there.
+ */
+static void neural_step(fcfit_sim *s, double *z)
 {
     const fcfit_model_type *m = s->model;
     const size_t ns = m->n_state * s->n;
     const double dt = s->dt;
 
     if (s->noise_on) {
-        draw_noise(s);
+        fcfit_noise_fill(s->noise, (uint64_t)s->step, s->xi);
     }
-    m->drift(&s->ctx, s->x, s->c, s->f0);
+    if (z != NULL) {
+        m->drift_drive(&s->ctx, s->x, s->c, s->f0, z);
+    } else {
+        m->drift(&s->ctx, s->x, s->c, s->f0);
+    }
     if (s->cfg.integrator == FCFIT_INTEGRATOR_EULER) {
-        for (size_t k = 0; k < ns; k++) {
-            s->x[k] = s->x[k] + dt * s->f0[k];
-        }
+        euler_update(ns, s->x, s->f0, dt);
         if (s->noise_on) {
             add_noise(s, s->x);
         }
@@ -452,9 +792,7 @@ static void neural_step(fcfit_sim *s)
             m->clamp(&s->ctx, s->x);
         }
     } else {
-        for (size_t k = 0; k < ns; k++) {
-            s->x2[k] = s->x[k] + dt * s->f0[k];
-        }
+        predictor_update(ns, s->x2, s->x, s->f0, dt);
         if (s->noise_on) {
             add_noise(s, s->x2);
         }
@@ -462,9 +800,7 @@ static void neural_step(fcfit_sim *s)
             m->clamp(&s->ctx, s->x2);
         }
         m->drift(&s->ctx, s->x2, s->c, s->f1);
-        for (size_t k = 0; k < ns; k++) {
-            s->x[k] = s->x[k] + 0.5 * dt * (s->f0[k] + s->f1[k]);
-        }
+        heun_update(ns, s->x, s->f0, s->f1, dt);
         if (s->noise_on) {
             add_noise(s, s->x);
         }
@@ -473,9 +809,7 @@ static void neural_step(fcfit_sim *s)
         }
     }
     s->step++;
-    if (m->n_coupling > 0) {
-        coupling_outputs(s, s->x, s->hist + (s->step % s->H) * m->n_coupling * s->n);
-    }
+    store_outputs(s, 0);
 }
 
 static void bold_interval_end(fcfit_sim *s)
@@ -563,6 +897,7 @@ static void check_lanes(fcfit_sim *s)
 
 fcfit_status fcfit_sim_advance(fcfit_sim *s, size_t n_steps)
 {
+    const fcfit_model_type *m = s->model;
     const fcfit_drive_mode mode = s->cfg.drive_mode;
     const size_t spb = s->steps_per_bold;
     size_t todo;
@@ -573,21 +908,27 @@ fcfit_status fcfit_sim_advance(fcfit_sim *s, size_t n_steps)
         todo = n_steps;
     }
     for (size_t t = 0; t < todo; t++) {
-        size_t sub = s->step % spb;
-        if (s->model->n_coupling > 0) {
+        const size_t sub = s->step % spb;
+        /* Whether this step's drive (left point of its interval) enters the BOLD drive. */
+        const int need = mode == FCFIT_DRIVE_MEAN || (mode == FCFIT_DRIVE_FIRST && sub == 0) ||
+                         (mode == FCFIT_DRIVE_LAST && sub == spb - 1);
+        double *z = mode == FCFIT_DRIVE_MEAN ? s->zbuf : s->acc;
+        if (m->n_coupling > 0) {
             coupling_sums(s);
         }
-        /* Drive at the start of this neural step (left point of its interval). */
+        if (need && m->drift_drive != NULL) {
+            neural_step(s, z);
+        } else {
+            if (need) {
+                drive(s, s->x, z);
+            }
+            neural_step(s, NULL);
+        }
         if (mode == FCFIT_DRIVE_MEAN) {
-            drive(s, s->x, s->zbuf);
             for (size_t k = 0; k < s->n; k++) {
                 s->acc[k] += s->zbuf[k];
             }
-        } else if ((mode == FCFIT_DRIVE_FIRST && sub == 0) ||
-                   (mode == FCFIT_DRIVE_LAST && sub == spb - 1)) {
-            drive(s, s->x, s->acc);
         }
-        neural_step(s);
         if (s->step % spb == 0) {
             bold_interval_end(s);
         }
@@ -663,7 +1004,7 @@ fcfit_status fcfit_sim_set_state(fcfit_sim *s, const double *x)
     if (m->clamp != NULL) {
         m->clamp(&s->ctx, s->x);
     }
-    fill_history(s);
+    store_outputs(s, 1);
     return FCFIT_OK;
 }
 

@@ -430,14 +430,23 @@ static inline double dmf_rate_e(const double *const *p, size_t k, double S_E, do
     return fcfit_dmf_rate(p[P_AE][k], p[P_BE][k], p[P_DE][k], p[P_R][k], p[P_SE][k], I_E);
 }
 
-static void dmf_drift(const fcfit_model_ctx *ctx, const double *restrict x,
-                      const double *restrict c, double *restrict dx)
+/*
+ * The drift of every point, and (with_z) the BOLD drive r_E of the same
+ * state, which the drift computes anyway. Inlined into both kernels below,
+ * so each is one flat loop that vectorises.
+ */
+FCFIT_KERNEL_BODY void dmf_drift_body(const fcfit_model_ctx *ctx, const double *restrict x,
+                                      const double *restrict c, double *restrict dx,
+                                      double *restrict z, int with_z)
 {
     const double *const *p = ctx->p;
     const size_t n = ctx->n;
     const double *S_E = x, *S_I = x + n;
     double *dE = dx, *dI = dx + n;
-    for (size_t k = 0; k < n; k++) {
+    /* ivdep: outputs never overlap the inputs, so GCC need not version the loop for aliasing
+     * (it gives up after 10 run-time checks, and there are more arrays than that). */
+#pragma GCC ivdep
+    for (size_t k = 0; k < n; k++) { /* fcfit:vectorize */
         const double se = S_E[k], si = S_I[k];
         const double r_E = dmf_rate_e(p, k, se, si, c[k]);
         const double I_I = fcfit_dmf_current_i(p[P_WI][k], p[P_I0][k], p[P_JN][k], p[P_G][k],
@@ -447,7 +456,24 @@ static void dmf_drift(const fcfit_model_ctx *ctx, const double *restrict x,
         /* Written as FastDMF orders it: (1 - S) gamma r / 1000. */
         dE[k] = -se / p[P_TAUE][k] + (1.0 - se) * p[P_GAME][k] * r_E / 1000.0;
         dI[k] = -si / p[P_TAUI][k] + p[P_GAMI][k] * r_I / 1000.0;
+        if (with_z) {
+            z[k] = r_E;
+        }
     }
+}
+
+FCFIT_VM_CLONES
+static void dmf_drift(const fcfit_model_ctx *ctx, const double *restrict x,
+                      const double *restrict c, double *restrict dx)
+{
+    dmf_drift_body(ctx, x, c, dx, NULL, 0);
+}
+
+FCFIT_VM_CLONES
+static void dmf_drift_drive(const fcfit_model_ctx *ctx, const double *restrict x,
+                            const double *restrict c, double *restrict dx, double *restrict z)
+{
+    dmf_drift_body(ctx, x, c, dx, z, 1);
 }
 
 static void dmf_noise(const fcfit_model_ctx *ctx, double *g)
@@ -459,21 +485,24 @@ static void dmf_noise(const fcfit_model_ctx *ctx, double *g)
     }
 }
 
+FCFIT_VM_CLONES
 static void dmf_clamp(const fcfit_model_ctx *ctx, double *x)
 {
-    for (size_t k = 0; k < 2 * ctx->n; k++) {
+    for (size_t k = 0; k < 2 * ctx->n; k++) { /* fcfit:vectorize */
         x[k] = x[k] < 0.0 ? 0.0 : (x[k] > 1.0 ? 1.0 : x[k]);
     }
 }
 
 /* r_E in Hz, from the state and the coupling input the drift uses. */
+FCFIT_VM_CLONES
 static void dmf_bold_drive(const fcfit_model_ctx *ctx, const double *restrict x,
                            const double *restrict c, double *restrict z)
 {
     const double *const *p = ctx->p;
     const size_t n = ctx->n;
     const double *S_E = x, *S_I = x + n;
-    for (size_t k = 0; k < n; k++) {
+#pragma GCC ivdep
+    for (size_t k = 0; k < n; k++) { /* fcfit:vectorize */
         z[k] = dmf_rate_e(p, k, S_E[k], S_I[k], c[k]);
     }
 }
@@ -512,4 +541,5 @@ const fcfit_model_type fcfit_model_dmf = {
     .bold_drive = dmf_bold_drive,
     .check = NULL,
     .tuning = &dmf_tuning,
+    .drift_drive = dmf_drift_drive,
 };
