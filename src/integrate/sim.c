@@ -60,6 +60,20 @@ const char *fcfit_task_status_name(int s)
     return names[s];
 }
 
+/*
+ * Edges of the sliced engine: rows (targets) packed C at a time, each slice
+ * padded to its longest row with zero weights; entry (column e, row r) of
+ * a slice holds the weight and the source offset of row r's e-th edge (in
+ * ascending source order). Offsets are in elements from the current base.
+ */
+typedef struct slice_table {
+    size_t C, n_slices, cols;
+    size_t *ptr;   /* n_slices + 1, in columns */
+    size_t *row;   /* [n_slices*C] target of each slot (N: padding) */
+    double *w;     /* [cols][C] */
+    int32_t *off;  /* [cols][C] */
+} slice_table;
+
 struct fcfit_sim {
     const fcfit_model_type *model;
     const fcfit_connectome *conn;
@@ -92,11 +106,12 @@ struct fcfit_sim {
     double *hist;             /* delays: [n_coupling][N][R][L] */
     double *ycur;             /* no delays, coupling_out set: [n_coupling][N][L] */
     double *wt;               /* dense: transposed weights wt[j*N + i] = W_ij */
-    size_t C, n_slices;       /* sliced: rows per slice, slices */
-    size_t *slice_ptr;        /* n_slices + 1 offsets, in edge columns of C entries */
-    size_t *slot_row;         /* [n_slices*C] target row of each slot (N: padding) */
-    double *sw;               /* [edge columns][C] weights */
-    int32_t *soff;            /* [edge columns][C] source offsets (elements from the base) */
+    slice_table near;         /* sliced: edges summed every step (delay < B - 1) */
+    slice_table far;          /* sliced with B > 1: edges summed for B steps at once */
+    size_t B;                 /* steps per far block (1: no blocking) */
+    double *cfar;             /* [n_coupling][B][N][L]: far sums of the current block */
+    double *bwork;            /* B*L work values of the generic block kernel */
+    size_t block_start;       /* first step of the block in cfar (SIZE_MAX: none) */
 
     /* BOLD */
     double *bstate; /* 4*n */
@@ -120,6 +135,15 @@ struct fcfit_sim {
 };
 
 enum { ENGINE_NONE, ENGINE_DENSE, ENGINE_SLICED };
+
+static void slice_table_free(slice_table *t)
+{
+    free(t->ptr);
+    free(t->row);
+    free(t->w);
+    free(t->off);
+    memset(t, 0, sizeof *t);
+}
 
 static size_t ratio_checked(double a, double b, int *ok)
 {
@@ -158,10 +182,10 @@ void fcfit_sim_destroy(fcfit_sim **psim)
     free(s->ycur);
     free(s->wt);
     free(s->cused);
-    free(s->slice_ptr);
-    free(s->slot_row);
-    free(s->sw);
-    free(s->soff);
+    slice_table_free(&s->near);
+    slice_table_free(&s->far);
+    free(s->cfar);
+    free(s->bwork);
     fcfit_noise_destroy(&s->noise);
     free(s->gsd);
     free(s->xi);
@@ -181,7 +205,7 @@ void fcfit_sim_destroy(fcfit_sim **psim)
 }
 
 
-/* Rows per slice of the sliced engine for L lanes: about 8-32 independent sums in flight. */
+/* Rows per slice of the per-step sliced kernels for L lanes: 8-16 independent sums in flight. */
 static size_t slice_rows(size_t L)
 {
     switch (L) {
@@ -198,6 +222,22 @@ static size_t slice_rows(size_t L)
     }
 }
 
+/* Rows per slice of the block kernels for V = B*L values per row. */
+static size_t block_rows(size_t V)
+{
+    switch (V) {
+    case 8:
+        return 4;
+    case 16:
+        return 2;
+    case 32:
+    case 64:
+        return 1;
+    default:
+        return 1;
+    }
+}
+
 /* Offset (in elements, from the base of output o's current position) of source j at delay d. */
 static int64_t source_offset(const fcfit_sim *s, size_t j, size_t d)
 {
@@ -207,10 +247,96 @@ static int64_t source_offset(const fcfit_sim *s, size_t j, size_t d)
     return (int64_t)j * (int64_t)s->L;
 }
 
+/* Delay of CSR edge e in steps (0 without delays). */
+static size_t edge_delay(const fcfit_sim *s, size_t e)
+{
+    return s->H > 1 ? s->conn->cdelay[e] : 0;
+}
+
+/* Whether CSR edge e belongs to the far (block) set: delay >= B - 1 with B > 1. */
+static int edge_is_far(const fcfit_sim *s, size_t e)
+{
+    return s->B > 1 && edge_delay(s, e) + 1 >= s->B;
+}
+
+/*
+ * Build the slice table of the edges with edge_is_far(e) == far, C rows per
+ * slice; every row appears (a row without such edges has only padding), so
+ * that the kernels write every target.
+ */
+static fcfit_status build_slices(fcfit_sim *s, slice_table *t, size_t C, int far)
+{
+    const fcfit_connectome *cn = s->conn;
+    const size_t N = s->N;
+    fcfit_status st = FCFIT_OK;
+    size_t *order = NULL, *len = NULL;
+
+    t->C = C;
+    t->n_slices = (N + C - 1) / C;
+    t->cols = 0;
+    FCFIT_ALLOC_GOTO(order, N, "row order");
+    FCFIT_ALLOC_GOTO(len, N, "row lengths");
+    for (size_t i = 0; i < N; i++) {
+        order[i] = i;
+        for (size_t e = cn->row_ptr[i]; e < cn->row_ptr[i + 1]; e++) {
+            len[i] += edge_is_far(s, e) == far;
+        }
+    }
+    /* Rows by decreasing length (stable insertion sort, once), so slices pad little. */
+    for (size_t a = 1; a < N; a++) {
+        size_t r = order[a], b = a;
+        while (b > 0 && len[order[b - 1]] < len[r]) {
+            order[b] = order[b - 1];
+            b--;
+        }
+        order[b] = r;
+    }
+    FCFIT_ALLOC_GOTO(t->ptr, t->n_slices + 1, "slice offsets");
+    FCFIT_ALLOC_GOTO(t->row, t->n_slices * C, "slice rows");
+    for (size_t q = 0; q < t->n_slices; q++) {
+        t->ptr[q] = t->cols;
+        t->cols += len[order[q * C]];
+    }
+    t->ptr[t->n_slices] = t->cols;
+    FCFIT_ALLOC_GOTO(t->w, t->cols * C + 1, "slice weights");
+    FCFIT_ALLOC_GOTO(t->off, t->cols * C + 1, "slice offsets");
+    for (size_t q = 0; q < t->n_slices; q++) {
+        for (size_t r = 0; r < C; r++) {
+            const size_t slot = q * C + r;
+            const size_t row = slot < N ? order[slot] : N;
+            size_t e = row < N ? cn->row_ptr[row] : 0;
+            t->row[slot] = row;
+            for (size_t col = t->ptr[q]; col < t->ptr[q + 1]; col++) {
+                double w = 0.0;
+                /* Padding: weight 0 on a valid address (source 0 at the largest delay the
+                 * kernel reads without any offset). */
+                int64_t off = source_offset(s, 0, far ? s->B - 1 : 0);
+                while (row < N && e < cn->row_ptr[row + 1] && edge_is_far(s, e) != far) {
+                    e++;
+                }
+                if (row < N && e < cn->row_ptr[row + 1]) {
+                    w = cn->val[e];
+                    off = source_offset(s, cn->col[e], edge_delay(s, e));
+                    e++;
+                }
+                t->w[col * C + r] = w;
+                t->off[col * C + r] = (int32_t)off;
+            }
+        }
+    }
+
+cleanup:
+    free(order);
+    free(len);
+    return st;
+}
+
 /*
  * Choose the coupling engine and build its tables (see the file comment).
  * Called once by create; every buffer here depends only on the connectome,
- * the number of lanes and the model's number of coupling outputs.
+ * the number of lanes and the model's number of coupling outputs. The
+ * engine and the block length B depend only on the connectome, never on the
+ * number of lanes, so the order of every sum is the same for any L.
  */
 static fcfit_status setup_coupling(fcfit_sim *s)
 {
@@ -218,10 +344,10 @@ static fcfit_status setup_coupling(fcfit_sim *s)
     const fcfit_model_type *m = s->model;
     const size_t N = s->N, L = s->L, nc = m->n_coupling;
     fcfit_status st = FCFIT_OK;
-    size_t *order = NULL, cols = 0;
 
     s->H = cn->cdelay != NULL && cn->max_delay > 0 ? cn->max_delay + 1 : 1;
     s->R = s->H > 1 ? 2 * s->H : 1;
+    s->B = 1;
     FCFIT_ALLOC_GOTO(s->cused, nc, "coupling flags");
     if (nc == 0 || cn->nnz == 0) {
         s->engine = ENGINE_NONE;
@@ -249,55 +375,31 @@ static fcfit_status setup_coupling(fcfit_sim *s)
         return FCFIT_OK;
     }
 
-    /* Sliced: rows by decreasing length (ties by index), C per slice, padded to the longest. */
     s->engine = ENGINE_SLICED;
-    s->C = slice_rows(L);
-    s->n_slices = (N + s->C - 1) / s->C;
-    FCFIT_ALLOC_GOTO(order, N, "row order");
-    for (size_t i = 0; i < N; i++) {
-        order[i] = i;
-    }
-    for (size_t a = 1; a < N; a++) { /* insertion sort: stable, done once */
-        size_t r = order[a], b = a;
-        size_t len = cn->row_ptr[r + 1] - cn->row_ptr[r];
-        while (b > 0 && cn->row_ptr[order[b - 1] + 1] - cn->row_ptr[order[b - 1]] < len) {
-            order[b] = order[b - 1];
-            b--;
-        }
-        order[b] = r;
-    }
-    FCFIT_ALLOC_GOTO(s->slice_ptr, s->n_slices + 1, "slice offsets");
-    FCFIT_ALLOC_GOTO(s->slot_row, s->n_slices * s->C, "slice rows");
-    for (size_t q = 0; q < s->n_slices; q++) {
-        size_t r0 = order[q * s->C];
-        s->slice_ptr[q] = cols;
-        cols += cn->row_ptr[r0 + 1] - cn->row_ptr[r0];
-    }
-    s->slice_ptr[s->n_slices] = cols;
-    FCFIT_ALLOC_GOTO(s->sw, cols * s->C + 1, "slice weights");
-    FCFIT_ALLOC_GOTO(s->soff, cols * s->C + 1, "slice offsets");
-    for (size_t q = 0; q < s->n_slices; q++) {
-        for (size_t r = 0; r < s->C; r++) {
-            const size_t slot = q * s->C + r;
-            const size_t row = slot < N ? order[slot] : N;
-            s->slot_row[slot] = row;
-            for (size_t e = s->slice_ptr[q]; e < s->slice_ptr[q + 1]; e++) {
-                const size_t k = e - s->slice_ptr[q];
-                double w = 0.0;
-                int64_t off = source_offset(s, 0, 0); /* padding: weight 0 on a valid address */
-                if (row < N && k < cn->row_ptr[row + 1] - cn->row_ptr[row]) {
-                    const size_t ce = cn->row_ptr[row] + k;
-                    w = cn->val[ce];
-                    off = source_offset(s, cn->col[ce], s->H > 1 ? cn->cdelay[ce] : 0);
-                }
-                s->sw[e * s->C + r] = w;
-                s->soff[e * s->C + r] = (int32_t)off;
+    if (s->H > 1) {
+        /* The longest block (8, 4 or 2 steps) that leaves at most a tenth of the edges to the
+         * per-step kernel: an edge of delay D >= B - 1 only reads states known at the block's
+         * start. */
+        for (size_t B = 8; B >= 2; B /= 2) {
+            size_t n_far = 0;
+            for (size_t e = 0; e < cn->nnz; e++) {
+                n_far += cn->cdelay[e] + 1 >= B;
+            }
+            if (10 * n_far >= 9 * cn->nnz) {
+                s->B = B;
+                break;
             }
         }
     }
+    if (s->B > 1) {
+        FCFIT_TRY(build_slices(s, &s->far, block_rows(s->B * L), 1));
+        FCFIT_ALLOC_GOTO(s->cfar, nc * s->B * N * L, "block coupling sums");
+        FCFIT_ALLOC_GOTO(s->bwork, s->B * L, "block work values");
+    }
+    FCFIT_TRY(build_slices(s, &s->near, slice_rows(L), 0));
+    return FCFIT_OK;
 
 cleanup:
-    free(order);
     return st;
 }
 
@@ -574,6 +676,7 @@ fcfit_status fcfit_sim_reset(fcfit_sim *s, const uint64_t *seeds)
         m->clamp(&s->ctx, s->x);
     }
     store_outputs(s, 1);
+    s->block_start = SIZE_MAX;
     fcfit_bold_reset(s->n, s->cfg.bold_form, s->bstate);
     memset(s->acc, 0, s->n * sizeof(double));
     memset(s->dsum, 0, s->n * sizeof(double));
@@ -617,67 +720,103 @@ static void sum_dense(size_t N, size_t L, const double *restrict wt, const doubl
     }
 }
 
+/* Eight doubles as one GCC vector: one zmm with AVX-512, two ymm with AVX2, four xmm otherwise. */
+typedef double v8d __attribute__((vector_size(64)));
+
+/* Load eight doubles from any address into a v8d (a macro: a function returning a vector
+ * type would depend on the ABI of the instruction set). */
+#define V8D_LOAD(v, p) memcpy(&(v), (p), sizeof(v8d))
+
 /*
- * Sliced engine for CC rows per slice and LL lanes known at compile time:
- * CC*LL running sums stay in registers over the slice's edge columns.
+ * Per-step sliced kernel for one lane and eight rows per slice: the eight
+ * running sums are one vector; each edge column gathers eight sources.
+ * init (may be NULL: zeros) holds the start value of every sum.
  */
-#define SLICED_KERNEL(NAME, CC, LL)                                                                \
+FCFIT_VM_CLONES
+static void step_sliced_8x1(const slice_table *t, size_t N, const double *restrict base,
+                            const double *restrict init, double *restrict c)
+{
+    for (size_t q = 0; q < t->n_slices; q++) {
+        const size_t *row = t->row + q * 8;
+        v8d acc;
+        for (size_t r = 0; r < 8; r++) {
+            acc[r] = init != NULL && row[r] < N ? init[row[r]] : 0.0;
+        }
+        for (size_t e = t->ptr[q]; e < t->ptr[q + 1]; e++) {
+            const int32_t *o = t->off + e * 8;
+            const v8d x = {base[o[0]], base[o[1]], base[o[2]], base[o[3]],
+                           base[o[4]], base[o[5]], base[o[6]], base[o[7]]};
+            v8d w;
+            V8D_LOAD(w, t->w + e * 8);
+            acc += w * x;
+        }
+        for (size_t r = 0; r < 8; r++) {
+            if (row[r] < N) {
+                c[row[r]] = acc[r];
+            }
+        }
+    }
+}
+
+/*
+ * Per-step sliced kernel for CC rows per slice and LL lanes known at compile
+ * time (CC*LL sums in registers); the lanes of a source are contiguous.
+ */
+#define STEP_SLICED(NAME, CC, LL)                                                                  \
     FCFIT_VM_CLONES                                                                                \
-    static void NAME(size_t n_slices, const size_t *restrict sp, const size_t *restrict rows,    \
-                     size_t N, const double *restrict sw, const int32_t *restrict so,             \
-                     const double *restrict base, double *restrict c)                             \
+    static void NAME(const slice_table *t, size_t N, const double *restrict base,                 \
+                     const double *restrict init, double *restrict c)                             \
     {                                                                                              \
-        for (size_t q = 0; q < n_slices; q++) {                                                    \
+        for (size_t q = 0; q < t->n_slices; q++) {                                                 \
+            const size_t *row = t->row + q * (CC);                                                 \
             double acc[(CC) * (LL)];                                                               \
-            for (size_t a = 0; a < (CC) * (LL); a++) {                                             \
-                acc[a] = 0.0;                                                                      \
+            for (size_t r = 0; r < (CC); r++) {                                                    \
+                for (size_t l = 0; l < (LL); l++) {                                                \
+                    acc[r * (LL) + l] =                                                            \
+                        init != NULL && row[r] < N ? init[row[r] * (LL) + l] : 0.0;                \
+                }                                                                                  \
             }                                                                                      \
-            for (size_t e = sp[q]; e < sp[q + 1]; e++) {                                           \
-                const double *restrict w = sw + e * (CC);                                          \
-                const int32_t *restrict o = so + e * (CC);                                         \
+            for (size_t e = t->ptr[q]; e < t->ptr[q + 1]; e++) {                                   \
                 for (size_t r = 0; r < (CC); r++) {                                                \
-                    const double *restrict src = base + o[r];                                      \
+                    const double w = t->w[e * (CC) + r];                                           \
+                    const double *restrict src = base + t->off[e * (CC) + r];                      \
                     for (size_t l = 0; l < (LL); l++) {                                            \
-                        acc[r * (LL) + l] += w[r] * src[l];                                        \
+                        acc[r * (LL) + l] += w * src[l];                                           \
                     }                                                                              \
                 }                                                                                  \
             }                                                                                      \
             for (size_t r = 0; r < (CC); r++) {                                                    \
-                const size_t row = rows[q * (CC) + r];                                             \
-                if (row < N) {                                                                     \
+                if (row[r] < N) {                                                                  \
                     for (size_t l = 0; l < (LL); l++) {                                            \
-                        c[row * (LL) + l] = acc[r * (LL) + l];                                     \
+                        c[row[r] * (LL) + l] = acc[r * (LL) + l];                                  \
                     }                                                                              \
                 }                                                                                  \
             }                                                                                      \
         }                                                                                          \
     }
 
-SLICED_KERNEL(sum_sliced_8x1, 8, 1)
-SLICED_KERNEL(sum_sliced_4x2, 4, 2)
-SLICED_KERNEL(sum_sliced_4x4, 4, 4)
-SLICED_KERNEL(sum_sliced_2x8, 2, 8)
-SLICED_KERNEL(sum_sliced_2x16, 2, 16)
+STEP_SLICED(step_sliced_4x2, 4, 2)
+STEP_SLICED(step_sliced_4x4, 4, 4)
+STEP_SLICED(step_sliced_2x8, 2, 8)
+STEP_SLICED(step_sliced_2x16, 2, 16)
 
-/* Sliced engine, one row per slice and any number of lanes (sums in c itself). */
+/* Per-step sliced kernel, one row per slice, any number of lanes (sums in c itself). */
 FCFIT_VM_CLONES
-static void sum_sliced_any(size_t n_slices, const size_t *restrict sp, const size_t *restrict rows,
-                           size_t N, size_t L, const double *restrict sw,
-                           const int32_t *restrict so, const double *restrict base,
-                           double *restrict c)
+static void step_sliced_any(const slice_table *t, size_t N, size_t L, const double *restrict base,
+                            const double *restrict init, double *restrict c)
 {
-    for (size_t q = 0; q < n_slices; q++) {
-        const size_t row = rows[q];
+    for (size_t q = 0; q < t->n_slices; q++) {
+        const size_t row = t->row[q];
         double *restrict ci = c + (row < N ? row : 0) * L;
         if (row >= N) {
             continue;
         }
         for (size_t l = 0; l < L; l++) {
-            ci[l] = 0.0;
+            ci[l] = init != NULL ? init[row * L + l] : 0.0;
         }
-        for (size_t e = sp[q]; e < sp[q + 1]; e++) {
-            const double w = sw[e];
-            const double *restrict src = base + so[e];
+        for (size_t e = t->ptr[q]; e < t->ptr[q + 1]; e++) {
+            const double w = t->w[e];
+            const double *restrict src = base + t->off[e];
             for (size_t l = 0; l < L; l++) {
                 ci[l] += w * src[l];
             }
@@ -685,14 +824,114 @@ static void sum_sliced_any(size_t n_slices, const size_t *restrict sp, const siz
     }
 }
 
+/*
+ * Block kernel for CC rows per slice and VV = B*L values per row known at
+ * compile time (a multiple of 8): the VV sums of a row are the B steps of
+ * the block times the L lanes, which lie contiguously in a source's history
+ * line, so every edge is one contiguous multiply-add of VV values. Results
+ * go to cfar[b][row][l].
+ */
+#define BLOCK_SLICED(NAME, CC, VV)                                                                 \
+    FCFIT_VM_CLONES                                                                                \
+    static void NAME(const slice_table *t, size_t N, size_t L, const double *restrict base,       \
+                     double *restrict cfar)                                                        \
+    {                                                                                              \
+        for (size_t q = 0; q < t->n_slices; q++) {                                                 \
+            const size_t *row = t->row + q * (CC);                                                 \
+            v8d acc[(CC)][(VV) / 8];                                                               \
+            for (size_t r = 0; r < (CC); r++) {                                                    \
+                for (size_t u = 0; u < (VV) / 8; u++) {                                            \
+                    acc[r][u] = (v8d){0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};                     \
+                }                                                                                  \
+            }                                                                                      \
+            for (size_t e = t->ptr[q]; e < t->ptr[q + 1]; e++) {                                   \
+                for (size_t r = 0; r < (CC); r++) {                                                \
+                    const double w = t->w[e * (CC) + r];                                           \
+                    const double *src = base + t->off[e * (CC) + r];                               \
+                    for (size_t u = 0; u < (VV) / 8; u++) {                                        \
+                        v8d x;                                                                     \
+                        V8D_LOAD(x, src + 8 * u);                                                  \
+                        acc[r][u] += w * x;                                                        \
+                    }                                                                              \
+                }                                                                                  \
+            }                                                                                      \
+            for (size_t r = 0; r < (CC); r++) {                                                    \
+                if (row[r] < N) {                                                                  \
+                    for (size_t v = 0; v < (VV); v++) {                                            \
+                        const size_t b = v / L, l = v % L;                                         \
+                        cfar[(b * N + row[r]) * L + l] = acc[r][v / 8][v % 8];                     \
+                    }                                                                              \
+                }                                                                                  \
+            }                                                                                      \
+        }                                                                                          \
+    }
+
+BLOCK_SLICED(block_sliced_4x8, 4, 8)
+BLOCK_SLICED(block_sliced_2x16, 2, 16)
+BLOCK_SLICED(block_sliced_1x32, 1, 32)
+BLOCK_SLICED(block_sliced_1x64, 1, 64)
+
+/* Block kernel for any V = B*L, one row per slice; acc is a work array of V doubles. */
+FCFIT_VM_CLONES
+static void block_sliced_any(const slice_table *t, size_t N, size_t L, size_t V,
+                             const double *restrict base, double *restrict acc,
+                             double *restrict cfar)
+{
+    for (size_t q = 0; q < t->n_slices; q++) {
+        const size_t row = t->row[q];
+        if (row >= N) {
+            continue;
+        }
+        for (size_t v = 0; v < V; v++) {
+            acc[v] = 0.0;
+        }
+        for (size_t e = t->ptr[q]; e < t->ptr[q + 1]; e++) {
+            const double w = t->w[e];
+            const double *restrict src = base + t->off[e];
+            for (size_t v = 0; v < V; v++) {
+                acc[v] += w * src[v];
+            }
+        }
+        for (size_t v = 0; v < V; v++) {
+            cfar[((v / L) * N + row) * L + v % L] = acc[v];
+        }
+    }
+}
+
+/* Far sums of the block starting at the current step, for output o. */
+static void block_sums(fcfit_sim *s, size_t o)
+{
+    const size_t N = s->N, L = s->L, V = s->B * L;
+    const double *base = s->hist + o * N * s->R * L + s->pos * L;
+    double *cfar = s->cfar + o * s->B * N * L;
+    switch (s->far.C * 1000 + V) {
+    case 4008:
+        block_sliced_4x8(&s->far, N, L, base, cfar);
+        break;
+    case 2016:
+        block_sliced_2x16(&s->far, N, L, base, cfar);
+        break;
+    case 1032:
+        block_sliced_1x32(&s->far, N, L, base, cfar);
+        break;
+    case 1064:
+        block_sliced_1x64(&s->far, N, L, base, cfar);
+        break;
+    default:
+        block_sliced_any(&s->far, N, L, V, base, s->bwork, cfar);
+        break;
+    }
+}
+
 /* Raw coupling sums of the current step into s->c (see the file comment for the order). */
 static void coupling_sums(fcfit_sim *s)
 {
     const size_t N = s->N, L = s->L, n = s->n, nc = s->model->n_coupling;
+    const int new_block = s->B > 1 && s->step % s->B == 0 && s->block_start != s->step;
 
     for (size_t o = 0; o < nc; o++) {
         double *co = s->c + o * n;
-        const double *base;
+        const double *base, *init = NULL;
         if (!s->cused[o] || s->engine == ENGINE_NONE) {
             continue;
         }
@@ -700,28 +939,36 @@ static void coupling_sums(fcfit_sim *s)
             sum_dense(N, L, s->wt, current_outputs(s, o), co);
             continue;
         }
+        if (s->B > 1) {
+            if (new_block) {
+                block_sums(s, o);
+            }
+            init = s->cfar + (o * s->B + s->step % s->B) * N * L;
+        }
         base = s->H > 1 ? s->hist + o * N * s->R * L + s->pos * L : current_outputs(s, o);
-        switch (s->C * 100 + L) {
+        switch (s->near.C * 100 + L) {
         case 801:
-            sum_sliced_8x1(s->n_slices, s->slice_ptr, s->slot_row, N, s->sw, s->soff, base, co);
+            step_sliced_8x1(&s->near, N, base, init, co);
             break;
         case 402:
-            sum_sliced_4x2(s->n_slices, s->slice_ptr, s->slot_row, N, s->sw, s->soff, base, co);
+            step_sliced_4x2(&s->near, N, base, init, co);
             break;
         case 404:
-            sum_sliced_4x4(s->n_slices, s->slice_ptr, s->slot_row, N, s->sw, s->soff, base, co);
+            step_sliced_4x4(&s->near, N, base, init, co);
             break;
         case 208:
-            sum_sliced_2x8(s->n_slices, s->slice_ptr, s->slot_row, N, s->sw, s->soff, base, co);
+            step_sliced_2x8(&s->near, N, base, init, co);
             break;
         case 216:
-            sum_sliced_2x16(s->n_slices, s->slice_ptr, s->slot_row, N, s->sw, s->soff, base, co);
+            step_sliced_2x16(&s->near, N, base, init, co);
             break;
         default:
-            sum_sliced_any(s->n_slices, s->slice_ptr, s->slot_row, N, L, s->sw, s->soff, base,
-                           co);
+            step_sliced_any(&s->near, N, L, base, init, co);
             break;
         }
+    }
+    if (new_block) {
+        s->block_start = s->step;
     }
 }
 
@@ -1005,6 +1252,7 @@ fcfit_status fcfit_sim_set_state(fcfit_sim *s, const double *x)
         m->clamp(&s->ctx, s->x);
     }
     store_outputs(s, 1);
+    s->block_start = SIZE_MAX;
     return FCFIT_OK;
 }
 
