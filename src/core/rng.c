@@ -220,23 +220,27 @@ void fcfit_noise_fill(const fcfit_noise *nz, uint64_t step, double *restrict out
     const uint64_t one = UINT64_C(0x3ff0000000000000), sign = UINT64_C(1) << 63;
 
     for (size_t k = 0; k < PL; k++) { /* fcfit:vectorize */
-        uint32_t c0 = pair[k], c1 = NOISE_TAG, c2 = s_lo, c3 = s_hi, k0 = key0[k], k1 = key1[k];
+        /* The 32-bit Philox words are held in 64-bit integers (high halves zero): the loop
+         * then runs in 64-bit lanes throughout, with 32x32->64-bit vector products, which
+         * GCC vectorises about twice as fast as mixed 32/64-bit lanes. */
+        const uint64_t lo32 = UINT64_C(0xffffffff);
+        uint64_t c0 = pair[k], c1 = NOISE_TAG, c2 = s_lo, c3 = s_hi, k0 = key0[k], k1 = key1[k];
         uint64_t m1, m2, j, cb, sb, swap;
         double u, rad, t, c, sn;
         for (int r = 0; r < 10; r++) {
             const uint64_t p0 = PHILOX_M0 * c0, p1 = PHILOX_M1 * c2;
-            const uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1 ^ k0;
-            const uint32_t n2 = (uint32_t)(p0 >> 32) ^ c3 ^ k1;
-            c1 = (uint32_t)p1;
-            c3 = (uint32_t)p0;
+            const uint64_t n0 = (p1 >> 32) ^ c1 ^ k0;
+            const uint64_t n2 = (p0 >> 32) ^ c3 ^ k1;
+            c1 = p1 & lo32;
+            c3 = p0 & lo32;
             c0 = n0;
             c2 = n2;
-            k0 += PHILOX_W0;
-            k1 += PHILOX_W1;
+            k0 = (k0 + PHILOX_W0) & lo32;
+            k1 = (k1 + PHILOX_W1) & lo32;
         }
         /* Two 52-bit integers; as the significand of [1, 2) they convert without int->double. */
-        m1 = ((uint64_t)c1 << 20) ^ (c0 >> 12);
-        m2 = ((uint64_t)c3 << 20) ^ (c2 >> 12);
+        m1 = (c1 << 20) ^ (c0 >> 12);
+        m2 = (c3 << 20) ^ (c2 >> 12);
         u = (fcfit_vm_from_bits(m1 | one) - 1.0) + 0x1p-53;
         rad = sqrt(-2.0 * fcfit_vm_log(u));
         j = m2 >> 50;
