@@ -8,8 +8,10 @@
  *   3  stopped early by a signal (SIGINT, SIGTERM, SIGUSR1); resumable
  *
  * Foreign libraries are set up here, once: GSL's abort-on-error handler is
- * turned off (we check return codes), HDF5's automatic error printing is
- * turned off by the io module before it works.
+ * turned off (we check return codes), OpenBLAS is pinned to one thread
+ * (ranks are the parallelism; a thread count must not change results),
+ * HDF5's automatic error printing is turned off by the io module before it
+ * works.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -20,6 +22,7 @@
 
 #include "app/app.h"
 #include "fcfit/fcfit_build_info.h"
+#include "fcfit/fcfit_fc.h"
 #include "fcfit/fcfit_log.h"
 #include "fcfit/fcfit_util.h"
 
@@ -177,6 +180,7 @@ int main(int argc, char **argv)
 
     memset(&a, 0, sizeof a);
     gsl_set_error_handler_off();
+    fcfit_fc_blas_single_thread();
     st = parse_args(argc, argv, &a);
     if (st == FCFIT_OK && a.log_level != NULL) {
         static const char *const lv[] = {"error", "warning", "info", "debug"};

@@ -56,6 +56,7 @@ fcfit_status fcfit_features_create(fcfit_features **out, size_t n, size_t T, dou
     size_t work = 0;
 
     *out = NULL;
+    fcfit_fc_blas_single_thread();
     FCFIT_REQUIRE(n >= 2, FCFIT_ERR_INPUT, "%s: %zu region(s); FC needs at least 2", what, n);
     FCFIT_REQUIRE(T >= 3, FCFIT_ERR_INPUT, "%s: %zu volume(s); FC needs at least 3", what, T);
     f = calloc(1, sizeof *f);
@@ -96,8 +97,8 @@ fcfit_status fcfit_features_create(fcfit_features **out, size_t n, size_t T, dou
         }
         FCFIT_ALLOC_GOTO(f->fcd, f->n_windows * f->n_windows, "FCD matrix");
         FCFIT_ALLOC_GOTO(f->fcd_values, f->n_fcd, "FCD values");
-        if (f->n_windows * f->M + n * n > work) {
-            work = f->n_windows * f->M + n * n;
+        if (fcfit_fcd_work_size(n, T, f->W, f->step) > work) {
+            work = fcfit_fcd_work_size(n, T, f->W, f->step);
         }
     }
     FCFIT_ALLOC_GOTO(f->fc, n * n, "FC matrix");
@@ -128,7 +129,7 @@ fcfit_status fcfit_features_compute(fcfit_features *f, const double *bold)
             memcpy(f->x + i * T, tmp, T * sizeof(double));
         }
     }
-    f->n_degenerate = fcfit_fc_pearson(n, T, f->x, T, f->fc);
+    f->n_degenerate = fcfit_fc_pearson_inplace(n, T, f->x, T, f->fc);
     fcfit_fc_upper(n, f->fc, f->fc_upper);
     if (f->s.fcd) {
         size_t got;
@@ -322,6 +323,9 @@ fcfit_status fcfit_target_synthetic_fc(size_t n, const double *weights, double *
     gsl_vector *mu = NULL;
     gsl_eigen_symmv_workspace *ws = NULL;
     double lmax = 0.0;
+
+    /* GSL uses OpenBLAS as its CBLAS: one thread, so that the result is reproducible. */
+    fcfit_fc_blas_single_thread();
 
     for (size_t i = 0; i < n; i++) {
         for (size_t j = i + 1; j < n; j++) {
