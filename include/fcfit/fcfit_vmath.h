@@ -28,7 +28,8 @@
  * Method (classical; Tang 1989, Cody & Waite 1980):
  *   exp:   x = k ln2 + r, |r| <= ln2/2, with ln2 split into a high part with
  *          trailing zeros (so k*ln2_hi is exact) and a low part; expm1(r) by
- *          its Taylor series to degree 13 (truncation < 2e-17 relative);
+ *          its Taylor series to degree 13 (truncation < 2e-17 relative),
+ *          evaluated by Estrin's scheme (short dependency chains);
  *          exp(x) = 2^k + 2^k expm1(r), the power of two built from the
  *          exponent bits and applied in two halves so that results down to
  *          the subnormal range and up to overflow are right.
@@ -93,23 +94,31 @@ static inline double fcfit_vm_pow2i(double k)
                               UINT64_C(0x3ff0000000000000));
 }
 
-/* Taylor series of expm1(r) - r - r^2/2 ... : r * (1 + r/2 * (1 + r/3 * ...)) in Horner form. */
+/*
+ * Polynomial c0 + c1 t + ... + c11 t^11 by Estrin's scheme: the terms are
+ * paired and combined with t^2, t^4, t^8, so the chain of dependent
+ * operations is 8 long instead of Horner's 22. Vector loops over these
+ * functions are limited by that latency (the out-of-order window overlaps
+ * only a couple of iterations), so the shorter chain is what makes them fast.
+ */
+static inline double fcfit_vm_poly12(double t, const double c[12])
+{
+    const double t2 = t * t, t4 = t2 * t2, t8 = t4 * t4;
+    const double q0 = c[0] + c[1] * t, q1 = c[2] + c[3] * t, q2 = c[4] + c[5] * t;
+    const double q3 = c[6] + c[7] * t, q4 = c[8] + c[9] * t, q5 = c[10] + c[11] * t;
+    const double s0 = q0 + q1 * t2, s1 = q2 + q3 * t2, s2 = q4 + q5 * t2;
+    return (s0 + s1 * t4) + s2 * t8;
+}
+
+/* expm1(r) = r + r^2 (1/2! + r/3! + ... + r^11/13!) (Taylor; |r| <= ln2/2: error < 2e-17). */
 static inline double fcfit_vm_expm1_poly(double r)
 {
-    double p = 1.0 / 6227020800.0; /* 1/13! */
-    p = p * r + 1.0 / 479001600.0;
-    p = p * r + 1.0 / 39916800.0;
-    p = p * r + 1.0 / 3628800.0;
-    p = p * r + 1.0 / 362880.0;
-    p = p * r + 1.0 / 40320.0;
-    p = p * r + 1.0 / 5040.0;
-    p = p * r + 1.0 / 720.0;
-    p = p * r + 1.0 / 120.0;
-    p = p * r + 1.0 / 24.0;
-    p = p * r + 1.0 / 6.0;
-    p = p * r + 0.5;
-    /* r + r^2 * (1/2 + r/6 + ...): the leading r is added last, exactly scaled. */
-    return r + (r * r) * p;
+    static const double c[12] = {1.0 / 2.0,       1.0 / 6.0,        1.0 / 24.0,
+                                 1.0 / 120.0,     1.0 / 720.0,      1.0 / 5040.0,
+                                 1.0 / 40320.0,   1.0 / 362880.0,   1.0 / 3628800.0,
+                                 1.0 / 39916800.0, 1.0 / 479001600.0, 1.0 / 6227020800.0};
+    /* The leading r is added last, to an exactly scaled small correction. */
+    return r + (r * r) * fcfit_vm_poly12(r, c);
 }
 
 /* ln 2 = LN2_HI + LN2_LO; LN2_HI has 32 significant bits, so k * LN2_HI is exact for |k| < 2^21. */
@@ -174,21 +183,13 @@ static inline double fcfit_vm_log(double x)
     m = hi ? 0.5 * m : m;
     e = hi ? e + 1.0 : e;
     e = sub ? e - 54.0 : e;
+    static const double c[12] = {1.0 / 3.0,  1.0 / 5.0,  1.0 / 7.0,  1.0 / 9.0,
+                                 1.0 / 11.0, 1.0 / 13.0, 1.0 / 15.0, 1.0 / 17.0,
+                                 1.0 / 19.0, 1.0 / 21.0, 1.0 / 23.0, 1.0 / 25.0};
     s = (m - 1.0) / (m + 1.0);
     z = s * s;
     /* atanh(s)/s - 1 = z/3 + z^2/5 + ... + z^12/25 */
-    p = 1.0 / 25.0;
-    p = p * z + 1.0 / 23.0;
-    p = p * z + 1.0 / 21.0;
-    p = p * z + 1.0 / 19.0;
-    p = p * z + 1.0 / 17.0;
-    p = p * z + 1.0 / 15.0;
-    p = p * z + 1.0 / 13.0;
-    p = p * z + 1.0 / 11.0;
-    p = p * z + 1.0 / 9.0;
-    p = p * z + 1.0 / 7.0;
-    p = p * z + 1.0 / 5.0;
-    p = p * z + 1.0 / 3.0;
+    p = fcfit_vm_poly12(z, c);
     /* 2s is exact; log m = 2s + 2s z p. */
     lm = 2.0 * s + (2.0 * s) * (z * p);
     r = e * FCFIT_VM_LN2_HI + (lm + e * FCFIT_VM_LN2_LO);

@@ -998,16 +998,20 @@ static void heun_update(size_t n, double *restrict x, const double *restrict f0,
     }
 }
 
+FCFIT_VM_CLONES
+static void noise_update(size_t n, double *restrict x, const double *restrict g,
+                         const double *restrict xi)
+{
+    for (size_t k = 0; k < n; k++) {
+        x[k] += g[k] * xi[k];
+    }
+}
+
 static void add_noise(fcfit_sim *s, double *x)
 {
     const fcfit_model_type *m = s->model;
     for (size_t q = 0; q < m->n_noise; q++) {
-        double *restrict xv = x + m->noise_vars[q] * s->n;
-        const double *restrict g = s->gsd + q * s->n;
-        const double *restrict xi = s->xi + q * s->n;
-        for (size_t k = 0; k < s->n; k++) {
-            xv[k] += g[k] * xi[k];
-        }
+        noise_update(s->n, x + m->noise_vars[q] * s->n, s->gsd + q * s->n, s->xi + q * s->n);
     }
 }
 

@@ -27,15 +27,16 @@ extern const fcfit_model_type fcfit_model_wc;
 /**
  * Abbott–Chance transfer function H = y / (1 - exp(-d*y)), y = a*x - b,
  * evaluated without the 0/0 at y = 0 (MODELS.md §1.6): the series
- * 1/d + y/2 below |y| < 1e-9, y / -expm1(-d*y) otherwise. Both are computed
- * and one is selected, without a branch, so that loops over it vectorise
- * (the unselected 0/0 at y = 0 is discarded).
+ * (1 + d*y/2) / d = 1/d + y/2 below |y| < 1e-9, y / -expm1(-d*y) otherwise.
+ * Numerator and denominator are selected without a branch, so that loops
+ * over it vectorise, and one division serves both forms.
  */
 static inline double fcfit_abbott_chance(double y, double d)
 {
-    const double series = 1.0 / d + 0.5 * y;
-    const double full = y / -fcfit_vm_expm1(-d * y);
-    return fabs(y) < 1e-9 ? series : full;
+    const int small = fabs(y) < 1e-9;
+    const double num = small ? 1.0 + 0.5 * d * y : y;
+    const double den = small ? d : -fcfit_vm_expm1(-d * y);
+    return num / den;
 }
 
 #endif /* FCFIT_MODELS_IMPL_H */
