@@ -16,7 +16,9 @@ function(fcfit_target_warnings tgt)
   # the branch-free selects of the kernels (x > a ? u : v) into vector blends.
   target_compile_options(${tgt} PRIVATE -ffp-contract=off -fno-math-errno -fno-trapping-math)
   if(FCFIT_NATIVE)
+    # One instruction set: no need for the run-time choice among cloned kernels.
     target_compile_options(${tgt} PRIVATE -march=native)
+    target_compile_definitions(${tgt} PRIVATE FCFIT_NO_CLONES=1)
   endif()
 endfunction()
 

@@ -30,6 +30,10 @@ typedef struct app_args {
     long point;            /* --point K (task id), -1 when absent */
     long replicate;        /* --replicate R */
     const char *log_level; /* --log-level */
+    const char *data_dir;  /* --data DIR (bench) */
+    const char *only;      /* --only NAME[,NAME] (bench) */
+    int quick;             /* --quick (bench) */
+    int list;              /* --list (bench) */
     char *command_line;    /* the whole command line, for provenance */
 } app_args;
 
@@ -45,6 +49,7 @@ fcfit_status app_cmd_models(const app_args *a);
 fcfit_status app_cmd_keys(const app_args *a);
 fcfit_status app_cmd_run(const app_args *a);
 fcfit_status app_cmd_report(const app_args *a);
+fcfit_status app_cmd_bench(const app_args *a);
 
 /* Set on MPI ranks other than 0, which leave error reporting to rank 0. */
 extern int app_silent_error;

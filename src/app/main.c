@@ -68,6 +68,9 @@ static void usage(FILE *out)
             "                                  validate the job and print what would run\n"
             "  fcfit models [NAME]             list the models, or one model's parameters\n"
             "  fcfit keys [--markdown]         list every job key (type, default, bounds, help)\n"
+            "  fcfit bench [--data DIR] [--only NAME,...] [--quick] [--list] [--markdown]\n"
+            "                                  standard workloads: node-steps per CPU-second, "
+            "memory\n"
             "  fcfit --version                 version and git hash\n"
             "\n"
             "options:\n"
@@ -132,6 +135,16 @@ static fcfit_status parse_args(int argc, char **argv, app_args *a)
         } else if (strcmp(s, "--log-level") == 0) {
             NEED_VALUE(s);
             a->log_level = next;
+        } else if (strcmp(s, "--data") == 0) {
+            NEED_VALUE(s);
+            a->data_dir = next;
+        } else if (strcmp(s, "--only") == 0) {
+            NEED_VALUE(s);
+            a->only = next;
+        } else if (strcmp(s, "--quick") == 0) {
+            a->quick = 1;
+        } else if (strcmp(s, "--list") == 0) {
+            a->list = 1;
         } else if (strcmp(s, "--top") == 0 || strcmp(s, "--point") == 0 ||
                    strcmp(s, "--replicate") == 0) {
             char *end = NULL;
@@ -203,7 +216,7 @@ int main(int argc, char **argv)
             const char *cmd;
             int max_pos;
         } arity[] = {{"simulate", 1}, {"check", 1}, {"run", 1}, {"report", 1}, {"models", 1},
-                     {"keys", 0},     {"version", 0}, {"help", 0}};
+                     {"keys", 0},     {"version", 0}, {"help", 0},     {"bench", 0}};
         int npos = (a.job_path != NULL) + (a.name != NULL);
         for (size_t k = 0; k < sizeof arity / sizeof arity[0]; k++) {
             if (strcmp(a.command, arity[k].cmd) == 0 && npos > arity[k].max_pos) {
@@ -234,10 +247,12 @@ int main(int argc, char **argv)
             st = app_cmd_run(&a);
         } else if (strcmp(a.command, "report") == 0) {
             st = app_cmd_report(&a);
+        } else if (strcmp(a.command, "bench") == 0) {
+            st = app_cmd_bench(&a);
         } else {
             st = fcfit_error_set(FCFIT_ERR_USAGE, __FILE__, __LINE__, __func__,
                                  "unknown command '%s'; commands: run, simulate, check, report, models, "
-                                 "keys, --version (fcfit --help)",
+                                 "keys, bench, --version (fcfit --help)",
                                  a.command);
         }
     }

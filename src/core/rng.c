@@ -237,7 +237,7 @@ static void philox_scalar(size_t n, const uint32_t *pair, const uint32_t *key0,
     }
 }
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(FCFIT_NO_CLONES)
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #include <immintrin.h>
 #define FCFIT_PHILOX_SIMD 1
 

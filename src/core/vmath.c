@@ -51,5 +51,5 @@ const char *fcfit_vm_isa(void)
 size_t fcfit_vm_width(void)
 {
     const char *isa = fcfit_vm_isa();
-    return isa[4] == '5' ? 8 : (isa[0] == 'a' ? 4 : 2);
+    return isa[3] == '5' ? 8 : (isa[0] == 'a' ? 4 : 2);
 }

@@ -34,6 +34,7 @@
 #include "fcfit/fcfit_fc.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -282,6 +283,81 @@ size_t fcfit_fcd_values(size_t nw, const double *restrict fcd, size_t k, double 
         }
     }
     return c;
+}
+
+/* Order-preserving key of a double: unsigned order of keys = total order of values. */
+static inline uint64_t sort_key(double x)
+{
+    uint64_t u;
+    if (isnan(x)) {
+        return UINT64_MAX; /* every NaN last, all equal */
+    }
+    memcpy(&u, &x, sizeof u);
+    return (u >> 63) ? ~u : (u | (UINT64_C(1) << 63));
+}
+
+static inline double sort_value(uint64_t k)
+{
+    double x;
+    if (k == UINT64_MAX) {
+        return NAN;
+    }
+    k = (k >> 63) ? (k & ~(UINT64_C(1) << 63)) : ~k;
+    memcpy(&x, &k, sizeof x);
+    return x;
+}
+
+/* Key k of an array of doubles that holds keys (bit copies, so no aliasing issue). */
+static inline uint64_t key_at(const double *v, size_t k)
+{
+    uint64_t key;
+    memcpy(&key, &v[k], sizeof key);
+    return key;
+}
+
+static inline void key_put(double *v, size_t k, uint64_t key) { memcpy(&v[k], &key, sizeof key); }
+
+void fcfit_sort_work(size_t m, double *a, double *work)
+{
+    /* Least-significant-digit radix sort on 8-bit digits of the keys, ping-ponging between a
+     * and work (the keys' bits stored in the doubles' places); digits on which every key
+     * agrees are skipped. */
+    size_t count[8][256];
+    double *src = a, *dst = work;
+    if (m < 2) {
+        return;
+    }
+    memset(count, 0, sizeof count);
+    for (size_t k = 0; k < m; k++) {
+        const uint64_t key = sort_key(a[k]);
+        key_put(a, k, key);
+        for (int d = 0; d < 8; d++) {
+            count[d][(key >> (8 * d)) & 0xff]++;
+        }
+    }
+    for (int d = 0; d < 8; d++) {
+        size_t pos = 0;
+        if (count[d][(key_at(src, 0) >> (8 * d)) & 0xff] == m) {
+            continue; /* all keys share this digit */
+        }
+        for (size_t b = 0; b < 256; b++) {
+            const size_t c = count[d][b];
+            count[d][b] = pos;
+            pos += c;
+        }
+        for (size_t k = 0; k < m; k++) {
+            const uint64_t key = key_at(src, k);
+            key_put(dst, count[d][(key >> (8 * d)) & 0xff]++, key);
+        }
+        {
+            double *t = src;
+            src = dst;
+            dst = t;
+        }
+    }
+    for (size_t k = 0; k < m; k++) {
+        a[k] = sort_value(key_at(src, k));
+    }
 }
 
 void fcfit_sort(size_t m, double *a)

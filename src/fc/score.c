@@ -100,6 +100,9 @@ fcfit_status fcfit_features_create(fcfit_features **out, size_t n, size_t T, dou
         if (fcfit_fcd_work_size(n, T, f->W, f->step) > work) {
             work = fcfit_fcd_work_size(n, T, f->W, f->step);
         }
+        if (f->n_fcd > work) {
+            work = f->n_fcd; /* the radix sort of the FCD values */
+        }
     }
     FCFIT_ALLOC_GOTO(f->fc, n * n, "FC matrix");
     FCFIT_ALLOC_GOTO(f->fc_upper, f->M, "FC upper triangle");
@@ -137,7 +140,7 @@ fcfit_status fcfit_features_compute(fcfit_features *f, const double *bold)
         got = fcfit_fcd_values(f->n_windows, f->fcd, f->k, f->fcd_values);
         FCFIT_REQUIRE(got == f->n_fcd, FCFIT_ERR_INTERNAL, "FCD value count %zu, expected %zu",
                       got, f->n_fcd);
-        fcfit_sort(f->n_fcd, f->fcd_values);
+        fcfit_sort_work(f->n_fcd, f->fcd_values, f->work);
     }
     return FCFIT_OK;
 }
@@ -251,7 +254,12 @@ fcfit_status fcfit_target_create(fcfit_target **out, size_t n, size_t n_fc, cons
                 bold_fcd[k] = NULL;
             }
         }
-        fcfit_sort(t->n_fcd_pooled, t->fcd_pooled);
+        {
+            double *sw = malloc((t->n_fcd_pooled > 0 ? t->n_fcd_pooled : 1) * sizeof(double));
+            FCFIT_REQUIRE_GOTO(sw != NULL, FCFIT_ERR_NOMEM, "cannot allocate the FCD sort work");
+            fcfit_sort_work(t->n_fcd_pooled, t->fcd_pooled, sw);
+            free(sw);
+        }
     }
 
     /* Group FC: tanh of the mean Fisher z over subjects (MODELS.md §10.5 REC). */

@@ -577,6 +577,44 @@ static void test_fc_blas_forms(void)
     free(work);
 }
 
+/* The radix sort orders exactly as the comparison sort, special values included. */
+static void test_sort_work(void)
+{
+    enum { M = 5000 };
+    double *a = malloc(M * sizeof(double)), *b = malloc(M * sizeof(double));
+    double *w = malloc(M * sizeof(double));
+    uint64_t z = 12345;
+    int same = 1;
+    for (size_t k = 0; k < M; k++) {
+        z = z * 6364136223846793005ULL + 1442695040888963407ULL;
+        a[k] = ldexp((double)(z >> 11) * 0x1p-53 - 0.5, (int)(z % 40) - 20);
+    }
+    /* Specials, duplicates and a run of equal values. */
+    const double sp[] = {0.0, -0.0, INFINITY, -INFINITY, NAN, -NAN, 4.9e-324, -4.9e-324,
+                         1.0, 1.0, -1.0, 0.0, -0.0, 2.2250738585072014e-308};
+    for (size_t k = 0; k < sizeof sp / sizeof sp[0]; k++) {
+        a[37 * k] = sp[k];
+    }
+    for (size_t k = 0; k < M; k++) {
+        b[k] = a[k];
+    }
+    fcfit_sort(M, a);
+    fcfit_sort_work(M, b, w);
+    for (size_t k = 0; k < M; k++) {
+        if (isnan(a[k]) != isnan(b[k]) ||
+            (!isnan(a[k]) && (a[k] != b[k] || signbit(a[k]) != signbit(b[k])))) {
+            same = 0;
+        }
+    }
+    CHECK_TRUE(same);
+    CHECK_TRUE(isnan(b[M - 1]) && isnan(b[M - 2]) && b[0] == -INFINITY);
+    fcfit_sort_work(1, b, w); /* a single value is left alone */
+    CHECK_TRUE(b[0] == -INFINITY);
+    free(a);
+    free(b);
+    free(w);
+}
+
 int main(void)
 {
     test_fc_oracles();
@@ -587,6 +625,7 @@ int main(void)
     test_fcd_oracles();
     test_fcd_windows_and_offsets();
     test_fc_blas_forms();
+    test_sort_work();
     test_ks();
     test_preprocessing();
     return fcfit_test_finish();
