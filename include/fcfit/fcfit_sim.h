@@ -219,6 +219,13 @@ fcfit_status fcfit_sim_tune(fcfit_sim *sim, const uint64_t *seeds, fcfit_tune_re
 /** Number of BOLD steps done since reset. */
 size_t fcfit_sim_bold_steps_done(const fcfit_sim *sim);
 
+/**
+ * How the coupling sums are formed, in words ("none", "dense", "sliced",
+ * "sliced, delays in blocks of B steps"): for logs, benchmarks and tests.
+ * Chosen from the connectome alone (never from the number of lanes).
+ */
+const char *fcfit_sim_coupling_engine(const fcfit_sim *sim);
+
 /** Model-private data of the current binding (NULL before reset or for models without). */
 const void *fcfit_sim_model_priv(const fcfit_sim *sim);
 

@@ -543,6 +543,27 @@ const double *fcfit_sim_state(const fcfit_sim *sim) { return sim->x; }
 size_t fcfit_sim_bold_steps_done(const fcfit_sim *sim) { return sim->bold_steps; }
 const void *fcfit_sim_model_priv(const fcfit_sim *sim) { return sim->priv; }
 
+const char *fcfit_sim_coupling_engine(const fcfit_sim *sim)
+{
+    switch (sim->engine) {
+    case ENGINE_DENSE:
+        return "dense";
+    case ENGINE_SLICED:
+        switch (sim->B) {
+        case 8:
+            return "sliced, delays in blocks of 8 steps";
+        case 4:
+            return "sliced, delays in blocks of 4 steps";
+        case 2:
+            return "sliced, delays in blocks of 2 steps";
+        default:
+            return "sliced";
+        }
+    default:
+        return "none";
+    }
+}
+
 /* Output o of the current state, [node][lane] (no delays). */
 static const double *current_outputs(const fcfit_sim *s, size_t o)
 {
