@@ -83,7 +83,7 @@ void fcfit_bold_step(const fcfit_bold_params *p, fcfit_bold_form form, size_t n,
 {
     const double ialpha = 1.0 / p->alpha;
     const double itau = 1.0 / p->tau;
-    const double lnrest = log(1.0 - p->E0);
+    const double lnrest = fcfit_vm_log(1.0 - p->E0);
     double *restrict s = state;
     double *restrict f = state + n;
     double *restrict v = state + 2 * n;
