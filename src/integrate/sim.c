@@ -993,46 +993,74 @@ static void coupling_sums(fcfit_sim *s)
     }
 }
 
+/*
+ * The state updates, one pass per variable with the noise of a noisy
+ * variable added in the same pass: x = (x + dt f) + g xi for Euler-Maruyama,
+ * x2 = (x + dt f0) + g xi and x = (x + dt/2 (f0 + f1)) + g xi for Heun
+ * (g = 0 and xi = NULL: no noise term).
+ */
 FCFIT_VM_CLONES
-static void euler_update(size_t n, double *restrict x, const double *restrict f, double dt)
+static void euler_update(size_t n, double *restrict x, const double *restrict f, double dt,
+                         const double *restrict g, const double *restrict xi)
 {
+    if (xi == NULL) {
+        for (size_t k = 0; k < n; k++) {
+            x[k] = x[k] + dt * f[k];
+        }
+        return;
+    }
     for (size_t k = 0; k < n; k++) {
-        x[k] = x[k] + dt * f[k];
+        x[k] = (x[k] + dt * f[k]) + g[k] * xi[k];
     }
 }
 
 FCFIT_VM_CLONES
 static void predictor_update(size_t n, double *restrict x2, const double *restrict x,
-                             const double *restrict f, double dt)
+                             const double *restrict f, double dt, const double *restrict g,
+                             const double *restrict xi)
 {
+    if (xi == NULL) {
+        for (size_t k = 0; k < n; k++) {
+            x2[k] = x[k] + dt * f[k];
+        }
+        return;
+    }
     for (size_t k = 0; k < n; k++) {
-        x2[k] = x[k] + dt * f[k];
+        x2[k] = (x[k] + dt * f[k]) + g[k] * xi[k];
     }
 }
 
 FCFIT_VM_CLONES
 static void heun_update(size_t n, double *restrict x, const double *restrict f0,
-                        const double *restrict f1, double dt)
+                        const double *restrict f1, double dt, const double *restrict g,
+                        const double *restrict xi)
 {
+    if (xi == NULL) {
+        for (size_t k = 0; k < n; k++) {
+            x[k] = x[k] + 0.5 * dt * (f0[k] + f1[k]);
+        }
+        return;
+    }
     for (size_t k = 0; k < n; k++) {
-        x[k] = x[k] + 0.5 * dt * (f0[k] + f1[k]);
+        x[k] = (x[k] + 0.5 * dt * (f0[k] + f1[k])) + g[k] * xi[k];
     }
 }
 
-FCFIT_VM_CLONES
-static void noise_update(size_t n, double *restrict x, const double *restrict g,
-                         const double *restrict xi)
-{
-    for (size_t k = 0; k < n; k++) {
-        x[k] += g[k] * xi[k];
-    }
-}
-
-static void add_noise(fcfit_sim *s, double *x)
+/* Noise amplitude and numbers of state variable v this step (NULL, NULL: not noisy). */
+static void noise_of(const fcfit_sim *s, size_t v, const double **g, const double **xi)
 {
     const fcfit_model_type *m = s->model;
+    *g = NULL;
+    *xi = NULL;
+    if (!s->noise_on) {
+        return;
+    }
     for (size_t q = 0; q < m->n_noise; q++) {
-        noise_update(s->n, x + m->noise_vars[q] * s->n, s->gsd + q * s->n, s->xi + q * s->n);
+        if (m->noise_vars[q] == v) {
+            *g = s->gsd + q * s->n;
+            *xi = s->xi + q * s->n;
+            return;
+        }
     }
 }
 
@@ -1044,8 +1072,9 @@ static void add_noise(fcfit_sim *s, double *x)
 static void neural_step(fcfit_sim *s, double *z)
 {
     const fcfit_model_type *m = s->model;
-    const size_t ns = m->n_state * s->n;
+    const size_t n = s->n;
     const double dt = s->dt;
+    const double *g, *xi;
 
     if (s->noise_on) {
         fcfit_noise_fill(s->noise, (uint64_t)s->step, s->xi);
@@ -1056,25 +1085,25 @@ static void neural_step(fcfit_sim *s, double *z)
         m->drift(&s->ctx, s->x, s->c, s->f0);
     }
     if (s->cfg.integrator == FCFIT_INTEGRATOR_EULER) {
-        euler_update(ns, s->x, s->f0, dt);
-        if (s->noise_on) {
-            add_noise(s, s->x);
+        for (size_t v = 0; v < m->n_state; v++) {
+            noise_of(s, v, &g, &xi);
+            euler_update(n, s->x + v * n, s->f0 + v * n, dt, g, xi);
         }
         if (m->clamp != NULL) {
             m->clamp(&s->ctx, s->x);
         }
     } else {
-        predictor_update(ns, s->x2, s->x, s->f0, dt);
-        if (s->noise_on) {
-            add_noise(s, s->x2);
+        for (size_t v = 0; v < m->n_state; v++) {
+            noise_of(s, v, &g, &xi);
+            predictor_update(n, s->x2 + v * n, s->x + v * n, s->f0 + v * n, dt, g, xi);
         }
         if (m->clamp != NULL) {
             m->clamp(&s->ctx, s->x2);
         }
         m->drift(&s->ctx, s->x2, s->c, s->f1);
-        heun_update(ns, s->x, s->f0, s->f1, dt);
-        if (s->noise_on) {
-            add_noise(s, s->x);
+        for (size_t v = 0; v < m->n_state; v++) {
+            noise_of(s, v, &g, &xi);
+            heun_update(n, s->x + v * n, s->f0 + v * n, s->f1 + v * n, dt, g, xi);
         }
         if (m->clamp != NULL) {
             m->clamp(&s->ctx, s->x);
