@@ -16,7 +16,7 @@
  * block by block: a row block of up to Bw windows is kept while column
  * blocks of the following windows are generated and multiplied with it by
  * BLAS dgemm into the FCD matrix. Bw is chosen so that the two blocks take
- * about as much memory as the FCD matrix itself (at least 2^22 doubles).
+ * about as much memory as the FCD matrix itself (see fcd_block).
  * A window's FC comes from running sums: the cross products sum_t x_i x_j
  * and sums sum_t x_i of the window, slid by `step` samples with BLAS rank-k
  * updates (add the entering samples, subtract the leaving ones) and
@@ -95,15 +95,23 @@ static void fcd_normalise(size_t m, double *v)
     }
 }
 
-/* Windows per block: two blocks of vectors take about as much as the FCD matrix (>= 2^22). */
+/*
+ * Windows per block: two blocks of vectors take about as much memory as the
+ * FCD matrix and an n x n matrix (nw^2 + n^2 doubles), but at least 16
+ * windows (fewer when 16 would exceed 2^21 doubles, 16 MiB, for very many
+ * regions), so that the products stay efficient for short series.
+ */
 static size_t fcd_block(size_t n, size_t nw)
 {
     const size_t M = n * (n - 1) / 2;
-    size_t cap = nw * nw + n * n, b;
-    if (cap < ((size_t)1 << 22)) {
-        cap = (size_t)1 << 22;
+    size_t b = (nw * nw + n * n) / (2 * M);
+    size_t floor_b = ((size_t)1 << 21) / (2 * M);
+    if (floor_b > 16) {
+        floor_b = 16;
     }
-    b = cap / (2 * M);
+    if (b < floor_b) {
+        b = floor_b;
+    }
     return b < 1 ? 1 : (b > nw ? nw : b);
 }
 
