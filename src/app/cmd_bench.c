@@ -576,7 +576,7 @@ fcfit_status app_cmd_bench(const app_args *a)
             printf("%-14s%s%5s%s%-22s%s%-10s%s%-22s%s%s\n", w->name, sep, lanes, sep, value, sep,
                    goal, sep, status, sep, w->peer);
         }
-        if (r->msg[0] != '\0' && w->kind != BENCH_FCFCD) {
+        if (r->msg[0] != '\0' && (w->kind != BENCH_FCFCD || !r->done)) {
             printf("%s  %s: %s\n", a->markdown ? "<!--" : "   ", w->name, r->msg);
             if (a->markdown) {
                 printf("-->\n");
