@@ -1,16 +1,14 @@
 /**
  * @file fcfit_rng.h
- * Random numbers: the xoshiro256** generator as a GSL rng type, and the
- * documented derivation of per-task seeds.
+ * Random numbers: the documented derivation of per-task seeds, the
+ * counter-based step noise of simulations (Philox4x32-10, below), and the
+ * xoshiro256** generator as a GSL rng type for everything drawn once (random
+ * initial states, synthetic data): all of GSL's distributions apply to it.
+ * xoshiro256** is used instead of GSL's built-in generators because it takes
+ * a full 64-bit seed (GSL's mt19937 and taus2 keep only 32 bits, so distinct
+ * task seeds could collide), is fast, and has 256 bits of state.
  *
- * Every noise stream is a gsl_rng of type fcfit_rng_xoshiro256ss, so all of
- * GSL's distributions apply; normal variates come from
- * gsl_ran_gaussian_ziggurat. xoshiro256** is used instead of GSL's built-in
- * generators because it takes a full 64-bit seed (GSL's mt19937 and taus2
- * keep only 32 bits, so distinct task seeds could collide), is fast, and has
- * 256 bits of state.
- *
- * Seed derivation (DESIGN.md §2.1; also in docs/determinism.md):
+ * Seed derivation (also in docs/determinism.md):
  *
  *   mix(z)   = splitmix64 finaliser of z + 0x9E3779B97F4A7C15
  *   derive(seed, a, b) = mix(mix(mix(seed ^ 0x6663666974) ^ a) ^ b)

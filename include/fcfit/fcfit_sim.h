@@ -29,10 +29,13 @@
  * sampling). BOLD is sampled at t = k*TR, k = 1, 2, ...; samples with
  * t <= transient are discarded.
  *
- * Noise draw order (documented for reproducibility): at every step, for each
- * lane in turn, one standard normal per noisy variable (in the model's
- * noise_vars order) and node (ascending), from the lane's own stream. Heun
- * uses the same draw in both stages.
+ * Noise (documented for reproducibility in docs/determinism.md and
+ * fcfit_rng.h): step n of a lane uses the standard normal numbers of the
+ * counter-based stream of its seed for that step, one per noisy variable (in
+ * the model's noise_vars order) and node (ascending); nothing carries over
+ * from step to step, so any chunking draws the same numbers. Heun uses the
+ * same numbers in both stages. Random initial states come from the lane's
+ * xoshiro256** stream (the rngs passed to the model's init).
  */
 #ifndef FCFIT_SIM_H
 #define FCFIT_SIM_H

