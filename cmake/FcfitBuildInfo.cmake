@@ -22,5 +22,12 @@ endif()
 if(FCFIT_NATIVE)
   string(APPEND FCFIT_BUILD_FLAGS "+native")
 endif()
+# Compiler and optimisation flags, for `fcfit bench` reports.
+string(TOUPPER "${CMAKE_BUILD_TYPE}" _fcfit_bt)
+set(FCFIT_COMPILER "${CMAKE_C_COMPILER_ID} ${CMAKE_C_COMPILER_VERSION}")
+string(STRIP "${CMAKE_C_FLAGS} ${CMAKE_C_FLAGS_${_fcfit_bt}} -ffp-contract=off -fno-math-errno -fno-trapping-math" FCFIT_C_FLAGS)
+if(FCFIT_NATIVE)
+  string(APPEND FCFIT_C_FLAGS " -march=native")
+endif()
 configure_file(${CMAKE_CURRENT_SOURCE_DIR}/cmake/fcfit_build_info.h.in
                ${CMAKE_CURRENT_BINARY_DIR}/include/fcfit/fcfit_build_info.h @ONLY)

@@ -1,5 +1,6 @@
 # Dependencies, all from Debian packages:
-#   libopenmpi-dev, libhdf5-openmpi-dev, libgsl-dev, libnlopt-dev, libfyaml-dev, libmatio-dev
+#   libopenmpi-dev, libhdf5-openmpi-dev, libgsl-dev, libnlopt-dev, libfyaml-dev, libmatio-dev,
+#   libopenblas-dev (FC and FCD products; fcfit pins it to one thread)
 find_package(PkgConfig REQUIRED)
 find_package(MPI REQUIRED COMPONENTS C)
 find_package(GSL REQUIRED)
@@ -8,6 +9,10 @@ set(THREADS_PREFER_PTHREAD_FLAG ON)
 find_package(Threads REQUIRED)
 pkg_check_modules(FYAML REQUIRED IMPORTED_TARGET libfyaml)
 pkg_check_modules(MATIO REQUIRED IMPORTED_TARGET matio)
+pkg_check_modules(OPENBLAS IMPORTED_TARGET openblas)
+if(NOT OPENBLAS_FOUND)
+  message(FATAL_ERROR "fcfit: OpenBLAS not found (pkg-config openblas). Install it: apt-get install libopenblas-dev")
+endif()
 
 # Parallel HDF5. Debian installs the MPI flavour under hdf5/openmpi; prefer it explicitly so that a
 # serial libhdf5-dev installed next to it (matio pulls one in) is never picked up.

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential cmake pkg-config git
           openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools
-          libgsl-dev libnlopt-dev libfyaml-dev libmatio-dev
+          libgsl-dev libnlopt-dev libfyaml-dev libmatio-dev libopenblas-dev
           python3 python3-h5py python3-numpy python3-matplotlib)
 
 install=1

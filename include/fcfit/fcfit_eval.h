@@ -23,6 +23,7 @@
 #include "fcfit/fcfit_score.h"
 #include "fcfit/fcfit_sim.h"
 #include "fcfit/fcfit_status.h"
+#include "fcfit/fcfit_vmath.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -82,6 +83,23 @@ typedef int (*fcfit_eval_stop_fn)(void *ctx);
 typedef struct fcfit_eval fcfit_eval;
 
 fcfit_status fcfit_eval_create(fcfit_eval **ev, const fcfit_eval_setup *setup, size_t n_lanes);
+
+/**
+ * Batch size (lanes) for a worker: the number of doubles in one SIMD
+ * register of this CPU as the kernels use it (8 with AVX-512, 4 with AVX2,
+ * 2 otherwise), at most n_tasks (the tasks the worker is expected to run;
+ * 0: no limit), and small enough that the delay history of the batch stays
+ * below 256 MiB. Results never depend on the batch size, so any value is
+ * safe; this one makes the vector units work on several tasks at once
+ * (measured gain for a 100-region DMF sweep: about 1.5x per core with 8
+ * lanes on AVX-512).
+ *
+ * @param model  in, borrowed
+ * @param conn   in, borrowed (its size and delays)
+ * @param cfg    in, borrowed (may be NULL)
+ */
+size_t fcfit_eval_auto_lanes(const fcfit_model_type *model, const fcfit_connectome *conn,
+                             const fcfit_sim_config *cfg, size_t n_tasks);
 void fcfit_eval_destroy(fcfit_eval **ev);
 
 /** Number of lanes. */

@@ -35,6 +35,19 @@ extern "C" {
  */
 size_t fcfit_fc_pearson(size_t n, size_t T, const double *x, size_t ld, double *fc);
 
+/**
+ * Pearson FC as fcfit_fc_pearson, for large inputs: centres each series of
+ * x in place (minus its exact mean, so a constant series becomes exact
+ * zeros) and forms the cross products with BLAS dsyrk on one thread.
+ * Agrees with fcfit_fc_pearson to rounding (~1e-15; the sums are grouped
+ * differently). x is modified.
+ * @return number of degenerate (constant) regions.
+ */
+size_t fcfit_fc_pearson_inplace(size_t n, size_t T, double *x, size_t ld, double *fc);
+
+/** Pin the BLAS library to one thread (fcfit parallelises over ranks, not inside FC). */
+void fcfit_fc_blas_single_thread(void);
+
 /** Copy the k = 1 upper triangle of the n x n matrix a into vec (row-major order); returns M. */
 size_t fcfit_fc_upper(size_t n, const double *a, double *vec);
 
@@ -71,12 +84,24 @@ size_t fcfit_fcd_n_windows(size_t T, size_t W, size_t step);
  * FCD matrix: for each window a (start a*step, length W) the upper-triangle
  * vector of the window's Pearson FC; FCD[a][b] = Pearson correlation of the
  * vectors of windows a and b. fcd is nw x nw with nw = fcfit_fcd_n_windows.
- * work must hold nw*M + n*n doubles (M = n(n-1)/2). A window vector without
- * variance correlates as 0 with every window, itself included.
+ * work holds fcfit_fcd_work_size(n, T, W, step) doubles: O(nw^2 + n^2),
+ * never the nw x M matrix of all window vectors (M = n(n-1)/2). A window
+ * vector without variance correlates as 0 with every window, itself
+ * included; a region constant within a window has a zero row and column in
+ * that window's FC.
+ *
+ * Method: window cross-product sums slide by `step` samples (BLAS rank-k
+ * updates; recomputed from scratch every 32 windows to bound rounding
+ * drift), each window's FC vector is centred and scaled to unit norm, and
+ * blocks of window vectors are multiplied with BLAS dgemm (one thread).
+ * Agrees with the two-pass definition to ~1e-13.
  * @return FCFIT_ERR_ARG when n < 2, W < 2, step = 0, W > T or ld < T.
  */
 fcfit_status fcfit_fcd(size_t n, size_t T, const double *x, size_t ld, size_t W, size_t step,
                        double *fcd, double *work);
+
+/** Workspace size in doubles of fcfit_fcd (0 when no window fits). */
+size_t fcfit_fcd_work_size(size_t n, size_t T, size_t W, size_t step);
 
 /**
  * Values of the FCD upper triangle with diagonal offset k >= 1 (k = 1: every
@@ -87,6 +112,14 @@ size_t fcfit_fcd_values(size_t nw, const double *fcd, size_t k, double *out);
 
 /** Sort a vector ascending in place (total order; NaNs last). */
 void fcfit_sort(size_t m, double *a);
+
+/**
+ * The same order as fcfit_sort (-inf < ... < -0 < +0 < ... < +inf < NaN),
+ * by a radix sort of the bit patterns: linear time, for the hundreds of
+ * thousands of FCD values of long series. work holds m doubles (it may not
+ * overlap a). Every NaN comes out as one canonical quiet NaN.
+ */
+void fcfit_sort_work(size_t m, double *a, double *work);
 
 /**
  * Two-sample Kolmogorov–Smirnov statistic D = max_x |F_a(x) - F_b(x)| of two

@@ -31,6 +31,13 @@
  *
  * All kernel functions are pure: they touch only the memory they are given,
  * never allocate, never print.
+ *
+ * Speed: write a kernel as flat loops over k with branch-free bodies (x > a ?
+ * u : v selects, no early exits) and take exp, expm1 and log from
+ * fcfit_vmath.h, so that the loops vectorise; put FCFIT_VM_CLONES before
+ * the drift so it runs on the CPU's widest vector unit. Lanes stay bitwise
+ * independent because the vector and scalar code of such a loop compute the
+ * same operations.
  */
 #ifndef FCFIT_MODEL_H
 #define FCFIT_MODEL_H
@@ -80,23 +87,29 @@ typedef struct fcfit_model_ctx {
     const size_t *opt;     /**< chosen option indices, one per option */
     const double *strength;/**< row sums of the coupling weights, [node][lane] (expanded) */
     const void *priv;      /**< model-private data made by bind (may be NULL) */
-    /* Ring buffer of the model's own coupling outputs (read with fcfit_model_history). */
-    const double *hist;    /**< [slot][output][node][lane] */
-    size_t hist_len;       /**< slots: >= max(network delay, history_ms/dt) + 1 */
-    size_t hist_head;      /**< slot of the step being advanced */
-    size_t n_coupling;     /**< outputs per slot */
+    /*
+     * History of the model's own coupling outputs (read with fcfit_model_history): per output
+     * and node a line of slots of n_lanes values; the current step's outputs are at slot
+     * hist_pos, and d steps earlier at hist_pos - d (valid for d < hist_len).
+     */
+    const double *hist;    /**< NULL when the run keeps no history */
+    size_t hist_len;       /**< steps readable back: >= max(network delay, history_ms/dt) + 1 */
+    size_t hist_pos;       /**< slot of the step being advanced */
+    size_t hist_line;      /**< elements between two nodes' lines */
+    size_t hist_output;    /**< elements between two outputs */
 } fcfit_model_ctx;
 
 /**
- * Coupling output o of every point, as it was d steps before the step being
- * advanced (d = 0: its current value), [node][lane]. Valid for
- * d < ctx->hist_len; models that read their own past declare how far back
- * with fcfit_model_type.history_ms.
+ * The n_lanes values of coupling output o of node i, d steps before the step
+ * being advanced (d = 0: its current value). Valid for d < ctx->hist_len;
+ * models that read their own past declare how far back with
+ * fcfit_model_type.history_ms.
  */
-static inline const double *fcfit_model_history(const fcfit_model_ctx *ctx, size_t o, size_t d)
+static inline const double *fcfit_model_history(const fcfit_model_ctx *ctx, size_t o, size_t i,
+                                                 size_t d)
 {
-    const size_t slot = (ctx->hist_head + ctx->hist_len - d % ctx->hist_len) % ctx->hist_len;
-    return ctx->hist + (slot * ctx->n_coupling + o) * ctx->n;
+    return ctx->hist + o * ctx->hist_output + i * ctx->hist_line +
+           (ctx->hist_pos - d) * ctx->n_lanes;
 }
 
 /**
@@ -139,6 +152,20 @@ typedef void (*fcfit_model_cout_fn)(const fcfit_model_ctx *ctx, const double *re
  */
 typedef void (*fcfit_model_drive_fn)(const fcfit_model_ctx *ctx, const double *restrict x,
                                      const double *restrict c, double *restrict z);
+/**
+ * Drift and BOLD drive of the same state in one pass (optional): must give
+ * bitwise what drift and bold_drive give separately. The simulation calls it
+ * at the steps whose drive it needs, so a model whose drive is an
+ * intermediate of its drift (DMF's r_E) evaluates it once.
+ */
+typedef void (*fcfit_model_drift_drive_fn)(const fcfit_model_ctx *ctx, const double *restrict x,
+                                           const double *restrict c, double *restrict dx,
+                                           double *restrict z);
+/**
+ * Whether coupling output o is read by the drift under the options opt
+ * (optional; NULL: all are). Unused sums are not formed and read as 0.
+ */
+typedef int (*fcfit_model_cused_fn)(const size_t *opt, size_t o);
 /**
  * Domain check of lane l (may be NULL). Return 0 when fine, otherwise non-zero
  * and set *reason to a static string naming the violated condition.
@@ -219,6 +246,8 @@ typedef struct fcfit_model_type {
     fcfit_model_drive_fn bold_drive;  /**< may be NULL */
     fcfit_model_check_fn check;  /**< may be NULL */
     const fcfit_model_tuning *tuning; /**< may be NULL */
+    fcfit_model_drift_drive_fn drift_drive; /**< may be NULL (drift, then bold_drive) */
+    fcfit_model_cused_fn coupling_used;     /**< may be NULL (every output is used) */
 } fcfit_model_type;
 
 /** Number of registered models. */

@@ -29,10 +29,13 @@
  * sampling). BOLD is sampled at t = k*TR, k = 1, 2, ...; samples with
  * t <= transient are discarded.
  *
- * Noise draw order (documented for reproducibility): at every step, for each
- * lane in turn, one standard normal per noisy variable (in the model's
- * noise_vars order) and node (ascending), from the lane's own stream. Heun
- * uses the same draw in both stages.
+ * Noise (documented for reproducibility in docs/determinism.md and
+ * fcfit_rng.h): step n of a lane uses the standard normal numbers of the
+ * counter-based stream of its seed for that step, one per noisy variable (in
+ * the model's noise_vars order) and node (ascending); nothing carries over
+ * from step to step, so any chunking draws the same numbers. Heun uses the
+ * same numbers in both stages. Random initial states come from the lane's
+ * xoshiro256** stream (the rngs passed to the model's init).
  */
 #ifndef FCFIT_SIM_H
 #define FCFIT_SIM_H
@@ -218,6 +221,13 @@ fcfit_status fcfit_sim_tune(fcfit_sim *sim, const uint64_t *seeds, fcfit_tune_re
 
 /** Number of BOLD steps done since reset. */
 size_t fcfit_sim_bold_steps_done(const fcfit_sim *sim);
+
+/**
+ * How the coupling sums are formed, in words ("none", "dense", "sliced",
+ * "sliced, delays in blocks of B steps"): for logs, benchmarks and tests.
+ * Chosen from the connectome alone (never from the number of lanes).
+ */
+const char *fcfit_sim_coupling_engine(const fcfit_sim *sim);
 
 /** Model-private data of the current binding (NULL before reset or for models without). */
 const void *fcfit_sim_model_priv(const fcfit_sim *sim);

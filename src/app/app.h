@@ -34,6 +34,10 @@ typedef struct app_args {
     const char *from;      /* --from RESULTS.h5 (simulate a row of a run) */
     long row;              /* --row K (simulate --from), -1 when absent */
     const char *compact;   /* --compact FILE (fcfit tables) */
+    const char *data_dir;  /* --data DIR (bench) */
+    const char *only;      /* --only NAME[,NAME] (bench) */
+    int quick;             /* --quick (bench) */
+    int list;              /* --list (bench) */
     char *command_line;    /* the whole command line, for provenance */
 } app_args;
 
@@ -50,6 +54,7 @@ fcfit_status app_cmd_keys(const app_args *a);
 fcfit_status app_cmd_run(const app_args *a);
 fcfit_status app_cmd_report(const app_args *a);
 fcfit_status app_cmd_tables(const app_args *a);
+fcfit_status app_cmd_bench(const app_args *a);
 
 /* Set on MPI ranks other than 0, which leave error reporting to rank 0. */
 extern int app_silent_error;

@@ -8,8 +8,10 @@
  *   3  stopped early by a signal (SIGINT, SIGTERM, SIGUSR1); resumable
  *
  * Foreign libraries are set up here, once: GSL's abort-on-error handler is
- * turned off (we check return codes), HDF5's automatic error printing is
- * turned off by the io module before it works.
+ * turned off (we check return codes), OpenBLAS is pinned to one thread
+ * (ranks are the parallelism; a thread count must not change results),
+ * HDF5's automatic error printing is turned off by the io module before it
+ * works.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -20,6 +22,7 @@
 
 #include "app/app.h"
 #include "fcfit/fcfit_build_info.h"
+#include "fcfit/fcfit_fc.h"
 #include "fcfit/fcfit_log.h"
 #include "fcfit/fcfit_util.h"
 
@@ -73,6 +76,9 @@ static void usage(FILE *out)
             "  mpirun -n P fcfit tables aln [--set model.aln.C=200 ...] -o tables.h5\n"
             "                                  compute ALN transfer-function tables for other "
             "neuron parameters\n"
+            "  fcfit bench [--data DIR] [--only NAME,...] [--quick] [--list] [--markdown]\n"
+            "                                  standard workloads: node-steps per CPU-second, "
+            "memory\n"
             "  fcfit --version                 version and git hash\n"
             "\n"
             "options:\n"
@@ -147,6 +153,16 @@ static fcfit_status parse_args(int argc, char **argv, app_args *a)
         } else if (strcmp(s, "--from") == 0) {
             NEED_VALUE(s);
             a->from = next;
+        } else if (strcmp(s, "--data") == 0) {
+            NEED_VALUE(s);
+            a->data_dir = next;
+        } else if (strcmp(s, "--only") == 0) {
+            NEED_VALUE(s);
+            a->only = next;
+        } else if (strcmp(s, "--quick") == 0) {
+            a->quick = 1;
+        } else if (strcmp(s, "--list") == 0) {
+            a->list = 1;
         } else if (strcmp(s, "--top") == 0 || strcmp(s, "--point") == 0 ||
                    strcmp(s, "--replicate") == 0 || strcmp(s, "--row") == 0) {
             char *end = NULL;
@@ -197,6 +213,7 @@ int main(int argc, char **argv)
 
     memset(&a, 0, sizeof a);
     gsl_set_error_handler_off();
+    fcfit_fc_blas_single_thread();
     st = parse_args(argc, argv, &a);
     if (st == FCFIT_OK && a.log_level != NULL) {
         static const char *const lv[] = {"error", "warning", "info", "debug"};
@@ -219,7 +236,8 @@ int main(int argc, char **argv)
             const char *cmd;
             int max_pos;
         } arity[] = {{"simulate", 1}, {"check", 1}, {"run", 1}, {"report", 1}, {"models", 1},
-                     {"tables", 1},   {"keys", 0},     {"version", 0}, {"help", 0}};
+                     {"tables", 1},   {"keys", 0},     {"version", 0}, {"help", 0},
+                     {"bench", 0}};
         int npos = (a.job_path != NULL) + (a.name != NULL);
         for (size_t k = 0; k < sizeof arity / sizeof arity[0]; k++) {
             if (strcmp(a.command, arity[k].cmd) == 0 && npos > arity[k].max_pos) {
@@ -252,10 +270,12 @@ int main(int argc, char **argv)
             st = app_cmd_report(&a);
         } else if (strcmp(a.command, "tables") == 0) {
             st = app_cmd_tables(&a);
+        } else if (strcmp(a.command, "bench") == 0) {
+            st = app_cmd_bench(&a);
         } else {
             st = fcfit_error_set(FCFIT_ERR_USAGE, __FILE__, __LINE__, __func__,
                                  "unknown command '%s'; commands: run, simulate, check, report, models, "
-                                 "keys, tables, --version (fcfit --help)",
+                                 "keys, tables, bench, --version (fcfit --help)",
                                  a.command);
         }
     }

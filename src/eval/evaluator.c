@@ -87,6 +87,27 @@ cleanup:
 
 size_t fcfit_eval_lanes(const fcfit_eval *ev) { return ev->L; }
 
+size_t fcfit_eval_auto_lanes(const fcfit_model_type *model, const fcfit_connectome *conn,
+                             const fcfit_sim_config *cfg, size_t n_tasks)
+{
+    size_t L = fcfit_vm_width();
+    (void)cfg;
+    if (conn != NULL && model != NULL && conn->cdelay != NULL && conn->max_delay > 0) {
+        /* History: coupling outputs x regions x 2 (max delay + 1) slots x lanes doubles. */
+        const double per_lane = 8.0 * (double)(model->n_coupling > 0 ? model->n_coupling : 1) *
+                                (double)conn->n * 2.0 * (double)(conn->max_delay + 1);
+        while (L > 1 && per_lane * (double)L > 256.0 * 1024.0 * 1024.0) {
+            L /= 2;
+        }
+    }
+    if (n_tasks > 0) {
+        while (L > 1 && L > n_tasks) {
+            L /= 2;
+        }
+    }
+    return L;
+}
+
 double *fcfit_eval_params(fcfit_eval *ev, size_t lane)
 {
     return ev->params + lane * ev->s.model->n_params * ev->N;

@@ -34,4 +34,12 @@ int fcfit_fc_compare_total(double x, double y);
  */
 void fcfit_fc_filter_zi(const fcfit_iir *f, double *zi);
 
+/*
+ * fcfit_fcd with at most `block` windows per block of vectors (0: the
+ * default), so that tests can exercise several blocks on small inputs.
+ * work holds fcfit_fcd_work_size(n, T, W, step) doubles.
+ */
+fcfit_status fcfit_fcd_blocked(size_t n, size_t T, const double *x, size_t ld, size_t W,
+                               size_t step, size_t block, double *fcd, double *work);
+
 #endif /* FCFIT_FC_IMPL_H */

@@ -18,10 +18,17 @@
  *
  * Non-finite input is not treated as degenerate: NaNs propagate into the
  * affected rows, so that a diverged simulation cannot pass as a valid one.
+ *
+ * fcfit_fc_pearson_inplace is the form for long series: it centres the
+ * series in place and lets BLAS dsyrk form the cross products (blocked,
+ * vectorised; one thread so that results do not depend on a thread count),
+ * then normalises exactly as the two-pass form does.
  */
 #include "fcfit/fcfit_fc.h"
 
 #include <math.h>
+
+#include <cblas.h>
 
 #include "fc/fc_impl.h"
 
@@ -128,6 +135,66 @@ size_t fcfit_fc_pearson(size_t n, size_t T, const double *restrict x, size_t ld,
         fc[i * n + i] = (si == 0.0) ? 0.0 : (isnan(si) ? si : 1.0);
     }
     return n_degenerate;
+}
+
+void fcfit_fc_blas_single_thread(void) { openblas_set_num_threads(1); }
+
+/*
+ * Normalise centred cross products held in the upper triangle and diagonal
+ * of fc (sums of squares on the diagonal): correlations clipped to [-1, 1],
+ * degenerate regions zero, mirrored; returns the degenerate count.
+ */
+static size_t pearson_normalise(size_t n, double *fc)
+{
+    size_t n_degenerate = 0;
+    for (size_t i = 0; i < n; i++) {
+        const double ss = fc[i * n + i];
+        if (ss == 0.0) {
+            n_degenerate++;
+        }
+        fc[i * n + i] = sqrt(ss);
+    }
+    for (size_t i = 0; i < n; i++) {
+        const double si = fc[i * n + i];
+        for (size_t j = i + 1; j < n; j++) {
+            const double sj = fc[j * n + j];
+            double r = 0.0;
+            if (si != 0.0 && sj != 0.0) {
+                r = pearson_clip(fc[i * n + j] / si / sj);
+            }
+            fc[i * n + j] = r;
+            fc[j * n + i] = r;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        const double si = fc[i * n + i];
+        fc[i * n + i] = (si == 0.0) ? 0.0 : (isnan(si) ? si : 1.0);
+    }
+    return n_degenerate;
+}
+
+size_t fcfit_fc_pearson_inplace(size_t n, size_t T, double *x, size_t ld, double *fc)
+{
+    if (n == 0) {
+        return 0;
+    }
+    if (T == 0) {
+        for (size_t k = 0; k < n * n; k++) {
+            fc[k] = 0.0;
+        }
+        return n;
+    }
+    for (size_t i = 0; i < n; i++) {
+        double *xi = x + i * ld;
+        const double m = fcfit_fc_mean_exact(T, xi);
+        for (size_t t = 0; t < T; t++) {
+            xi[t] -= m;
+        }
+    }
+    fcfit_fc_blas_single_thread();
+    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)n, (int)T, 1.0, x, (int)ld, 0.0, fc,
+                (int)n);
+    return pearson_normalise(n, fc);
 }
 
 size_t fcfit_fc_upper(size_t n, const double *restrict a, double *restrict vec)

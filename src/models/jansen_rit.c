@@ -85,7 +85,7 @@ static const size_t jr_noise_vars[] = {4};
 
 static inline double jr_sigmoid(double v, double nu, double r, double v0)
 {
-    return nu / (1.0 + exp(r * (v0 - v)));
+    return nu / (1.0 + fcfit_vm_exp(r * (v0 - v)));
 }
 
 static void jr_init(const fcfit_model_ctx *ctx, double *x, gsl_rng *const *rngs)
@@ -96,6 +96,7 @@ static void jr_init(const fcfit_model_ctx *ctx, double *x, gsl_rng *const *rngs)
     }
 }
 
+FCFIT_VM_CLONES
 static void jr_drift(const fcfit_model_ctx *ctx, const double *restrict x,
                      const double *restrict c, double *restrict dx)
 {
@@ -103,7 +104,8 @@ static void jr_drift(const fcfit_model_ctx *ctx, const double *restrict x,
     const size_t n = ctx->n;
     const double *y0 = x, *y1 = x + n, *y2 = x + 2 * n;
     const double *y3 = x + 3 * n, *y4 = x + 4 * n, *y5 = x + 5 * n;
-    for (size_t k = 0; k < n; k++) {
+#pragma GCC ivdep
+    for (size_t k = 0; k < n; k++) { /* fcfit:vectorize */
         const double A = p[P_A][k], B = p[P_B][k], a = p[P_a][k], b = p[P_b][k];
         const double nu = p[P_NU][k], v0 = p[P_V0][k], r = p[P_R][k], C = p[P_C][k];
         const double s_pyr = jr_sigmoid(y1[k] - y2[k], nu, r, v0);
@@ -126,21 +128,25 @@ static void jr_noise(const fcfit_model_ctx *ctx, double *g)
     }
 }
 
+FCFIT_VM_CLONES
 static void jr_cout(const fcfit_model_ctx *ctx, const double *restrict x, double *restrict y)
 {
     const double *const *p = ctx->p;
     const size_t n = ctx->n;
-    for (size_t k = 0; k < n; k++) {
+#pragma GCC ivdep
+    for (size_t k = 0; k < n; k++) { /* fcfit:vectorize */
         y[k] = jr_sigmoid(x[n + k] - x[2 * n + k], p[P_CMAX][k], p[P_CR][k], p[P_CMID][k]);
     }
 }
 
+FCFIT_VM_CLONES
 static void jr_drive(const fcfit_model_ctx *ctx, const double *restrict x,
                      const double *restrict c, double *restrict z)
 {
     const double *const *p = ctx->p;
     const size_t n = ctx->n;
-    for (size_t k = 0; k < n; k++) {
+#pragma GCC ivdep
+    for (size_t k = 0; k < n; k++) { /* fcfit:vectorize */
         z[k] = 1000.0 * jr_sigmoid(x[n + k] - x[2 * n + k], p[P_NU][k], p[P_R][k], p[P_V0][k]);
     }
 }

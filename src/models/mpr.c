@@ -54,6 +54,7 @@ static void mpr_init(const fcfit_model_ctx *ctx, double *x, gsl_rng *const *rngs
     }
 }
 
+FCFIT_VM_CLONES
 static void mpr_drift(const fcfit_model_ctx *ctx, const double *restrict x,
                       const double *restrict c, double *restrict dx)
 {
@@ -61,7 +62,8 @@ static void mpr_drift(const fcfit_model_ctx *ctx, const double *restrict x,
     const size_t n = ctx->n;
     const double *r = x, *v = x + n;
     double *dr = dx, *dv = dx + n;
-    for (size_t k = 0; k < n; k++) {
+#pragma GCC ivdep
+    for (size_t k = 0; k < n; k++) { /* fcfit:vectorize */
         const double tau = p[P_TAU][k];
         const double pitr = M_PI * tau * r[k];
         dr[k] = (p[P_DELTA][k] / (M_PI * tau) + 2.0 * r[k] * v[k]) / tau;
@@ -80,9 +82,10 @@ static void mpr_noise(const fcfit_model_ctx *ctx, double *g)
     }
 }
 
+FCFIT_VM_CLONES
 static void mpr_clamp(const fcfit_model_ctx *ctx, double *x)
 {
-    for (size_t k = 0; k < ctx->n; k++) {
+    for (size_t k = 0; k < ctx->n; k++) { /* fcfit:vectorize */
         x[k] = x[k] < 0.0 ? 0.0 : x[k];
     }
 }

@@ -50,12 +50,14 @@ static void rww_init(const fcfit_model_ctx *ctx, double *x, gsl_rng *const *rngs
     }
 }
 
+FCFIT_VM_CLONES
 static void rww_drift(const fcfit_model_ctx *ctx, const double *restrict x,
                       const double *restrict c, double *restrict dx)
 {
     const double *const *p = ctx->p;
     const size_t n = ctx->n;
-    for (size_t k = 0; k < n; k++) {
+#pragma GCC ivdep
+    for (size_t k = 0; k < n; k++) { /* fcfit:vectorize */
         const double S = x[k];
         const double jn = p[P_JN][k];
         const double cur = p[P_W][k] * jn * S + p[P_G][k] * jn * c[k] + p[P_I0][k] + p[P_IEXT][k];
@@ -71,9 +73,10 @@ static void rww_noise(const fcfit_model_ctx *ctx, double *g)
     }
 }
 
+FCFIT_VM_CLONES
 static void rww_clamp(const fcfit_model_ctx *ctx, double *x)
 {
-    for (size_t k = 0; k < ctx->n; k++) {
+    for (size_t k = 0; k < ctx->n; k++) { /* fcfit:vectorize */
         x[k] = x[k] < 0.0 ? 0.0 : (x[k] > 1.0 ? 1.0 : x[k]);
     }
 }

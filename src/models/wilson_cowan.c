@@ -92,17 +92,19 @@ static void wc_init(const fcfit_model_ctx *ctx, double *x, gsl_rng *const *rngs)
     }
 }
 
+FCFIT_VM_CLONES
 static void wc_drift(const fcfit_model_ctx *ctx, const double *restrict x,
                      const double *restrict c, double *restrict dx)
 {
     const double *const *p = ctx->p;
     const size_t n = ctx->n;
     const double *E = x, *I = x + n, *oe = x + 2 * n, *oi = x + 3 * n;
-    for (size_t k = 0; k < n; k++) {
+#pragma GCC ivdep
+    for (size_t k = 0; k < n; k++) { /* fcfit:vectorize */
         const double ue = p[P_CEE][k] * E[k] - p[P_CIE][k] * I[k] + p[P_K][k] * c[k] + p[P_PE][k];
         const double ui = p[P_CEI][k] * E[k] - p[P_CII][k] * I[k] + p[P_PI][k];
-        const double se = 1.0 / (1.0 + exp(-p[P_AE][k] * (ue - p[P_MUE][k])));
-        const double si = 1.0 / (1.0 + exp(-p[P_AI][k] * (ui - p[P_MUI][k])));
+        const double se = 1.0 / (1.0 + fcfit_vm_exp(-p[P_AE][k] * (ue - p[P_MUE][k])));
+        const double si = 1.0 / (1.0 + fcfit_vm_exp(-p[P_AI][k] * (ui - p[P_MUI][k])));
         dx[k] = (-E[k] + (1.0 - E[k]) * se + oe[k]) / p[P_TAU_E][k];
         dx[n + k] = (-I[k] + (1.0 - I[k]) * si + oi[k]) / p[P_TAU_I][k];
         dx[2 * n + k] = (p[P_MU_OU_E][k] - oe[k]) / p[P_TAU_OU][k];
@@ -119,10 +121,11 @@ static void wc_noise(const fcfit_model_ctx *ctx, double *g)
     }
 }
 
+FCFIT_VM_CLONES
 static void wc_clamp(const fcfit_model_ctx *ctx, double *x)
 {
     /* E and I are the first 2n entries. */
-    for (size_t k = 0; k < 2 * ctx->n; k++) {
+    for (size_t k = 0; k < 2 * ctx->n; k++) { /* fcfit:vectorize */
         x[k] = x[k] < 0.0 ? 0.0 : (x[k] > 1.0 ? 1.0 : x[k]);
     }
 }

@@ -11,6 +11,8 @@
  */
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "fc/fc_impl.h"
@@ -264,7 +266,7 @@ static void test_fcd_oracles(void)
     double vy[FCD_NVAL];
     make_signals(x, y, NT);
     /* Heap workspace of exactly the documented size, so that ASan catches any overrun. */
-    double *work = malloc((FCD_NW * NPAIR + NREG * NREG) * sizeof(double));
+    double *work = malloc(fcfit_fcd_work_size(NREG, NT, FCD_W, FCD_STEP) * sizeof(double));
     CHECK_TRUE(work != NULL);
     if (work == NULL) {
         return;
@@ -314,7 +316,8 @@ static void test_fcd_oracles(void)
     (void)fcfit_fc_upper(NREG, fcw, u3);
     (void)fcfit_fc_pearson(NREG, FCD_W, x + 7 * FCD_STEP, NT, fcw);
     (void)fcfit_fc_upper(NREG, fcw, u7);
-    CHECK_ABS(fcdx[3 * FCD_NW + 7], fcfit_vec_corr(NPAIR, u3, u7), 1e-14);
+    /* 1e-13: the window sums slide (rounding of a few sums of order 1, cancelled once). */
+    CHECK_ABS(fcdx[3 * FCD_NW + 7], fcfit_vec_corr(NPAIR, u3, u7), 1e-13);
     free(work);
 }
 
@@ -357,14 +360,16 @@ static void test_fcd_windows_and_offsets(void)
     double x[NREG * NT];
     double y[NREG * NT];
     double fcd1[1];
-    double work[NPAIR + NREG * NREG];
+    double *work = malloc(fcfit_fcd_work_size(NREG, NT, NT, 1) * sizeof(double));
     make_signals(x, y, NT);
+    CHECK_INT(fcfit_fcd_work_size(NREG, NT, NT + 1, 1), 0);
     CHECK_OK(fcfit_fcd(NREG, NT, x, NT, NT, 1, fcd1, work));
     CHECK_ABS(fcd1[0], 1.0, 0.0);
+    free(work);
 
     /* Error paths name the offending value. */
     double big[FCD_NW * FCD_NW];
-    double bigwork[FCD_NW * NPAIR + NREG * NREG];
+    double bigwork[1];
     CHECK_FAILS(fcfit_fcd(NREG, NT, x, NT, NT + 1, 1, big, bigwork), FCFIT_ERR_ARG, "W = 61");
     CHECK_FAILS(fcfit_fcd(1, NT, x, NT, 20, 5, big, bigwork), FCFIT_ERR_ARG, "n = 1");
     CHECK_FAILS(fcfit_fcd(NREG, NT, x, NT, 20, 0, big, bigwork), FCFIT_ERR_ARG, "step = 0");
@@ -473,6 +478,143 @@ static void test_preprocessing(void)
     CHECK_ABS(fcfit_vec_mean(T, d + T), 0.0, 1e-15);
 }
 
+/*
+ * Smooth pseudo-random series (an AR(2) filter of a fixed uniform sequence)
+ * with a non-zero mean, like band-passed BOLD with an offset.
+ */
+static void make_series(size_t n, size_t T, double *x, unsigned seed)
+{
+    uint64_t z = 0x9E3779B97F4A7C15ULL * (seed + 1);
+    for (size_t i = 0; i < n; i++) {
+        double a = 0.0, b = 0.0;
+        for (size_t t = 0; t < T; t++) {
+            z = z * 6364136223846793005ULL + 1442695040888963407ULL;
+            const double u = (double)(z >> 11) * 0x1p-53 - 0.5;
+            const double v = 1.6 * a - 0.7 * b + u;
+            b = a;
+            a = v;
+            x[i * T + t] = 3.0 + 0.1 * (double)i + v;
+        }
+    }
+}
+
+/* The definition, term by term: window FC vectors, centred, unit norm, dot products. */
+static void fcd_reference(size_t n, size_t T, const double *x, size_t W, size_t step, double *fcd)
+{
+    const size_t nw = fcfit_fcd_n_windows(T, W, step), M = n * (n - 1) / 2;
+    double *v = malloc(nw * M * sizeof(double)), *fc = malloc(n * n * sizeof(double));
+    for (size_t a = 0; a < nw; a++) {
+        (void)fcfit_fc_pearson(n, W, x + a * step, T, fc);
+        (void)fcfit_fc_upper(n, fc, v + a * M);
+    }
+    for (size_t a = 0; a < nw; a++) {
+        for (size_t b = 0; b < nw; b++) {
+            fcd[a * nw + b] = a == b ? 1.0 : fcfit_vec_corr(M, v + a * M, v + b * M);
+        }
+    }
+    free(v);
+    free(fc);
+}
+
+/* The BLAS forms against the two-pass definitions (FC to 1e-12, FCD to 1e-10). */
+static void test_fc_blas_forms(void)
+{
+    enum { N = 23, T = 400, W = 37, STEP = 3 };
+    const size_t nw = fcfit_fcd_n_windows(T, W, STEP);
+    double *x = malloc(N * T * sizeof(double)), *xc = malloc(N * T * sizeof(double));
+    double *fa = malloc(N * N * sizeof(double)), *fb = malloc(N * N * sizeof(double));
+    double *ref = malloc(nw * nw * sizeof(double)), *got = malloc(nw * nw * sizeof(double));
+    double *got2 = malloc(nw * nw * sizeof(double));
+    double *work = malloc(fcfit_fcd_work_size(N, T, W, STEP) * sizeof(double));
+    double e = 0.0;
+
+    make_series(N, T, x, 7);
+    /* Region 5 constant from t = 100 to 199: degenerate in the windows inside that range. */
+    for (size_t t = 100; t < 200; t++) {
+        x[5 * T + t] = 2.5;
+    }
+    for (size_t k = 0; k < N * T; k++) {
+        xc[k] = x[k];
+    }
+    CHECK_INT(fcfit_fc_pearson(N, T, x, T, fa), 0);
+    CHECK_INT(fcfit_fc_pearson_inplace(N, T, xc, T, fb), 0);
+    for (size_t k = 0; k < N * N; k++) {
+        e = fmax(e, fabs(fa[k] - fb[k]));
+    }
+    CHECK_ABS(e, 0.0, 1e-12);
+    for (size_t i = 0; i < N; i++) {
+        CHECK_TRUE(fb[i * N + i] == 1.0);
+    }
+    /* A constant region is degenerate in both forms (zero row and column, diagonal 0). */
+    for (size_t t = 0; t < T; t++) {
+        xc[3 * T + t] = -1.25;
+    }
+    CHECK_INT(fcfit_fc_pearson_inplace(N, T, xc, T, fb), 1);
+    CHECK_TRUE(fb[3 * N + 3] == 0.0 && fb[3 * N + 7] == 0.0 && fb[7 * N + 3] == 0.0);
+
+    fcd_reference(N, T, x, W, STEP, ref);
+    CHECK_OK(fcfit_fcd(N, T, x, T, W, STEP, got, work));
+    e = 0.0;
+    for (size_t k = 0; k < nw * nw; k++) {
+        e = fmax(e, fabs(ref[k] - got[k]));
+    }
+    printf("     FCD, sliding sums vs two-pass definition: max |difference| %.3g\n", e);
+    CHECK_ABS(e, 0.0, 1e-10);
+    /* Several blocks of window vectors (5 windows each) give the same matrix to rounding. */
+    CHECK_OK(fcfit_fcd_blocked(N, T, x, T, W, STEP, 5, got2, work));
+    e = 0.0;
+    for (size_t k = 0; k < nw * nw; k++) {
+        e = fmax(e, fabs(got2[k] - got[k]));
+    }
+    CHECK_ABS(e, 0.0, 1e-12);
+    free(x);
+    free(xc);
+    free(fa);
+    free(fb);
+    free(ref);
+    free(got);
+    free(got2);
+    free(work);
+}
+
+/* The radix sort orders exactly as the comparison sort, special values included. */
+static void test_sort_work(void)
+{
+    enum { M = 5000 };
+    double *a = malloc(M * sizeof(double)), *b = malloc(M * sizeof(double));
+    double *w = malloc(M * sizeof(double));
+    uint64_t z = 12345;
+    int same = 1;
+    for (size_t k = 0; k < M; k++) {
+        z = z * 6364136223846793005ULL + 1442695040888963407ULL;
+        a[k] = ldexp((double)(z >> 11) * 0x1p-53 - 0.5, (int)(z % 40) - 20);
+    }
+    /* Specials, duplicates and a run of equal values. */
+    const double sp[] = {0.0, -0.0, INFINITY, -INFINITY, NAN, -NAN, 4.9e-324, -4.9e-324,
+                         1.0, 1.0, -1.0, 0.0, -0.0, 2.2250738585072014e-308};
+    for (size_t k = 0; k < sizeof sp / sizeof sp[0]; k++) {
+        a[37 * k] = sp[k];
+    }
+    for (size_t k = 0; k < M; k++) {
+        b[k] = a[k];
+    }
+    fcfit_sort(M, a);
+    fcfit_sort_work(M, b, w);
+    for (size_t k = 0; k < M; k++) {
+        if (isnan(a[k]) != isnan(b[k]) ||
+            (!isnan(a[k]) && (a[k] != b[k] || signbit(a[k]) != signbit(b[k])))) {
+            same = 0;
+        }
+    }
+    CHECK_TRUE(same);
+    CHECK_TRUE(isnan(b[M - 1]) && isnan(b[M - 2]) && b[0] == -INFINITY);
+    fcfit_sort_work(1, b, w); /* a single value is left alone */
+    CHECK_TRUE(b[0] == -INFINITY);
+    free(a);
+    free(b);
+    free(w);
+}
+
 int main(void)
 {
     test_fc_oracles();
@@ -482,6 +624,8 @@ int main(void)
     test_fisher();
     test_fcd_oracles();
     test_fcd_windows_and_offsets();
+    test_fc_blas_forms();
+    test_sort_work();
     test_ks();
     test_preprocessing();
     return fcfit_test_finish();

@@ -385,10 +385,12 @@ static int kctx_make(kctx *k, const fcfit_model_type *m, const fcfit_connectome 
     k->ctx.strength = k->strength;
     k->ctx.priv = k->priv;
     /* History of the coupling outputs (models reading their own past, e.g. local delays). */
-    k->ctx.n_coupling = m->n_coupling;
     k->ctx.hist_len = m->history_ms > 0.0 ? (size_t)ceil(m->history_ms / dt_ms - 1e-9) + 1 : 1;
-    k->ctx.hist_head = 0;
-    k->hist = calloc(k->ctx.hist_len * m->n_coupling * k->n + 1, sizeof(double));
+    /* Lines of hist_len slots per output and node; the current step at the last slot. */
+    k->ctx.hist_pos = k->ctx.hist_len - 1;
+    k->ctx.hist_line = k->ctx.hist_len * L;
+    k->ctx.hist_output = k->N * k->ctx.hist_line;
+    k->hist = calloc(m->n_coupling * k->ctx.hist_output + 1, sizeof(double));
     k->ctx.hist = k->hist;
     if (k->hist == NULL) {
         kctx_free(k);
@@ -397,12 +399,17 @@ static int kctx_make(kctx *k, const fcfit_model_type *m, const fcfit_connectome 
     return 1;
 }
 
-/* Fill every history slot with the coupling outputs y ([output][point]). */
+/* Fill every history slot with the coupling outputs y ([output][node][lane]). */
 static void kctx_fill_history(kctx *k, const double *y)
 {
-    const size_t per = k->m->n_coupling * k->n;
-    for (size_t h = 0; h < k->ctx.hist_len; h++) {
-        memcpy(k->hist + h * per, y, per * sizeof(double));
+    const size_t L = k->ctx.n_lanes;
+    for (size_t o = 0; o < k->m->n_coupling; o++) {
+        for (size_t i = 0; i < k->N; i++) {
+            double *line = k->hist + o * k->ctx.hist_output + i * k->ctx.hist_line;
+            for (size_t h = 0; h < k->ctx.hist_len; h++) {
+                memcpy(line + h * L, y + (o * k->N + i) * L, L * sizeof(double));
+            }
+        }
     }
 }
 

@@ -211,7 +211,8 @@ static void test_ou_moments(void)
 /*
  * Strong order of Euler–Maruyama on dx = lambda x dt + sigma dW: compare with
  * the exact solution driven by the same Brownian increments, which the test
- * reconstructs from the documented draw order (one variate per step per node).
+ * reconstructs from the documented counter-based stream (fcfit_rng.h: the
+ * numbers of step n for the lane's key, node 0 first).
  */
 static void test_em_strong(void)
 {
@@ -228,10 +229,14 @@ static void test_em_strong(void)
         double acc = 0.0;
         const int reps = 200;
         cfg.tr_ms = dt;
+        fcfit_noise *nz = NULL;
+        double xi[4];
+        CHECK_OK(fcfit_noise_create(&nz, 2, 1));
+        CHECK_TRUE(fcfit_noise_buffer_size(nz) <= 4);
         for (int rep = 0; rep < reps; rep++) {
             uint64_t seed = fcfit_rng_derive(99, (uint64_t)rep, 0);
-            gsl_rng *r = fcfit_rng_alloc(seed);
             double xe = 1.0;
+            fcfit_noise_set_key(nz, 0, fcfit_rng_noise_key(seed));
             fcfit_sim_create(&sim, &lin_model, cn, &cfg, 1);
             for (size_t k = 0; k < 2; k++) {
                 fcfit_sim_param(sim, LP_LAMBDA)[k] = lam;
@@ -243,15 +248,14 @@ static void test_em_strong(void)
              * integral e^{l(dt-s)} dW, approximated by the exact Gaussian update whose
              * variance is sigma^2 (e^{2 l dt}-1)/(2l); same normal draws scaled. */
             for (size_t n = 0; n < nsteps; n++) {
-                double xi0 = gsl_ran_gaussian_ziggurat(r, 1.0);
-                (void)gsl_ran_gaussian_ziggurat(r, 1.0); /* node 1 */
                 double sd = sig * sqrt((exp(2.0 * lam * dt) - 1.0) / (2.0 * lam));
-                xe = exp(lam * dt) * xe + sd * xi0;
+                fcfit_noise_fill(nz, n, xi); /* xi[0]: node 0, xi[1]: node 1 */
+                xe = exp(lam * dt) * xe + sd * xi[0];
             }
             acc += fabs(fcfit_sim_state(sim)[0] - xe);
-            gsl_rng_free(r);
             fcfit_sim_destroy(&sim);
         }
+        fcfit_noise_destroy(&nz);
         err[d] = acc / reps;
         fcfit_connectome_destroy(&cn);
     }
@@ -259,15 +263,19 @@ static void test_em_strong(void)
     CHECK_ABS(log(err[0] / err[1]) / log(4.0), 1.0, 0.2);
 }
 
-/* Delay ring buffer against a directly stored history of the ramp model. */
-static void test_delays(void)
+/*
+ * Delayed coupling sums against a directly stored history of the ramp model:
+ * delays 0..7 steps (blocks of 2 steps), and the same lengths times 8
+ * (delays up to 58 steps: blocks of 8 steps beside one per-step edge).
+ */
+static void test_delays_at(double scale, const char *engine)
 {
     enum { N = 4 };
     const double dt = 0.5;
     double w[N * N] = {0, 0.5, 0.25, 1.0, 2.0, 0, 0.75, 0, 0.1, 0.2, 0, 0.3, 1.5, 0, 0.6, 0};
-    /* lengths / (1 mm/ms) / 0.5 ms: delays 0..7 steps */
+    /* lengths / (1 mm/ms) / 0.5 ms: delays 0..7 steps (times the scale) */
     double len[N * N] = {0, 1.0, 3.5, 2.0, 0.4, 0, 1.5, 0, 2.5, 3.0, 0, 0.6, 1.2, 0, 3.6, 0};
-    fcfit_connectome *cn = make_conn(N, w, len, 1.0, dt);
+    fcfit_connectome *cn;
     fcfit_sim_config cfg = base_cfg(dt, 40.0);
     fcfit_sim *sim = NULL;
     uint64_t seed = 3;
@@ -275,6 +283,10 @@ static void test_delays(void)
     int ok = 1;
     size_t maxd = 0;
 
+    for (size_t k = 0; k < N * N; k++) {
+        len[k] *= scale;
+    }
+    cn = make_conn(N, w, len, 1.0, dt);
     cfg.noise = 0;
     cfg.tr_ms = 10.0;
     CHECK_TRUE(cn != NULL);
@@ -284,15 +296,18 @@ static void test_delays(void)
         }
     }
     CHECK_INT(cn->max_delay, maxd);
-    CHECK_INT(cn->delay[0 * N + 2], 7); /* 3.5 / 0.5 */
-    CHECK_INT(cn->delay[1 * N + 0], 1); /* 0.4/0.5 = 0.8 -> 1 */
-    CHECK_INT(cn->delay[2 * N + 3], 1); /* 0.6/0.5 = 1.2 -> 1 */
-    CHECK_INT(cn->delay[3 * N + 0], 2); /* 1.2/0.5 = 2.4 -> 2 */
-    CHECK_INT(cn->delay[1 * N + 2], 3); /* 1.5/0.5 = 3 */
-    CHECK_INT(cn->delay[0 * N + 3], 4); /* 2.0/0.5 = 4 */
-    CHECK_INT(cn->delay[2 * N + 0], 5); /* 2.5/0.5 = 5 */
-    CHECK_INT(cn->delay[0 * N + 1], 2); /* 1.0/0.5 = 2 */
+    if (scale == 1.0) {
+        CHECK_INT(cn->delay[0 * N + 2], 7); /* 3.5 / 0.5 */
+        CHECK_INT(cn->delay[1 * N + 0], 1); /* 0.4/0.5 = 0.8 -> 1 */
+        CHECK_INT(cn->delay[2 * N + 3], 1); /* 0.6/0.5 = 1.2 -> 1 */
+        CHECK_INT(cn->delay[3 * N + 0], 2); /* 1.2/0.5 = 2.4 -> 2 */
+        CHECK_INT(cn->delay[1 * N + 2], 3); /* 1.5/0.5 = 3 */
+        CHECK_INT(cn->delay[0 * N + 3], 4); /* 2.0/0.5 = 4 */
+        CHECK_INT(cn->delay[2 * N + 0], 5); /* 2.5/0.5 = 5 */
+        CHECK_INT(cn->delay[0 * N + 1], 2); /* 1.0/0.5 = 2 */
+    }
     fcfit_sim_create(&sim, &ramp_model, cn, &cfg, 1);
+    CHECK_TRUE(strcmp(fcfit_sim_coupling_engine(sim), engine) == 0);
     fcfit_sim_reset(sim, &seed);
     memcpy(hist[0], fcfit_sim_state(sim), N * sizeof(double));
     for (size_t n = 0; n < 80; n++) {
@@ -308,6 +323,7 @@ static void test_delays(void)
                 size_t src = n >= d ? n - d : 0;
                 want += w[i * N + j] * hist[src][j];
             }
+            /* 1e-14: the engines may group the terms differently (block and per-step sums). */
             if (fabs(g_seen_c[i] - want) > 1e-14 * (1.0 + fabs(want))) {
                 ok = 0;
                 printf("     step %zu node %zu: coupling %.17g, direct %.17g\n", n, i, g_seen_c[i],
@@ -319,6 +335,12 @@ static void test_delays(void)
     CHECK_TRUE(ok);
     fcfit_sim_destroy(&sim);
     fcfit_connectome_destroy(&cn);
+}
+
+static void test_delays(void)
+{
+    test_delays_at(1.0, "sliced, delays in blocks of 2 steps");
+    test_delays_at(8.0, "sliced, delays in blocks of 8 steps");
 }
 
 /* Run the linear model with coupling, delays, noise and BOLD; return BOLD of lane `lane`. */
@@ -443,6 +465,112 @@ static void test_divergence_status(void)
     fcfit_connectome_destroy(&cn);
 }
 
+/*
+ * One task (seed s, rate lam) run as lane `lane` of an L-lane batch (the
+ * other lanes with other seeds and rates), advanced in chunks of `chunk`
+ * steps; its BOLD and final state are copied out.
+ */
+static const char *g_engine = "";
+
+static void run_lane(const fcfit_connectome *cn, fcfit_integrator integ, size_t L, size_t lane,
+                     uint64_t s, double lam, size_t chunk, double *bold, double *state)
+{
+    fcfit_sim_config cfg = base_cfg(0.1, 400.0);
+    fcfit_sim *sim = NULL;
+    uint64_t *seeds = malloc(L * sizeof(uint64_t));
+    const size_t N = cn->n;
+    cfg.integrator = integ;
+    cfg.bold_dt_ms = 1.0;
+    cfg.tr_ms = 20.0;
+    fcfit_sim_create(&sim, &lin_model, cn, &cfg, L);
+    g_engine = fcfit_sim_coupling_engine(sim);
+    for (size_t l = 0; l < L; l++) {
+        seeds[l] = l == lane ? s : fcfit_rng_derive(77, l, 1);
+        for (size_t i = 0; i < N; i++) {
+            const size_t k = i * L + l;
+            fcfit_sim_param(sim, LP_LAMBDA)[k] = l == lane ? lam : -0.3 - 0.1 * (double)l;
+            fcfit_sim_param(sim, LP_MU)[k] = 0.02 * (double)(i + 1);
+            fcfit_sim_param(sim, LP_K)[k] = 0.08;
+            fcfit_sim_param(sim, LP_SIGMA)[k] = 0.1;
+            fcfit_sim_param(sim, LP_X0)[k] = 0.1 * (double)(i % 5);
+        }
+    }
+    fcfit_sim_reset(sim, seeds);
+    while (!fcfit_sim_done(sim)) {
+        fcfit_sim_advance(sim, chunk);
+    }
+    fcfit_sim_get_bold(sim, lane, bold);
+    for (size_t i = 0; i < N; i++) {
+        state[i] = fcfit_sim_state(sim)[i * L + lane];
+    }
+    fcfit_sim_destroy(&sim);
+    free(seeds);
+}
+
+/*
+ * Every coupling engine (dense and sliced without delays, block sums for
+ * long delays, per-step sums for short ones, and their mix), every
+ * specialised lane count (1, 2, 4, 8, 16) and the generic ones (3, 5, 12):
+ * a task gives the same bits in any lane of any batch and for any chunking.
+ */
+static void test_engines_lane_invariance(void)
+{
+    enum { N = 13 };
+    static const size_t lanes[] = {2, 3, 4, 5, 8, 12, 16};
+    /* Delays in steps of 0.1 ms at 1 mm/ms: lengths 0.1 * D mm. */
+    const struct {
+        const char *name;
+        double density;
+        double dmin, dmax;  /* delay range in steps (0, 0: no delays) */
+        const char *engine; /* the engine this case must select */
+    } cases[] = {
+        {"dense, no delays", 0.8, 0, 0, "dense"},
+        {"sparse, no delays", 0.15, 0, 0, "sliced"},
+        {"long delays", 0.5, 8, 60, "sliced, delays in blocks of 8 steps"},
+        {"short and long delays", 0.6, 0, 25, "sliced, delays in blocks of 4 steps"},
+        {"delays 0-4", 0.5, 0, 4, "sliced"},
+        {"delays 3-9", 0.4, 3, 9, "sliced, delays in blocks of 4 steps"},
+        {"delays 1-5", 0.4, 1, 5, "sliced, delays in blocks of 2 steps"},
+        {"delays 7-12, a few short", 0.5, 7, 12, "sliced, delays in blocks of 8 steps"},
+    };
+    double w[N * N], len[N * N];
+    double ref[N * 20], got[N * 20], xref[N], xgot[N];
+    const size_t nv = 20;
+    uint64_t z = 99;
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        fcfit_connectome *cn;
+        int same = 1;
+        for (size_t k = 0; k < N * N; k++) {
+            z = z * 6364136223846793005ULL + 1442695040888963407ULL;
+            const double u = (double)(z >> 11) * 0x1p-53;
+            const double v = (double)((z >> 3) & 0xff) / 256.0;
+            w[k] = (k % (N + 1) != 0 && u < cases[c].density) ? 0.2 + u : 0.0;
+            len[k] = 0.1 * floor(cases[c].dmin + v * (cases[c].dmax - cases[c].dmin + 1.0));
+            if (c == 7 && k % 23 == 5) {
+                len[k] = 0.2; /* a few near edges (2 steps) beside the blocks */
+            }
+        }
+        cn = make_conn(N, w, cases[c].dmax > 0 ? len : NULL, cases[c].dmax > 0 ? 1.0 : 0.0, 0.1);
+        for (int integ = 0; integ < 2; integ++) {
+            run_lane(cn, (fcfit_integrator)integ, 1, 0, 1234, -0.45, (size_t)-1, ref, xref);
+            run_lane(cn, (fcfit_integrator)integ, 1, 0, 1234, -0.45, 7, got, xgot);
+            same &= memcmp(ref, got, sizeof(double) * N * nv) == 0;
+            same &= memcmp(xref, xgot, sizeof xref) == 0;
+            for (size_t q = 0; q < sizeof lanes / sizeof lanes[0]; q++) {
+                run_lane(cn, (fcfit_integrator)integ, lanes[q], lanes[q] - 1, 1234, -0.45,
+                         q % 2 == 0 ? 13 : 100, got, xgot);
+                same &= memcmp(ref, got, sizeof(double) * N * nv) == 0;
+                same &= memcmp(xref, xgot, sizeof xref) == 0;
+            }
+        }
+        printf("     engines, %s (%s): %s\n", cases[c].name, g_engine,
+               same ? "bitwise equal" : "DIFFERENT");
+        CHECK_TRUE(same);
+        CHECK_TRUE(strcmp(g_engine, cases[c].engine) == 0);
+        fcfit_connectome_destroy(&cn);
+    }
+}
+
 int main(void)
 {
     test_ode_order();
@@ -450,6 +578,7 @@ int main(void)
     test_em_strong();
     test_delays();
     test_chunk_and_batch_invariance();
+    test_engines_lane_invariance();
     test_config_errors();
     test_divergence_status();
     return fcfit_test_finish();
