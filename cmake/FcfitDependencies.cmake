@@ -1,11 +1,14 @@
 # Dependencies, all from Debian packages:
-#   libopenmpi-dev, libhdf5-openmpi-dev, libgsl-dev, libnlopt-dev, libfyaml-dev, libmatio-dev
+#   libopenmpi-dev, libhdf5-openmpi-dev, libgsl-dev, libnlopt-dev, libfyaml-dev, libmatio-dev,
+#   libzip-dev (zip archives: .npz, TVB connectivity), zlib1g-dev (inflating .mat variables)
 find_package(PkgConfig REQUIRED)
 find_package(MPI REQUIRED COMPONENTS C)
 find_package(GSL REQUIRED)
 find_package(NLopt CONFIG REQUIRED)
 pkg_check_modules(FYAML REQUIRED IMPORTED_TARGET libfyaml)
 pkg_check_modules(MATIO REQUIRED IMPORTED_TARGET matio)
+pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip)
+find_package(ZLIB REQUIRED)
 
 # Parallel HDF5. Debian installs the MPI flavour under hdf5/openmpi; prefer it explicitly so that a
 # serial libhdf5-dev installed next to it (matio pulls one in) is never picked up.

@@ -42,6 +42,9 @@ static fcfit_status number(const fcfit_ynode *y, const char *what, double *out)
     *out = strtod(y->text, &end);
     FCFIT_REQUIRE(end != NULL && *end == '\0' && isfinite(*out), FCFIT_ERR_CONFIG,
                   "%s: %s: expected a number, found '%s'", y->where, what, y->text);
+    if (*out == 0.0) {
+        *out = 0.0; /* -0 is 0: one setting, one job hash */
+    }
     return FCFIT_OK;
 }
 
@@ -426,7 +429,12 @@ fcfit_status job_setup_sweep(fcfit_job *job)
             FCFIT_TRY(add_dim(s, &d));
         }
     }
-    FCFIT_TRY(fcfit_stage_enumerate(s));
+    st = fcfit_stage_enumerate(s);
+    if (st != FCFIT_OK) {
+        /* The stage module does not know the job file: name where sweep.params was given. */
+        fcfit_error_prefix("%s: ", fcfit_config_where(job->cfg, "sweep.params"));
+        goto cleanup;
+    }
     job->sweep = s;
     return FCFIT_OK;
 
