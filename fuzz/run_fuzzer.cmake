@@ -13,8 +13,9 @@ foreach(d corpus regressions)
   endif()
 endforeach()
 # -rss_limit_mb: the loaders must bound their memory by the size of the file; -timeout: no input
-# of a few kilobytes may take seconds.
-execute_process(COMMAND ${FUZZER} -max_total_time=${SECONDS} -timeout=10 -rss_limit_mb=2048
+# of a few kilobytes may take long (above the 10 s CPU limit of the guarded reader processes in
+# fuzzing builds, so that a hanging library is reported as the file's fault, not as a timeout).
+execute_process(COMMAND ${FUZZER} -max_total_time=${SECONDS} -timeout=30 -rss_limit_mb=2048
                         -max_len=65536 -print_final_stats=1 -artifact_prefix=${WORK}/artifacts/
                         ${WORK}/corpus
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)

@@ -323,14 +323,16 @@ static fcfit_status matck_matrix(matck *c, uint64_t off, uint64_t end, int depth
             FCFIT_REQUIRE(size > 0 && type != MI_UTF8 && type != MI_UTF16 && type != MI_UTF32,
                           FCFIT_ERR_INPUT, "%s: the %s has data type %u; expected a numeric type",
                           matck_where(c, off, where, sizeof where), what, (unsigned)type);
-            FCFIT_REQUIRE(numel <= UINT32_MAX / size && (uint64_t)nbytes == numel * size,
-                          FCFIT_ERR_INPUT,
+            FCFIT_REQUIRE(numel <= UINT32_MAX / size, FCFIT_ERR_INPUT,
+                          "%s: the dimensions claim %llu values of %zu bytes in the %s, more "
+                          "than a level-5 element can hold (4 GiB); its data have %u bytes",
+                          matck_where(c, off, where, sizeof where), (unsigned long long)numel,
+                          size, what, (unsigned)nbytes);
+            FCFIT_REQUIRE((uint64_t)nbytes == numel * size, FCFIT_ERR_INPUT,
                           "%s: the %s holds %u bytes, but the dimensions (%llu values) of %zu "
-                          "bytes each need %llu%s",
+                          "bytes each need %llu",
                           matck_where(c, off, where, sizeof where), what, (unsigned)nbytes,
-                          (unsigned long long)numel, size,
-                          (unsigned long long)(numel <= UINT32_MAX / size ? numel * size : 0),
-                          numel <= UINT32_MAX / size ? "" : " (more than a level-5 file can hold)");
+                          (unsigned long long)numel, size, (unsigned long long)(numel * size));
             off = next;
         }
     } else if (cls == MX_CHAR) {

@@ -405,13 +405,15 @@ fcfit_status fcfit_matrix_parse_npy(const char *path, const unsigned char *buf, 
                        "%s: .npy header field 'shape' is %s: the array is empty", path, shape);
     /* Compare with what the file holds before allocating anything for the data. */
     have = len - data_at;
+    FCFIT_REQUIRE_GOTO(rows <= ((size_t)-1) / cols / dt.size, FCFIT_ERR_INPUT,
+                       "%s: truncated .npy data: header fields 'shape' %s and 'descr' '%s' "
+                       "describe more data than this machine can address; the file has %zu "
+                       "bytes of data",
+                       path, shape, h.descr, have);
     FCFIT_REQUIRE_GOTO(rows <= have / cols / dt.size, FCFIT_ERR_INPUT,
                        "%s: truncated .npy data: header fields 'shape' %s and 'descr' '%s' need "
-                       "%s%zu bytes of data, the file has only %zu",
-                       path, shape, h.descr,
-                       rows > ((size_t)-1) / cols / dt.size ? "more than " : "",
-                       rows > ((size_t)-1) / cols / dt.size ? (size_t)-1 : rows * cols * dt.size,
-                       have);
+                       "%zu bytes of data, the file has only %zu",
+                       path, shape, h.descr, rows * cols * dt.size, have);
     n_items = rows * cols;
     n_bytes = n_items * dt.size;
     FCFIT_REQUIRE_GOTO(have == n_bytes, FCFIT_ERR_INPUT,

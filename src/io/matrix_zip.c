@@ -98,7 +98,7 @@ static void zipr_list(zip_t *za, fcfit_name_list *names)
     char shown[256];
     fcfit_name_list_init(names);
     for (zip_int64_t k = 0; k < n; k++) {
-        const char *name = zip_get_name(za, (zip_uint64_t)k, 0);
+        const char *name = zip_get_name(za, (zip_uint64_t)k, ZIP_FL_ENC_RAW);
         if (name != NULL && !zipr_is_dir(name)) {
             fcfit_name_list_add(names, zipr_show(name, shown, sizeof shown));
         }
@@ -122,7 +122,7 @@ static fcfit_status zipr_find(const char *path, zip_t *za, const char *want, int
     *index = -1;
     FCFIT_REQUIRE(n >= 0, FCFIT_ERR_INPUT, "%s: cannot list the zip archive", path);
     for (zip_int64_t k = 0; k < n; k++) {
-        const char *name = zip_get_name(za, (zip_uint64_t)k, 0);
+        const char *name = zip_get_name(za, (zip_uint64_t)k, ZIP_FL_ENC_RAW);
         if (name == NULL || zipr_is_dir(name)) {
             continue;
         }
@@ -181,7 +181,7 @@ static fcfit_status zipr_read(const char *path, zip_t *za, zip_int64_t index, ch
     *buf = NULL;
     *len = 0;
     zip_stat_init(&sb);
-    FCFIT_REQUIRE(zip_stat_index(za, (zip_uint64_t)index, 0, &sb) == 0 &&
+    FCFIT_REQUIRE(zip_stat_index(za, (zip_uint64_t)index, ZIP_FL_ENC_RAW, &sb) == 0 &&
                       (sb.valid & ZIP_STAT_NAME) != 0,
                   FCFIT_ERR_INPUT, "%s: cannot read the directory entry of member %lld (%s)", path,
                   (long long)index, zip_error_strerror(zip_get_error(za)));
@@ -266,7 +266,7 @@ static fcfit_status zipr_load_member(const char *path, zip_t *za, zip_int64_t in
     size_t len = 0;
     char label[1400];
     char shown[256];
-    const char *name = zip_get_name(za, (zip_uint64_t)index, 0);
+    const char *name = zip_get_name(za, (zip_uint64_t)index, ZIP_FL_ENC_RAW);
 
     FCFIT_REQUIRE(name != NULL, FCFIT_ERR_INPUT, "%s: cannot read the name of member %lld", path,
                   (long long)index);
@@ -318,7 +318,7 @@ static fcfit_status tvb_find(const char *path, zip_t *za, const char *const *key
     char shown[256], shown2[256];
     *index = -1;
     for (zip_int64_t k = 0; k < n; k++) {
-        const char *name = zip_get_name(za, (zip_uint64_t)k, 0);
+        const char *name = zip_get_name(za, (zip_uint64_t)k, ZIP_FL_ENC_RAW);
         char low[256];
         size_t q = 0;
         int hit = 0;
@@ -337,7 +337,7 @@ static fcfit_status tvb_find(const char *path, zip_t *za, const char *const *key
         }
         FCFIT_REQUIRE(*index < 0, FCFIT_ERR_INPUT,
                       "%s: two members could be the %s file: '%s' and '%s'; keep one", path,
-                      keys[0], zipr_show(zip_get_name(za, (zip_uint64_t)*index, 0), shown,
+                      keys[0], zipr_show(zip_get_name(za, (zip_uint64_t)*index, ZIP_FL_ENC_RAW), shown,
                                          sizeof shown),
                       zipr_show(name, shown2, sizeof shown2));
         *index = k;
@@ -520,21 +520,21 @@ fcfit_status fcfit_tvb_zip_load(const char *path, fcfit_tvb_connectivity *out)
     FCFIT_TRY(zipr_load_member(path, za, iw, &out->weights));
     n = out->weights.rows;
     snprintf(label, sizeof label, "%s:%s", path,
-             zipr_show(zip_get_name(za, (zip_uint64_t)iw, 0), shown, sizeof shown));
+             zipr_show(zip_get_name(za, (zip_uint64_t)iw, ZIP_FL_ENC_RAW), shown, sizeof shown));
     FCFIT_REQUIRE_GOTO(out->weights.cols == n, FCFIT_ERR_INPUT,
                        "%s: matrix is %zu x %zu; expected a square matrix of weights", label, n,
                        out->weights.cols);
     if (il >= 0) {
         FCFIT_TRY(zipr_load_member(path, za, il, &out->lengths));
         snprintf(label, sizeof label, "%s:%s", path,
-                 zipr_show(zip_get_name(za, (zip_uint64_t)il, 0), shown, sizeof shown));
+                 zipr_show(zip_get_name(za, (zip_uint64_t)il, ZIP_FL_ENC_RAW), shown, sizeof shown));
         FCFIT_REQUIRE_GOTO(out->lengths.rows == n && out->lengths.cols == n, FCFIT_ERR_INPUT,
                            "%s: matrix is %zu x %zu; expected %zu x %zu like the weights", label,
                            out->lengths.rows, out->lengths.cols, n, n);
     }
     if (ic >= 0) {
         snprintf(label, sizeof label, "%s:%s", path,
-                 zipr_show(zip_get_name(za, (zip_uint64_t)ic, 0), shown, sizeof shown));
+                 zipr_show(zip_get_name(za, (zip_uint64_t)ic, ZIP_FL_ENC_RAW), shown, sizeof shown));
         FCFIT_TRY(zipr_read(path, za, ic, &buf, &len));
         FCFIT_TRY(tvb_parse_regions(label, buf, len, 1, out));
         free(buf);
@@ -545,7 +545,7 @@ fcfit_status fcfit_tvb_zip_load(const char *path, fcfit_tvb_connectivity *out)
     }
     if (ir >= 0 && ir != ic) {
         snprintf(label, sizeof label, "%s:%s", path,
-                 zipr_show(zip_get_name(za, (zip_uint64_t)ir, 0), shown, sizeof shown));
+                 zipr_show(zip_get_name(za, (zip_uint64_t)ir, ZIP_FL_ENC_RAW), shown, sizeof shown));
         FCFIT_TRY(zipr_read(path, za, ir, &buf, &len));
         FCFIT_TRY(tvb_parse_regions(label, buf, len, 0, out));
         FCFIT_REQUIRE_GOTO(out->n_labels == n, FCFIT_ERR_INPUT,

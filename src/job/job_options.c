@@ -61,7 +61,7 @@ static const fcfit_opt_desc job_options[] = {
     {"target.bold", FCFIT_OPT_PATHS, NULL, 0, 0, NULL, "", OPTNL | NOH,
      "empirical BOLD, one file per subject, regions x time (see target.bold_layout); FC and "
      "FCD are computed as for simulations"},
-    {"target.bold_layout", FCFIT_OPT_ENUM, NULL, 0, 0, bold_layout_choices, "", OPTNL,
+    {"target.bold_layout", FCFIT_OPT_ENUM, NULL, 0, 0, bold_layout_choices, "", OPTNL | NOH,
      "orientation of target.bold files; unset or auto: regions x time, or time x regions (as "
      "fcfit simulate writes bold) when only the columns match the connectome; a square file "
      "needs an explicit layout"},

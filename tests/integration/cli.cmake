@@ -205,7 +205,7 @@ fcfit_cli_case(hostile.regional_file_fifo --rc 2 ${_keep} --gen fifo.h5
   --err "fifo.h5: is a FIFO" --err "model.rww.w"
   -- simulate good_data6.yaml -o out.h5 --set "model.rww.w={file: fifo.h5}")
 fcfit_cli_case(hostile.npy_absurd_shape --rc 2 ${_keep} --gen absurd_shape.npy
-  --err "absurd_shape.npy: truncated .npy data" --err "the file has only 64"
+  --err "absurd_shape.npy: truncated .npy data" --err "need 8000000000000 bytes of data, the file has only 64"
   -- simulate good_data6.yaml -o out.h5 --set connectome.weights=absurd_shape.npy)
 fcfit_cli_case(hostile.mat_truncated --rc 2 ${_keep} --gen truncated.mat
   --err "truncated.mat: variable 'sc'" --err "truncated or corrupt"
@@ -280,3 +280,5 @@ fcfit_cli_scenario(run hash_set_vs_yaml)
 fcfit_cli_scenario(run diverged)
 fcfit_cli_scenario(run sigterm)
 fcfit_cli_scenario(run shared_data TIMEOUT 300)
+fcfit_cli_scenario(input bold_target_from_simulate)
+fcfit_cli_scenario(input tvb_zip_and_npz)

@@ -25,7 +25,7 @@ Setup:
   --copy-as SRC=NAME  copy SRC in under the name NAME
   --gen NAME        generate a fixture: bad_magic.npy, two_datasets.h5, fifo.<ext> (a named
                     pipe), nul_byte.yaml (a job file with a NUL byte), absurd_shape.npy (a
-                    header claiming 10^12 x 10^12 values), truncated.mat (sc6.csv as a level-5
+                    header claiming 10^6 x 10^6 values, 8 TB), truncated.mat (sc6.csv as a level-5
                     .mat file cut at 300 of its 480 bytes), huge_cell.mat (a 65535 x 65535 cell
                     array in 176 bytes), sc6.zip / sc6.npz (sc6.csv and len6.csv as a TVB zip and
                     a NumPy archive; zip_as.dat is sc6.zip under another name), bomb.npz (a member claiming 1 GB from 50 bytes)
@@ -108,7 +108,7 @@ def gen_fixture(root, name):
         with open(p, "wb") as f:
             f.write(b"model:\n  name: rww\n  rww:\n    G: 0.5\x00\nsim:\n  seed: 1\n")
     elif name == "absurd_shape.npy":
-        hdr = b"{'descr': '<f8', 'fortran_order': False, 'shape': (1000000000000, 1000000000000), }"
+        hdr = b"{'descr': '<f8', 'fortran_order': False, 'shape': (1000000, 1000000), }"
         hdr = hdr.ljust(118, b" ") + b"\n"
         with open(p, "wb") as f:
             f.write(b"\x93NUMPY\x01\x00" + len(hdr).to_bytes(2, "little") + hdr + b"\0" * 64)
