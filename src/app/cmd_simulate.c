@@ -68,8 +68,8 @@ fcfit_status app_cmd_simulate(const app_args *a)
     FCFIT_REQUIRE_GOTO((size_t)a->replicate < job->replicates, FCFIT_ERR_USAGE,
                        "--replicate %ld: the job has sim.replicates = %zu (%s), so replicates are "
                        "numbered 0 to %zu",
-                       a->replicate, job->replicates, fcfit_config_where(job->cfg, "sim.replicates"),
-                       job->replicates - 1);
+                       a->replicate, job->replicates,
+                       fcfit_config_where(job->cfg, "sim.replicates"), job->replicates - 1);
     if (a->point >= 0) {
         FCFIT_REQUIRE_GOTO(job->sweep != NULL, FCFIT_ERR_USAGE,
                            "--point selects a sweep point, but this job has no sweep stage "

@@ -899,7 +899,8 @@ static void sb_tree(sbuf *b, const fcfit_ynode *y)
 {
     if (y->kind == FCFIT_Y_SCALAR) {
         double v;
-        if (!y->quoted && parse_real(y->text, &v) && (fabs(v) < 9007199254740992.0 || v != floor(v))) {
+        if (!y->quoted && parse_real(y->text, &v) &&
+            (fabs(v) < 9007199254740992.0 || v != floor(v))) {
             /* Numbers by value: "0.50", "5e-1" and "0.5" (and "-0" and "0") are one setting,
              * so they give one canonical text and one job hash. */
             sb_real(b, v == 0.0 ? 0.0 : v);

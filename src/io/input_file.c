@@ -107,8 +107,8 @@ fcfit_status fcfit_io_read_regular(const char *path, char **buf_out, size_t *len
     *len_out = 0;
     FCFIT_CHECK(fcfit_io_open_regular(path, &fd, &size));
     buf = malloc(size + 1);
-    FCFIT_REQUIRE_GOTO(buf != NULL, FCFIT_ERR_NOMEM, "%s: cannot allocate %zu bytes to read the file",
-                       path, size + 1);
+    FCFIT_REQUIRE_GOTO(buf != NULL, FCFIT_ERR_NOMEM,
+                       "%s: cannot allocate %zu bytes to read the file", path, size + 1);
     while (got < size) {
         ssize_t r = read(fd, buf + got, size - got);
         if (r < 0 && errno == EINTR) {

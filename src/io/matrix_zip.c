@@ -47,6 +47,12 @@ static const char *zipr_show(const char *name, char *buf, size_t cap)
     return buf;
 }
 
+/* The raw name of member index (NULL when it cannot be read). */
+static const char *zipr_name(zip_t *za, zip_int64_t index)
+{
+    return zip_get_name(za, (zip_uint64_t)index, ZIP_FL_ENC_RAW);
+}
+
 static int zipr_is_dir(const char *name)
 {
     size_t n = strlen(name);
@@ -98,7 +104,7 @@ static void zipr_list(zip_t *za, fcfit_name_list *names)
     char shown[256];
     fcfit_name_list_init(names);
     for (zip_int64_t k = 0; k < n; k++) {
-        const char *name = zip_get_name(za, (zip_uint64_t)k, ZIP_FL_ENC_RAW);
+        const char *name = zipr_name(za, k);
         if (name != NULL && !zipr_is_dir(name)) {
             fcfit_name_list_add(names, zipr_show(name, shown, sizeof shown));
         }
@@ -122,7 +128,7 @@ static fcfit_status zipr_find(const char *path, zip_t *za, const char *want, int
     *index = -1;
     FCFIT_REQUIRE(n >= 0, FCFIT_ERR_INPUT, "%s: cannot list the zip archive", path);
     for (zip_int64_t k = 0; k < n; k++) {
-        const char *name = zip_get_name(za, (zip_uint64_t)k, ZIP_FL_ENC_RAW);
+        const char *name = zipr_name(za, k);
         if (name == NULL || zipr_is_dir(name)) {
             continue;
         }
@@ -266,7 +272,7 @@ static fcfit_status zipr_load_member(const char *path, zip_t *za, zip_int64_t in
     size_t len = 0;
     char label[1400];
     char shown[256];
-    const char *name = zip_get_name(za, (zip_uint64_t)index, ZIP_FL_ENC_RAW);
+    const char *name = zipr_name(za, index);
 
     FCFIT_REQUIRE(name != NULL, FCFIT_ERR_INPUT, "%s: cannot read the name of member %lld", path,
                   (long long)index);
@@ -318,7 +324,7 @@ static fcfit_status tvb_find(const char *path, zip_t *za, const char *const *key
     char shown[256], shown2[256];
     *index = -1;
     for (zip_int64_t k = 0; k < n; k++) {
-        const char *name = zip_get_name(za, (zip_uint64_t)k, ZIP_FL_ENC_RAW);
+        const char *name = zipr_name(za, k);
         char low[256];
         size_t q = 0;
         int hit = 0;
@@ -337,7 +343,7 @@ static fcfit_status tvb_find(const char *path, zip_t *za, const char *const *key
         }
         FCFIT_REQUIRE(*index < 0, FCFIT_ERR_INPUT,
                       "%s: two members could be the %s file: '%s' and '%s'; keep one", path,
-                      keys[0], zipr_show(zip_get_name(za, (zip_uint64_t)*index, ZIP_FL_ENC_RAW), shown,
+                      keys[0], zipr_show(zipr_name(za, *index), shown,
                                          sizeof shown),
                       zipr_show(name, shown2, sizeof shown2));
         *index = k;
@@ -520,21 +526,21 @@ fcfit_status fcfit_tvb_zip_load(const char *path, fcfit_tvb_connectivity *out)
     FCFIT_TRY(zipr_load_member(path, za, iw, &out->weights));
     n = out->weights.rows;
     snprintf(label, sizeof label, "%s:%s", path,
-             zipr_show(zip_get_name(za, (zip_uint64_t)iw, ZIP_FL_ENC_RAW), shown, sizeof shown));
+             zipr_show(zipr_name(za, iw), shown, sizeof shown));
     FCFIT_REQUIRE_GOTO(out->weights.cols == n, FCFIT_ERR_INPUT,
                        "%s: matrix is %zu x %zu; expected a square matrix of weights", label, n,
                        out->weights.cols);
     if (il >= 0) {
         FCFIT_TRY(zipr_load_member(path, za, il, &out->lengths));
         snprintf(label, sizeof label, "%s:%s", path,
-                 zipr_show(zip_get_name(za, (zip_uint64_t)il, ZIP_FL_ENC_RAW), shown, sizeof shown));
+                 zipr_show(zipr_name(za, il), shown, sizeof shown));
         FCFIT_REQUIRE_GOTO(out->lengths.rows == n && out->lengths.cols == n, FCFIT_ERR_INPUT,
                            "%s: matrix is %zu x %zu; expected %zu x %zu like the weights", label,
                            out->lengths.rows, out->lengths.cols, n, n);
     }
     if (ic >= 0) {
         snprintf(label, sizeof label, "%s:%s", path,
-                 zipr_show(zip_get_name(za, (zip_uint64_t)ic, ZIP_FL_ENC_RAW), shown, sizeof shown));
+                 zipr_show(zipr_name(za, ic), shown, sizeof shown));
         FCFIT_TRY(zipr_read(path, za, ic, &buf, &len));
         FCFIT_TRY(tvb_parse_regions(label, buf, len, 1, out));
         free(buf);
@@ -545,7 +551,7 @@ fcfit_status fcfit_tvb_zip_load(const char *path, fcfit_tvb_connectivity *out)
     }
     if (ir >= 0 && ir != ic) {
         snprintf(label, sizeof label, "%s:%s", path,
-                 zipr_show(zip_get_name(za, (zip_uint64_t)ir, ZIP_FL_ENC_RAW), shown, sizeof shown));
+                 zipr_show(zipr_name(za, ir), shown, sizeof shown));
         FCFIT_TRY(zipr_read(path, za, ir, &buf, &len));
         FCFIT_TRY(tvb_parse_regions(label, buf, len, 0, out));
         FCFIT_REQUIRE_GOTO(out->n_labels == n, FCFIT_ERR_INPUT,

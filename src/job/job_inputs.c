@@ -43,7 +43,8 @@ fcfit_status job_load_tvb_zip(fcfit_job *job, const char *path, char **llabel, i
                   fcfit_config_where(cfg, "connectome.tvb_zip"));
     st = fcfit_tvb_zip_load(path, &tvb);
     if (st != FCFIT_OK) {
-        fcfit_error_prefix("%s: connectome.tvb_zip: ", fcfit_config_where(cfg, "connectome.tvb_zip"));
+        fcfit_error_prefix("%s: connectome.tvb_zip: ",
+                           fcfit_config_where(cfg, "connectome.tvb_zip"));
         return fcfit_error_trace(st, __FILE__, __LINE__, __func__);
     }
     if (vel > 0.0 && tvb.lengths.data == NULL) {

@@ -627,7 +627,8 @@ static void check_input_forms(void)
                                       "rB 20 5 1\nrC 30 1 2\n";
         const zip_member m[] = {{"conn76/weights.txt", wtext, lw, ZIP_CM_DEFLATE},
                                 {"conn76/tract_lengths.txt", ltext, ll, ZIP_CM_STORE},
-                                {"conn76/centres.txt", centres, sizeof centres - 1, ZIP_CM_DEFLATE}};
+                                {"conn76/centres.txt", centres, sizeof centres - 1,
+                                 ZIP_CM_DEFLATE}};
         CHECK_TRUE(write_zip(tmp_path(zip_path, sizeof zip_path, "conn76.zip"), m, 3));
         free(wtext);
         free(ltext);

@@ -90,7 +90,8 @@ static void test_npz_and_zip(void)
     CHECK_LOAD_EQUALS(spec, 4, 3, want_f32);
     CHECK_LOAD_FAILS(path, "two.npz", "the archive holds 2 files (sc.npy, fc.npy)");
     snprintf(spec, sizeof spec, "%s:lengths", path);
-    CHECK_LOAD_FAILS(spec, "two.npz", "no array 'lengths' in the archive; it holds: sc.npy, fc.npy");
+    CHECK_LOAD_FAILS(spec, "two.npz",
+                     "no array 'lengths' in the archive; it holds: sc.npy, fc.npy");
     {
         const zip_member m[] = {{"only.npy", a, na, ZIP_CM_DEFLATE}};
         CHECK_TRUE(write_zip(tmp_path(path, sizeof path, "one.npz"), m, 1));
@@ -126,15 +127,18 @@ static void test_tvb(void)
     char w[512], l[512], path[600];
     static const char centres[] = "lA -10 0 0\nlB -20 5 1.5\nrA 10 0 0\nrB 20 5 1.5\n";
     static const char labels[] = "ctx-lh-A\nctx-lh-B\nctx-rh-A\nctx-rh-B\n";
-    static const double sq_w[16] = {0, 1.5, 0.25, 3, 1.5, 0, 2, 0.125, 0.25, 2, 0, 1, 3, 0.125, 1, 0};
+    static const double sq_w[16] = {0,    1.5, 0.25, 3, 1.5, 0, 2, 0.125,
+                                    0.25, 2,   0,    1, 3,   0.125, 1, 0};
     static const double sq_l[16] = {0, 10, 20, 30, 10, 0, 15, 25, 20, 15, 0, 12, 30, 25, 12, 0};
     size_t nw = 0, nl = 0;
     fcfit_tvb_connectivity c;
 
     for (size_t i = 0; i < 4; i++) {
         for (size_t j = 0; j < 4; j++) {
-            nw += (size_t)snprintf(w + nw, sizeof w - nw, "%s%.17g", j > 0 ? " " : "", sq_w[i * 4 + j]);
-            nl += (size_t)snprintf(l + nl, sizeof l - nl, "%s%.17g", j > 0 ? "\t" : "", sq_l[i * 4 + j]);
+            nw += (size_t)snprintf(w + nw, sizeof w - nw, "%s%.17g", j > 0 ? " " : "",
+                                   sq_w[i * 4 + j]);
+            nl += (size_t)snprintf(l + nl, sizeof l - nl, "%s%.17g", j > 0 ? "\t" : "",
+                                   sq_l[i * 4 + j]);
         }
         nw += (size_t)snprintf(w + nw, sizeof w - nw, "\n");
         nl += (size_t)snprintf(l + nl, sizeof l - nl, "\n");
