@@ -13,7 +13,7 @@
  *
  * A job is one YAML document: text with a second document ('---') is
  * refused, naming the line where it starts. Job files must be regular files
- * (not FIFOs or devices) without NUL bytes.
+ * (not FIFOs or devices) of UTF-8 text without NUL bytes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -216,6 +216,69 @@ static fcfit_status yaml_diag_error(struct fy_diag *diag, const char *label)
 }
 
 /*
+ * Length of the valid UTF-8 sequence at p (1 to 4), or 0 when the bytes there
+ * are not one (stray continuation byte, overlong form, surrogate, beyond
+ * U+10FFFF, or cut short by the end of the text).
+ */
+static size_t utf8_length(const unsigned char *p)
+{
+    unsigned c = p[0];
+    size_t n;
+    unsigned cp;
+    if (c < 0x80) {
+        return 1;
+    }
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2;
+        cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        cp = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    for (size_t k = 1; k < n; k++) {
+        if ((p[k] & 0xc0) != 0x80) {
+            return 0; /* also stops at the terminating NUL */
+        }
+        cp = (cp << 6) | (p[k] & 0x3f);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (cp >= 0xd800 && cp <= 0xdfff)) {
+        return 0;
+    }
+    return n;
+}
+
+/*
+ * YAML text is Unicode, and fcfit reads job files as UTF-8. Invalid UTF-8 is
+ * refused before libfyaml sees it: libfyaml 0.7.12 loops forever on some of
+ * it (a directive line such as "%0" followed by the byte 0xec, found by
+ * fuzzing).
+ */
+static fcfit_status yaml_check_utf8(const char *text, const char *label)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    size_t line = 1;
+    while (*p != '\0') {
+        size_t n = utf8_length(p);
+        if (n == 0 && strcmp(label, "--set") == 0) {
+            FCFIT_FAIL(FCFIT_ERR_CONFIG, "--set: invalid UTF-8 (byte 0x%02x) in the value",
+                       (unsigned)*p);
+        }
+        FCFIT_REQUIRE(n > 0, FCFIT_ERR_CONFIG,
+                      "%s:%zu: invalid UTF-8 (byte 0x%02x); expected a UTF-8 text file", label,
+                      line, (unsigned)*p);
+        line += *p == '\n';
+        p += n;
+    }
+    return FCFIT_OK;
+}
+
+/*
  * Parse text (labelled `label` in messages). The text must hold exactly one
  * YAML document: a job split by '---' into several would otherwise lose
  * every document after the first without a word.
@@ -232,6 +295,7 @@ static fcfit_status parse_any(const char *text, const char *label, fcfit_ynode *
     struct fy_node *root;
 
     *out = NULL;
+    FCFIT_CHECK(yaml_check_utf8(text, label));
     fy_diag_cfg_default(&dcfg);
     dcfg.fp = NULL;
     dcfg.output_fn = NULL;

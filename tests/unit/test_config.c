@@ -3,7 +3,8 @@
  * defaults, nested and dotted keys, precedence of --set, error messages with
  * place and key, suggestions, regional values, canonical text round trip;
  * and hostile job text: a second YAML document, a NUL byte (whose refusal
- * once leaked the file's text: the ASan build's leak check covers it), a
+ * once leaked the file's text: the ASan build's leak check covers it),
+ * invalid UTF-8 (on which libfyaml once looped forever), a
  * FIFO or a device as the job file, -0 against 0, control characters and
  * empty paths in values.
  */
@@ -247,6 +248,15 @@ static void test_hostile_text(void)
                                          "j.yaml", "."),
                 FCFIT_ERR_CONFIG, "j.yaml:3: a second YAML document");
     CHECK_OK(fcfit_config_load_string(c, "---\nsim.dt_ms: 0.5\n...\n", "j.yaml", "."));
+    /* Invalid UTF-8 is refused before the YAML parser sees it (libfyaml 0.7.12 loops forever
+     * on a directive followed by the byte 0xec: this check would hang without the fix). */
+    CHECK_FAILS(fcfit_config_load_string(c, "%0\xec", "j.yaml", "."), FCFIT_ERR_CONFIG,
+                "j.yaml:1: invalid UTF-8 (byte 0xec)");
+    CHECK_FAILS(fcfit_config_load_string(c, "sim.dt_ms: 0.5\n# caf\xc3\n", "j.yaml", "."),
+                FCFIT_ERR_CONFIG, "j.yaml:2: invalid UTF-8 (byte 0xc3)");
+    CHECK_FAILS(fcfit_config_set(c, "sim.name=%0\xec"), FCFIT_ERR_CONFIG,
+                "--set: invalid UTF-8 (byte 0xec) in the value");
+    CHECK_OK(fcfit_config_load_string(c, "sim.name: caf\xc3\xa9 \xe2\x82\xac\n", "j.yaml", "."));
     /* A NUL byte: refused with its line (and, under ASan, without leaking the text). */
     CHECK_FAILS(fcfit_config_load_file(c, temp_file(path, sizeof path, nul, sizeof nul - 1)),
                 FCFIT_ERR_CONFIG, ":3: contains a NUL byte");
