@@ -17,8 +17,9 @@
  *     values of its stored type; a character array's data matches its
  *     length; a cell array or struct holds as many nested miMATRIX elements
  *     as its dimensions (times the field count) say, each checked in turn,
- *     at most 32 levels deep. Sparse arrays, objects, function handles and
- *     opaque classes must lie inside their element;
+ *     at most 32 levels deep. Sparse arrays and function handles, and the
+ *     opaque class of MATLAB's newer objects (strings, tables: no dimensions
+ *     element), must lie inside their element;
  *   level 7.3: the HDF5 signature is present at offset 512 (the HDF5
  *     library, which matio uses for these files, checks the rest, in the
  *     guarded child of reader_guard.c).
@@ -272,6 +273,16 @@ static fcfit_status matck_matrix(matck *c, uint64_t off, uint64_t end, int depth
     cls = flags & 0xffu;
     complex_part = (flags & 0x800u) != 0;
     off = next;
+    if (cls == MX_OPAQUE) {
+        /* MATLAB objects such as strings and tables: a name, a type system and a class name
+         * (no dimensions), then nested data. Not read by fcfit, and matio only skips them:
+         * every element must lie inside. */
+        while (off < end && end - off >= 8) {
+            FCFIT_CHECK(matck_tag(c, off, end, "element", &type, &nbytes, &data, &next));
+            off = next;
+        }
+        return FCFIT_OK;
+    }
     /* Dimensions: at least two int32 values, none negative. */
     FCFIT_CHECK(matck_tag(c, off, end, "dimensions", &type, &nbytes, &data, &next));
     rank = nbytes / 4;
@@ -381,7 +392,7 @@ static fcfit_status matck_matrix(matck *c, uint64_t off, uint64_t end, int depth
             FCFIT_CHECK(matck_children(c, &off, end, count, depth,
                                        cls == MX_STRUCT ? "struct" : "object"));
         }
-    } else if (cls == MX_SPARSE || cls == MX_FUNCTION || cls == MX_OPAQUE) {
+    } else if (cls == MX_SPARSE || cls == MX_FUNCTION) {
         /* Not read by fcfit and only described by matio: every element must lie inside. */
         while (off < end) {
             if (end - off < 8) {

@@ -297,7 +297,7 @@ static int mb_write(const char *path, const mat_bytes *m, size_t len)
  */
 static void test_hostile_files(void)
 {
-    char path[600], cut[600];
+    char path[600], cut[700];
     mat_bytes m;
     FILE *fp;
     size_t full = 0, refused = 0;
@@ -424,6 +424,64 @@ static void test_hostile_files(void)
             fclose(fp);
         }
         CHECK_LOAD_FAILS(path, "v4_name.mat", "level-4 record 1 has a 1342177280-byte name");
+    }
+
+    /* A MATLAB object of the opaque class (a string: name, type system and class name, no
+     * dimensions, then nested data) next to a matrix: the matrix still loads. */
+    {
+        size_t at;
+        mb_header(&m);
+        mb_u32(&m, 14);
+        at = m.n;
+        mb_u32(&m, 0); /* size, patched below */
+        mb_u32(&m, 6);
+        mb_u32(&m, 8);
+        mb_u32(&m, 17);
+        mb_u32(&m, 0);
+        mb_u32(&m, 1 | (1u << 16)); /* name 's' */
+        mb_u32(&m, 's');
+        mb_u32(&m, 1 | (4u << 16)); /* type system "MCOS" */
+        memcpy(m.b + m.n, "MCOS", 4);
+        m.n += 4;
+        mb_u32(&m, 1);
+        mb_u32(&m, 6); /* class name "string", padded */
+        memcpy(m.b + m.n, "string\0\0", 8);
+        m.n += 8;
+        mb_u32(&m, 14); /* nested uint32 array 1 x 2 */
+        mb_u32(&m, 56);
+        mb_u32(&m, 6);
+        mb_u32(&m, 8);
+        mb_u32(&m, 13);
+        mb_u32(&m, 0);
+        mb_u32(&m, 5);
+        mb_u32(&m, 8);
+        mb_u32(&m, 1);
+        mb_u32(&m, 2);
+        mb_u32(&m, 1);
+        mb_u32(&m, 0);
+        mb_u32(&m, 6);
+        mb_u32(&m, 8);
+        mb_u32(&m, 0xdd000000u);
+        mb_u32(&m, 2);
+        {
+            uint32_t len = (uint32_t)(m.n - at - 4);
+            for (int k = 0; k < 4; k++) {
+                m.b[at + (size_t)k] = (unsigned char)(len >> (8 * k));
+            }
+        }
+        mb_u32(&m, 14); /* then a 1 x 1 double 'a' = 2.5 */
+        mb_u32(&m, 56);
+        mb_array_head(&m, 6, 1, 1);
+        mb_u32(&m, 9);
+        mb_u32(&m, 8);
+        mb_u32(&m, 0);
+        mb_u32(&m, 0x40040000);
+        mb_write(tmp_path(path, sizeof path, "opaque.mat"), &m, m.n);
+        snprintf(cut, sizeof cut, "%s:a", path);
+        {
+            static const double want = 2.5;
+            CHECK_LOAD_EQUALS(cut, 1, 1, &want);
+        }
     }
 
     /* A version 7.3 header without the HDF5 data behind it. */
