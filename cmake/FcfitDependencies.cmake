@@ -1,6 +1,7 @@
 # Dependencies, all from Debian packages:
 #   libopenmpi-dev, libhdf5-openmpi-dev, libgsl-dev, libnlopt-dev, libfyaml-dev, libmatio-dev,
 #   libopenblas-dev (FC and FCD products; fcfit pins it to one thread)
+#   libzip-dev (zip archives: .npz, TVB connectivity), zlib1g-dev (inflating .mat variables)
 find_package(PkgConfig REQUIRED)
 find_package(MPI REQUIRED COMPONENTS C)
 find_package(GSL REQUIRED)
@@ -13,6 +14,8 @@ pkg_check_modules(OPENBLAS IMPORTED_TARGET openblas)
 if(NOT OPENBLAS_FOUND)
   message(FATAL_ERROR "fcfit: OpenBLAS not found (pkg-config openblas). Install it: apt-get install libopenblas-dev")
 endif()
+pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip)
+find_package(ZLIB REQUIRED)
 
 # Parallel HDF5. Debian installs the MPI flavour under hdf5/openmpi; prefer it explicitly so that a
 # serial libhdf5-dev installed next to it (matio pulls one in) is never picked up.

@@ -39,6 +39,9 @@ typedef struct fcfit_job {
     fcfit_matrix weights;         /**< as loaded (or synthetic), before normalisation */
     fcfit_matrix lengths;         /**< empty when none */
     char *weights_label;          /**< "path (connectome.weights)" or "synthetic(...)" */
+    char **labels;                /**< n region labels (from connectome.tvb_zip), NULL when none;
+                                       not part of the plan or the hash */
+    size_t n_labels;
     fcfit_connectome *conn;
     fcfit_sim_config sim;         /**< complete simulation settings */
     double *params;               /**< [n_params][n] per-region values of the job's point */

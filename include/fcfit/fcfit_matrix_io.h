@@ -14,6 +14,10 @@
  *   data.h5[:/group/dataset]         HDF5 dataset (any numeric type, 1-D or 2-D);
  *                                    the dataset may be omitted when the file
  *                                    holds exactly one
+ *   data.npz[:key]                   NumPy .npz archive (numpy.savez, stored or
+ *                                    compressed): the array `key`
+ *   data.zip[:member]                a .npy or text member of a zip archive (by
+ *                                    path, or by file name when unique)
  *
  * The format is chosen by the file extension (case-insensitive; .hdf5 and .he5
  * are HDF5, .tsv is tab, .csv comma, anything else whitespace/comma/tab
@@ -27,8 +31,16 @@
  * Non-finite numbers ("nan", "inf") are read as such; rejecting them is the
  * job of fcfit_matrix_check_finite, which the caller runs.
  *
- * Links matio and HDF5 (serial API; the parallel HDF5 library works without
- * MPI for this), so this module lives in the fcfit_io library.
+ * Only regular files are read: a FIFO, a device (/dev/zero, /dev/urandom) or
+ * a directory is FCFIT_ERR_INPUT before anything is read. No reader
+ * allocates more than its file can hold (the data size a header claims is
+ * compared with the file's size first), so a truncated or crafted file is
+ * refused as such. matio and libhdf5 run in a child process, so that a crash
+ * inside them on a crafted file is reported as bad input naming the file
+ * (docs/inputs.md lists what is checked and what is left to the libraries).
+ *
+ * Links matio, libzip and HDF5 (serial API; the parallel HDF5 library works
+ * without MPI for this), so this module lives in the fcfit_io library.
  */
 #ifndef FCFIT_MATRIX_IO_H
 #define FCFIT_MATRIX_IO_H
@@ -49,6 +61,31 @@ extern "C" {
  * @return FCFIT_OK, FCFIT_ERR_INPUT (message names file and problem), FCFIT_ERR_NOMEM
  */
 fcfit_status fcfit_matrix_load(const char *spec, fcfit_matrix *out);
+
+/** A TVB connectivity zip, as fcfit_tvb_zip_load reads it. */
+typedef struct fcfit_tvb_connectivity {
+    fcfit_matrix weights; /**< n x n, row = target region as TVB stores it */
+    fcfit_matrix lengths; /**< n x n tract lengths (mm); empty when the zip has none */
+    fcfit_matrix centres; /**< n x 3 region centres (mm); empty when the zip has none */
+    char **labels;        /**< n region labels, or NULL when the zip has none */
+    size_t n_labels;
+} fcfit_tvb_connectivity;
+
+/**
+ * Read a TVB connectivity zip: the member whose file name contains "weight"
+ * (required, square), "tract_length" (optional, same shape), "centres" or
+ * "centers" (optional: "label x y z" lines give the labels and centres) and
+ * "region_labels" or "labels" (optional: one label per line, overriding the
+ * centres' labels). Each member may sit in a folder of the zip.
+ *
+ * @param path in: the .zip file
+ * @param out  out: filled on success (free with fcfit_tvb_connectivity_free); zeroed on failure
+ * @return FCFIT_OK, FCFIT_ERR_INPUT naming the archive, member and problem, FCFIT_ERR_NOMEM
+ */
+fcfit_status fcfit_tvb_zip_load(const char *path, fcfit_tvb_connectivity *out);
+
+/** Free what fcfit_tvb_zip_load filled; safe on a zeroed struct. */
+void fcfit_tvb_connectivity_free(fcfit_tvb_connectivity *c);
 
 /**
  * Write m as comma-separated text with full round-trip precision ("%.17g"),

@@ -114,6 +114,11 @@ fcfit_status app_cmd_simulate(const app_args *a)
     sim_progress pr;
 
     FCFIT_CHECK(app_load_job(a, &job));
+    FCFIT_REQUIRE_GOTO((size_t)a->replicate < job->replicates, FCFIT_ERR_USAGE,
+                       "--replicate %ld: the job has sim.replicates = %zu (%s), so replicates are "
+                       "numbered 0 to %zu",
+                       a->replicate, job->replicates,
+                       fcfit_config_where(job->cfg, "sim.replicates"), job->replicates - 1);
     if (a->point >= 0) {
         FCFIT_REQUIRE_GOTO(job->stages[FCFIT_STAGE_SWEEP] != NULL, FCFIT_ERR_USAGE,
                            "--point selects a sweep point, but this job has no sweep stage "

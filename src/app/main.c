@@ -130,11 +130,16 @@ static fcfit_status parse_args(int argc, char **argv, app_args *a)
             a->configs[a->n_configs++] = next;
         } else if (strncmp(s, "--config=", 9) == 0) {
             a->configs[a->n_configs++] = s + 9;
-        } else if (strcmp(s, "-o") == 0 || strcmp(s, "--output") == 0) {
-            NEED_VALUE(s);
-            a->output = next;
-        } else if (strncmp(s, "--output=", 9) == 0) {
-            a->output = s + 9;
+        } else if (strcmp(s, "-o") == 0 || strcmp(s, "--output") == 0 ||
+                   strncmp(s, "--output=", 9) == 0) {
+            if (s[1] == 'o' || s[8] != '=') {
+                NEED_VALUE(s);
+                a->output = next;
+            } else {
+                a->output = s + 9;
+            }
+            FCFIT_REQUIRE(a->output[0] != '\0', FCFIT_ERR_USAGE,
+                          "%s: the output path is empty; expected a file name such as out.h5", s);
         } else if (strcmp(s, "--force") == 0) {
             a->force = 1;
         } else if (strcmp(s, "--markdown") == 0) {

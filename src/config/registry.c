@@ -159,15 +159,51 @@ void fcfit_config_describe_type(const fcfit_opt_desc *d, char *buf, size_t cap)
     }
 }
 
+/*
+ * Text from the user for a message: control characters, which a terminal
+ * would hide or act on, are written as escapes (\t, \n, \r, \e, \xNN, and
+ * \x7f for DEL), and long text is cut at about cap bytes with "...".
+ */
+static const char *visible(const char *text, char *buf, size_t cap)
+{
+    size_t n = 0;
+    for (const char *c = text; *c != '\0'; c++) {
+        unsigned char u = (unsigned char)*c;
+        char esc[8];
+        size_t len;
+        if (u == '\t' || u == '\n' || u == '\r') {
+            snprintf(esc, sizeof esc, "\\%c", u == '\t' ? 't' : u == '\n' ? 'n' : 'r');
+        } else if (u == 0x1b) {
+            snprintf(esc, sizeof esc, "\\e");
+        } else if (u < 0x20 || u == 0x7f) {
+            snprintf(esc, sizeof esc, "\\x%02x", (unsigned)u);
+        } else {
+            esc[0] = (char)u;
+            esc[1] = '\0';
+        }
+        len = strlen(esc);
+        if (n + len + 4 > cap) {
+            snprintf(buf + n, cap - n, "...");
+            return buf;
+        }
+        memcpy(buf + n, esc, len);
+        n += len;
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
 /* Start a conversion error that names place, key, expectation and what was found. */
 static fcfit_status bad_value(const entry *en, const char *where, const char *found,
                               const char *detail)
 {
     char exp[1024];
+    char show[512];
     fcfit_config_describe_type(&en->d, exp, sizeof exp);
     return fcfit_error_set(FCFIT_ERR_CONFIG, __FILE__, __LINE__, __func__,
                            "%s: %s: expected %s%s%s; found '%s'", where, en->d.key, exp,
-                           detail != NULL ? " " : "", detail != NULL ? detail : "", found);
+                           detail != NULL ? " " : "", detail != NULL ? detail : "",
+                           visible(found, show, sizeof show));
 }
 
 static int parse_real(const char *t, double *out)
@@ -233,6 +269,9 @@ static fcfit_status real_in_bounds(const entry *en, const fcfit_ynode *y, const 
     }
     if (!(*out >= en->d.lo && *out <= en->d.hi)) {
         return bad_value(en, where, y->text, "(out of bounds)");
+    }
+    if (*out == 0.0) {
+        *out = 0.0; /* -0 and 0 are the same setting: store one of them (the job hash sees bytes) */
     }
     return FCFIT_OK;
 }
@@ -316,6 +355,9 @@ static fcfit_status assign(entry *en, const fcfit_ynode *y, const char *where, c
     case FCFIT_OPT_PATH:
         if (y->kind != FCFIT_Y_SCALAR) {
             return bad_value(en, where, node_text(y), NULL);
+        }
+        if (y->text[0] == '\0') {
+            return bad_value(en, where, "", "(an empty path names no file)");
         }
         tmp.s = fcfit_path_join(base_dir, y->text);
         FCFIT_REQUIRE(tmp.s != NULL, FCFIT_ERR_NOMEM, "out of memory");
@@ -507,7 +549,7 @@ fcfit_status fcfit_config_register(fcfit_config *cfg, const fcfit_opt_desc *d)
 /* "did you mean" and the valid keys under the deepest known prefix of key. */
 static fcfit_status unknown_key(const fcfit_config *cfg, const char *key, const char *where)
 {
-    char prefix[512], list[1536] = "", best[512] = "";
+    char prefix[512], list[1536] = "", best[512] = "", show[600];
     size_t best_d = (size_t)-1, shown = 0, total = 0;
     char *dot;
 
@@ -557,7 +599,8 @@ static fcfit_status unknown_key(const fcfit_config *cfg, const char *key, const 
         }
         total = shown;
     }
-    FCFIT_FAIL(FCFIT_ERR_CONFIG, "%s: unknown key '%s'%s%s%s; valid %s%s%s: %s%s", where, key,
+    FCFIT_FAIL(FCFIT_ERR_CONFIG, "%s: unknown key '%s'%s%s%s; valid %s%s%s: %s%s", where,
+               visible(key, show, sizeof show),
                best_d <= 3 ? " (did you mean '" : "", best_d <= 3 ? best : "",
                best_d <= 3 ? "'?)" : "", prefix[0] ? "keys under '" : "sections",
                prefix[0] ? prefix : "", prefix[0] ? "'" : "", list, total > shown ? ", ..." : "");
@@ -618,13 +661,7 @@ fcfit_status fcfit_config_load_file(fcfit_config *cfg, const char *path)
     fcfit_ynode *root = NULL;
     fcfit_status st;
     char *dir;
-    struct stat sb;
-    FILE *fp = fopen(path, "r");
-    FCFIT_REQUIRE(fp != NULL, FCFIT_ERR_INPUT, "%s: cannot open the job file: %s", path,
-                  strerror(errno));
-    fclose(fp);
-    FCFIT_REQUIRE(stat(path, &sb) == 0 && S_ISREG(sb.st_mode), FCFIT_ERR_INPUT,
-                  "%s: is not a regular file; expected a YAML job file", path);
+    /* fcfit_yaml_parse_file refuses what is not a regular file before reading it. */
     FCFIT_CHECK(fcfit_yaml_parse_file(path, &root));
     dir = fcfit_path_dirname(path);
     st = load_tree(cfg, root, path, dir);
@@ -647,9 +684,10 @@ fcfit_status fcfit_config_set(fcfit_config *cfg, const char *assignment)
     entry *en;
     fcfit_ynode *y = NULL;
     fcfit_status st;
+    char show[600];
 
     FCFIT_REQUIRE(eq != NULL && eq > assignment, FCFIT_ERR_USAGE,
-                  "--set %s: expected key.path=value", assignment);
+                  "--set %s: expected key.path=value", visible(assignment, show, sizeof show));
     FCFIT_REQUIRE((size_t)(eq - assignment) < sizeof key, FCFIT_ERR_USAGE,
                   "--set: key too long");
     snprintf(key, sizeof key, "%.*s", (int)(eq - assignment), assignment);
@@ -657,7 +695,8 @@ fcfit_status fcfit_config_set(fcfit_config *cfg, const char *assignment)
     if (en == NULL) {
         if (has_prefix(cfg, key)) {
             FCFIT_FAIL(FCFIT_ERR_CONFIG,
-                       "--set: '%s' is a section; set one of its keys (fcfit keys lists them)", key);
+                       "--set: '%s' is a section; set one of its keys (fcfit keys lists them)",
+                       visible(key, show, sizeof show));
         }
         return unknown_key(cfg, key, "--set");
     }
@@ -859,7 +898,13 @@ static int plain_safe(const char *s)
 static void sb_tree(sbuf *b, const fcfit_ynode *y)
 {
     if (y->kind == FCFIT_Y_SCALAR) {
-        if (!y->quoted && plain_safe(y->text)) {
+        double v;
+        if (!y->quoted && parse_real(y->text, &v) &&
+            (fabs(v) < 9007199254740992.0 || v != floor(v))) {
+            /* Numbers by value: "0.50", "5e-1" and "0.5" (and "-0" and "0") are one setting,
+             * so they give one canonical text and one job hash. */
+            sb_real(b, v == 0.0 ? 0.0 : v);
+        } else if (!y->quoted && plain_safe(y->text)) {
             sb_add(b, "%s", y->text);
         } else {
             sb_quoted(b, y->text);

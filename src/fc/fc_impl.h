@@ -8,9 +8,20 @@
 #ifndef FCFIT_FC_IMPL_H
 #define FCFIT_FC_IMPL_H
 
+#include <complex.h>
 #include <stddef.h>
 
 #include "fcfit/fcfit_fc.h"
+
+/*
+ * glibc's <complex.h> defines the C11 macro CMPLX only when __GNUC_PREREQ(4, 7) holds, and
+ * clang reports itself as GCC 4.2, so clang builds lack it. GCC and clang (12 and later) both
+ * have the builtin that glibc's definition expands to, which builds the value without any
+ * arithmetic (so CMPLX(0.0, y) keeps the sign of a zero real part).
+ */
+#ifndef CMPLX
+#define CMPLX(x, y) __builtin_complex((double)(x), (double)(y))
+#endif
 
 /*
  * Mean of x[0..m-1] summed in index order. When every value equals x[0]

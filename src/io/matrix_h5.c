@@ -19,12 +19,24 @@
  * that off for its own duration (saving and restoring the caller's handler),
  * and instead copies the innermost HDF5 description into our message, so a
  * failure produces exactly one message.
+ *
+ * Hostile files. fcfit_matrix_load runs this reader in a child process
+ * (reader_guard.c), because libhdf5 1.10.8 can crash on crafted files (for
+ * example in H5F__accum_read, reached from H5Oget_info_by_name2) and only
+ * the library could fix that. Inside, the reader checks what it can before
+ * the library reads data: H5Fis_accessible (H5Fis_hdf5 in 1.10) before
+ * opening, the object type
+ * before opening it as a dataset, the type class and rank, and the size the
+ * dataspace claims against the file's size (at most the file itself for an
+ * unfiltered dataset, at most the deflate limit fcfit_io_max_inflate for a
+ * filtered one) before allocating anything for the values.
  */
 #include "matrix_io_impl.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <hdf5.h>
 
@@ -136,7 +148,14 @@ fcfit_status fcfit_matrix_read_h5(const char *path, const char *name, fcfit_matr
     hid_t dset = H5I_INVALID_HID;
     hid_t type = H5I_INVALID_HID;
     hid_t space = H5I_INVALID_HID;
+    hid_t dcpl = H5I_INVALID_HID;
     char *dname = NULL;
+    struct stat sb;
+    size_t file_size;
+    size_t need;
+    size_t limit;
+    int n_filters;
+    htri_t accessible;
     h5_visit visit;
     h5_reason reason;
     H5O_info_t oinfo;
@@ -164,6 +183,17 @@ fcfit_status fcfit_matrix_read_h5(const char *path, const char *name, fcfit_matr
                        "%s: cannot set the HDF5 file locking property (HDF5: %s)", path,
                        h5_reason_get(&reason));
 #endif
+    FCFIT_REQUIRE_GOTO(stat(path, &sb) == 0, FCFIT_ERR_INPUT, "%s: cannot read the file's status",
+                       path);
+    file_size = (size_t)sb.st_size;
+#if H5_VERSION_GE(1, 12, 0)
+    accessible = H5Fis_accessible(path, fapl);
+#else
+    accessible = H5Fis_hdf5(path); /* the 1.10 name of the same check */
+#endif
+    FCFIT_REQUIRE_GOTO(accessible > 0, FCFIT_ERR_INPUT,
+                       "%s: not an HDF5 file (no valid HDF5 superblock; HDF5: %s)", path,
+                       accessible == 0 ? "not an HDF5 file" : h5_reason_get(&reason));
     file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
     FCFIT_REQUIRE_GOTO(file >= 0, FCFIT_ERR_INPUT,
                        "%s: not an HDF5 file or cannot be opened as one (HDF5: %s)", path,
@@ -243,6 +273,23 @@ fcfit_status fcfit_matrix_read_h5(const char *path, const char *name, fcfit_matr
     cols = ndims == 2 ? (size_t)dims[1] : 1;
     FCFIT_REQUIRE_GOTO(rows > 0 && cols > 0, FCFIT_ERR_INPUT,
                        "%s: dataset '%s' is empty (%zu x %zu)", path, dname, rows, cols);
+    /* Bytes the values take in the file's type, against what the file can hold. */
+    dcpl = H5Dget_create_plist(dset);
+    n_filters = dcpl >= 0 ? H5Pget_nfilters(dcpl) : -1;
+    FCFIT_REQUIRE_GOTO(n_filters >= 0, FCFIT_ERR_INPUT,
+                       "%s: cannot read the storage properties of dataset '%s' (HDF5: %s)", path,
+                       dname, h5_reason_get(&reason));
+    limit = n_filters == 0 ? file_size : fcfit_io_max_inflate(file_size);
+    need = H5Tget_size(type);
+    FCFIT_REQUIRE_GOTO(need > 0 && rows <= limit / cols / need, FCFIT_ERR_INPUT,
+                       "%s: dataset '%s' claims %zu x %zu values of %zu bytes, more than the "
+                       "%zu-byte file can hold%s; the file is truncated, damaged or crafted",
+                       path, dname, rows, cols, need, file_size,
+                       n_filters > 0 ? " even compressed" : "");
+    FCFIT_REQUIRE_GOTO(H5Dget_storage_size(dset) > 0, FCFIT_ERR_INPUT,
+                       "%s: dataset '%s' (%zu x %zu) has no stored values (it was created but "
+                       "never written)",
+                       path, dname, rows, cols);
 
     FCFIT_TRY(fcfit_matrix_alloc(out, rows, cols));
     FCFIT_REQUIRE_GOTO(H5Dread(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT,
@@ -253,6 +300,9 @@ fcfit_status fcfit_matrix_read_h5(const char *path, const char *name, fcfit_matr
                        path, dname, h5_class_name(cls), rows, cols, h5_reason_get(&reason));
 
 cleanup:
+    if (dcpl >= 0) {
+        (void)H5Pclose(dcpl);
+    }
     if (space >= 0) {
         (void)H5Sclose(space);
     }

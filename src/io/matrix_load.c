@@ -6,14 +6,20 @@
  * Splitting a spec. Paths may themselves contain colons (run directories
  * such as "sweep:3/" are common), so a colon only separates the object name
  * when the text before it ends in a container extension (.mat, .h5, .hdf5,
- * .he5). When several colons qualify, the rightmost one whose prefix names an
+ * .he5, .npz, .zip). When several colons qualify, the rightmost one whose prefix names an
  * existing file wins, and failing that the rightmost one. A spec that names
  * an existing file as a whole is never split.
  *
  * Choosing a reader. The extension of the path (case-insensitive) decides:
- * .csv comma, .tsv tab, .npy NumPy, .mat MATLAB, .h5/.hdf5/.he5 HDF5, a few
- * known formats we do not read get a hint, and everything else (.txt, .dat,
- * no extension) is text with the delimiter detected per line.
+ * .csv comma, .tsv tab, .npy NumPy, .mat MATLAB, .h5/.hdf5/.he5 HDF5, .npz
+ * and .zip archives, a few known formats we do not read get a hint, and
+ * everything else (.txt, .dat, no extension) is text with the delimiter
+ * detected per line.
+ *
+ * Every path must be a regular file (input_file.c). .mat files get their
+ * structure checked (matrix_mat_check.c) before matio reads them; HDF5 files
+ * must carry the HDF5 signature; then matio and libhdf5 run in a child
+ * process (reader_guard.c), so that a crash inside them ends as bad input.
  */
 #include "fcfit/fcfit_matrix_io.h"
 
@@ -22,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "matrix_io_impl.h"
 
@@ -32,6 +39,8 @@ typedef enum load_format {
     LOAD_NPY,
     LOAD_MAT,
     LOAD_H5,
+    LOAD_NPZ,
+    LOAD_ZIP,
     LOAD_UNSUPPORTED
 } load_format;
 
@@ -51,8 +60,8 @@ static const load_ext load_exts[] = {
     {".h5", LOAD_H5, NULL},
     {".hdf5", LOAD_H5, NULL},
     {".he5", LOAD_H5, NULL},
-    {".npz", LOAD_UNSUPPORTED,
-     "NumPy .npz archives are not read; save the array you need with numpy.save() as .npy"},
+    {".npz", LOAD_NPZ, NULL},
+    {".zip", LOAD_ZIP, NULL},
     {".xlsx", LOAD_UNSUPPORTED, "spreadsheets are not read; export the sheet as .csv"},
     {".xls", LOAD_UNSUPPORTED, "spreadsheets are not read; export the sheet as .csv"},
     {".gz", LOAD_UNSUPPORTED, "compressed files are not read; decompress it first"},
@@ -98,7 +107,8 @@ static const load_ext *load_find_ext(const char *path, size_t len)
 
 static int load_is_container(const load_ext *e)
 {
-    return e != NULL && (e->format == LOAD_MAT || e->format == LOAD_H5);
+    return e != NULL && (e->format == LOAD_MAT || e->format == LOAD_H5 || e->format == LOAD_NPZ ||
+                         e->format == LOAD_ZIP);
 }
 
 static int load_file_exists(const char *path)
@@ -147,7 +157,7 @@ static fcfit_status load_split(const char *spec, char **path, const char **objec
             const load_ext *e = load_find_ext(spec, at);
             FCFIT_REQUIRE_GOTO(e == NULL || e->format == LOAD_UNSUPPORTED, FCFIT_ERR_INPUT,
                                "%.*s: '%s' names an object inside the file, but %s files hold a "
-                               "single matrix; only .mat and .h5 files take ':name'",
+                               "single matrix; only .mat, .h5, .npz and .zip files take ':name'",
                                (int)at, spec, colon + 1, e != NULL ? e->ext : "these");
         }
     }
@@ -175,23 +185,34 @@ cleanup:
     return st;
 }
 
-/* The file exists, is not a directory, and can be opened for reading. */
-static fcfit_status load_check_file(const char *path)
+/*
+ * An HDF5 file starts with its signature at byte 0, 512, 1024, 2048, ... (a
+ * user block may come first, as in MATLAB 7.3 files). Checked before any
+ * HDF5 code sees the file.
+ */
+static fcfit_status load_check_h5_signature(const char *path)
 {
-    struct stat sb;
-    FILE *fp;
-    if (stat(path, &sb) != 0) {
-        int err = errno;
-        FCFIT_REQUIRE(err != ENOENT, FCFIT_ERR_INPUT, "%s: file not found", path);
-        FCFIT_FAIL(FCFIT_ERR_INPUT, "%s: cannot access the file: %s", path, strerror(err));
+    static const unsigned char sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    fcfit_status st = FCFIT_OK;
+    unsigned char b[8];
+    int fd = -1;
+    size_t size = 0;
+    int found = 0;
+
+    FCFIT_CHECK(fcfit_io_open_regular(path, &fd, &size));
+    for (size_t off = 0; off + 8 <= size && !found; off = off == 0 ? 512 : 2 * off) {
+        found = pread(fd, b, 8, (off_t)off) == 8 && memcmp(b, sig, 8) == 0;
+        if (off > ((size_t)-1) / 4) {
+            break;
+        }
     }
-    FCFIT_REQUIRE(!S_ISDIR(sb.st_mode), FCFIT_ERR_INPUT,
-                  "%s: is a directory; expected a matrix file", path);
-    fp = fopen(path, "rb");
-    FCFIT_REQUIRE(fp != NULL, FCFIT_ERR_INPUT, "%s: cannot open the file for reading: %s", path,
-                  strerror(errno));
-    fclose(fp);
-    return FCFIT_OK;
+    FCFIT_REQUIRE_GOTO(found, FCFIT_ERR_INPUT,
+                       "%s: not an HDF5 file (no HDF5 signature at byte 0, 512, 1024, ...)%s",
+                       path, size == 0 ? "; the file is empty" : "");
+
+cleanup:
+    close(fd);
+    return st;
 }
 
 fcfit_status fcfit_matrix_load(const char *spec, fcfit_matrix *out)
@@ -200,6 +221,7 @@ fcfit_status fcfit_matrix_load(const char *spec, fcfit_matrix *out)
     char *path = NULL;
     const char *object = NULL;
     const load_ext *ext;
+    size_t size = 0;
 
     FCFIT_REQUIRE(spec != NULL && out != NULL, FCFIT_ERR_ARG,
                   "fcfit_matrix_load: spec and out must not be NULL");
@@ -210,7 +232,7 @@ fcfit_status fcfit_matrix_load(const char *spec, fcfit_matrix *out)
                   "empty matrix file name; expected a path such as sc.csv or data.h5:/sc");
 
     FCFIT_TRY(load_split(spec, &path, &object));
-    FCFIT_TRY(load_check_file(path));
+    FCFIT_TRY(fcfit_io_check_regular(path, &size));
     ext = load_find_ext(path, strlen(path));
     switch (ext != NULL ? ext->format : LOAD_TEXT_AUTO) {
     case LOAD_TEXT_COMMA:
@@ -226,10 +248,19 @@ fcfit_status fcfit_matrix_load(const char *spec, fcfit_matrix *out)
         FCFIT_TRY(fcfit_matrix_read_npy(path, out));
         break;
     case LOAD_MAT:
-        FCFIT_TRY(fcfit_matrix_read_mat(path, object, out));
+        FCFIT_TRY(fcfit_mat_check_file(path));
+        FCFIT_TRY(fcfit_io_guarded_read(fcfit_matrix_read_mat, path, object, "matio", size, out));
         break;
     case LOAD_H5:
-        FCFIT_TRY(fcfit_matrix_read_h5(path, object, out));
+        FCFIT_TRY(load_check_h5_signature(path));
+        FCFIT_TRY(fcfit_io_guarded_read(fcfit_matrix_read_h5, path, object, "the HDF5 library",
+                                        size, out));
+        break;
+    case LOAD_NPZ:
+        FCFIT_TRY(fcfit_matrix_read_zip(path, object, 1, out));
+        break;
+    case LOAD_ZIP:
+        FCFIT_TRY(fcfit_matrix_read_zip(path, object, 0, out));
         break;
     case LOAD_UNSUPPORTED:
         FCFIT_FAIL_GOTO(FCFIT_ERR_INPUT, "%s: unsupported file type '%s': %s", path, ext->ext,

@@ -20,6 +20,11 @@
  * Supported dtypes: f8 f4 i8 i4 i2 i1 u8 u4 u2 u1 b1 with byte order '<', '>',
  * '|' or '='. 64-bit integers beyond 2^53 are rounded to the nearest double.
  * 1-D arrays become rows x 1; 0-D, empty and 3-D or higher arrays are errors.
+ *
+ * The whole file (or zip member) is in memory before the header is parsed,
+ * so the size the header claims is compared with the bytes actually present
+ * before anything is allocated for the data: an absurd shape is reported as
+ * a truncated file, never as an allocation failure.
  */
 #include "matrix_io_impl.h"
 
@@ -345,50 +350,46 @@ static uint64_t npy_le(const unsigned char *p, size_t n)
     return v;
 }
 
-fcfit_status fcfit_matrix_read_npy(const char *path, fcfit_matrix *out)
+fcfit_status fcfit_matrix_parse_npy(const char *path, const unsigned char *buf, size_t len,
+                                    fcfit_matrix *out)
 {
     static const unsigned char magic[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
     fcfit_status st = FCFIT_OK;
-    FILE *fp = NULL;
     char *header = NULL;
-    unsigned char *raw = NULL;
-    unsigned char pre[12];
+    const unsigned char *raw;
     size_t len_bytes;
     size_t header_len;
+    size_t data_at;
+    size_t have;
     size_t rows;
     size_t cols;
     size_t n_items;
     size_t n_bytes;
-    size_t got;
     char shape[96];
     npy_header h;
     npy_dtype dt = {0, 0, 0};
 
-    fp = fopen(path, "rb");
-    FCFIT_REQUIRE_GOTO(fp != NULL, FCFIT_ERR_INPUT, "%s: cannot open for reading: %s", path,
-                       strerror(errno));
-    got = fread(pre, 1, 8, fp);
-    FCFIT_REQUIRE_GOTO(got == 8 && memcmp(pre, magic, sizeof magic) == 0, FCFIT_ERR_INPUT,
-                       "%s: not a NumPy .npy file: bad magic (the file must start with the 6 "
-                       "bytes \\x93NUMPY)",
-                       path);
-    FCFIT_REQUIRE_GOTO((pre[6] == 1 || pre[6] == 2 || pre[6] == 3) && pre[7] == 0, FCFIT_ERR_INPUT,
-                       "%s: .npy format version %u.%u is not supported; expected 1.0, 2.0 or 3.0",
-                       path, (unsigned)pre[6], (unsigned)pre[7]);
-    len_bytes = pre[6] == 1 ? 2 : 4;
-    got = fread(pre + 8, 1, len_bytes, fp);
-    FCFIT_REQUIRE_GOTO(got == len_bytes, FCFIT_ERR_INPUT,
-                       "%s: truncated .npy file: it ends inside the header length field", path);
-    header_len = (size_t)npy_le(pre + 8, len_bytes);
-    FCFIT_REQUIRE_GOTO(header_len > 0 && header_len <= NPY_MAX_HEADER, FCFIT_ERR_INPUT,
-                       "%s: .npy header length is %zu bytes; expected 1 to %zu", path, header_len,
-                       NPY_MAX_HEADER);
+    FCFIT_REQUIRE(len >= 8 && memcmp(buf, magic, sizeof magic) == 0, FCFIT_ERR_INPUT,
+                  "%s: not a NumPy .npy file: bad magic (the file must start with the 6 bytes "
+                  "\\x93NUMPY)",
+                  path);
+    FCFIT_REQUIRE((buf[6] == 1 || buf[6] == 2 || buf[6] == 3) && buf[7] == 0, FCFIT_ERR_INPUT,
+                  "%s: .npy format version %u.%u is not supported; expected 1.0, 2.0 or 3.0", path,
+                  (unsigned)buf[6], (unsigned)buf[7]);
+    len_bytes = buf[6] == 1 ? 2 : 4;
+    FCFIT_REQUIRE(len >= 8 + len_bytes, FCFIT_ERR_INPUT,
+                  "%s: truncated .npy file: it ends inside the header length field", path);
+    header_len = (size_t)npy_le(buf + 8, len_bytes);
+    FCFIT_REQUIRE(header_len > 0 && header_len <= NPY_MAX_HEADER, FCFIT_ERR_INPUT,
+                  "%s: .npy header length is %zu bytes; expected 1 to %zu", path, header_len,
+                  NPY_MAX_HEADER);
+    data_at = 8 + len_bytes + header_len;
+    FCFIT_REQUIRE(data_at <= len, FCFIT_ERR_INPUT,
+                  "%s: truncated .npy file: the header should have %zu bytes, the file has only "
+                  "%zu",
+                  path, header_len, len - 8 - len_bytes);
     FCFIT_ALLOC_GOTO(header, header_len + 1, "the .npy header");
-    got = fread(header, 1, header_len, fp);
-    FCFIT_REQUIRE_GOTO(got == header_len, FCFIT_ERR_INPUT,
-                       "%s: truncated .npy file: the header should have %zu bytes, the file has "
-                       "only %zu",
-                       path, header_len, got);
+    memcpy(header, buf + 8 + len_bytes, header_len);
     header[header_len] = '\0';
     FCFIT_TRY(npy_parse_header(path, header, &h));
     FCFIT_TRY(npy_decode_descr(path, h.descr, &dt));
@@ -402,22 +403,24 @@ fcfit_status fcfit_matrix_read_npy(const char *path, fcfit_matrix *out)
     cols = h.ndim == 2 ? h.dims[1] : 1;
     FCFIT_REQUIRE_GOTO(rows > 0 && cols > 0, FCFIT_ERR_INPUT,
                        "%s: .npy header field 'shape' is %s: the array is empty", path, shape);
+    /* Compare with what the file holds before allocating anything for the data. */
+    have = len - data_at;
     FCFIT_REQUIRE_GOTO(rows <= ((size_t)-1) / cols / dt.size, FCFIT_ERR_INPUT,
-                       "%s: .npy header field 'shape' %s is too large for this machine", path,
-                       shape);
-    n_items = rows * cols;
-    n_bytes = n_items * dt.size;
-
-    FCFIT_ALLOC_GOTO(raw, n_bytes, "the .npy data");
-    got = fread(raw, 1, n_bytes, fp);
-    FCFIT_REQUIRE_GOTO(got == n_bytes, FCFIT_ERR_INPUT,
+                       "%s: truncated .npy data: header fields 'shape' %s and 'descr' '%s' "
+                       "describe more data than this machine can address; the file has %zu "
+                       "bytes of data",
+                       path, shape, h.descr, have);
+    FCFIT_REQUIRE_GOTO(rows <= have / cols / dt.size, FCFIT_ERR_INPUT,
                        "%s: truncated .npy data: header fields 'shape' %s and 'descr' '%s' need "
                        "%zu bytes of data, the file has only %zu",
-                       path, shape, h.descr, n_bytes, got);
-    FCFIT_REQUIRE_GOTO(fgetc(fp) == EOF, FCFIT_ERR_INPUT,
+                       path, shape, h.descr, rows * cols * dt.size, have);
+    n_items = rows * cols;
+    n_bytes = n_items * dt.size;
+    FCFIT_REQUIRE_GOTO(have == n_bytes, FCFIT_ERR_INPUT,
                        "%s: the file is longer than header fields 'shape' %s and 'descr' '%s' "
-                       "describe (%zu bytes of data); expected a plain .npy array",
-                       path, shape, h.descr, n_bytes);
+                       "describe (%zu bytes of data, %zu more follow); expected a plain .npy array",
+                       path, shape, h.descr, n_bytes, have - n_bytes);
+    raw = buf + data_at;
 
     FCFIT_TRY(fcfit_matrix_alloc(out, rows, cols));
     for (size_t k = 0; k < n_items; k++) {
@@ -431,13 +434,23 @@ fcfit_status fcfit_matrix_read_npy(const char *path, fcfit_matrix *out)
     }
 
 cleanup:
-    if (fp != NULL) {
-        fclose(fp);
-    }
     free(header);
-    free(raw);
     if (st != FCFIT_OK) {
         fcfit_matrix_free(out);
     }
+    return st;
+}
+
+fcfit_status fcfit_matrix_read_npy(const char *path, fcfit_matrix *out)
+{
+    fcfit_status st = FCFIT_OK;
+    char *buf = NULL;
+    size_t len = 0;
+
+    FCFIT_TRY(fcfit_io_read_regular(path, &buf, &len));
+    FCFIT_TRY(fcfit_matrix_parse_npy(path, (const unsigned char *)buf, len, out));
+
+cleanup:
+    free(buf);
     return st;
 }

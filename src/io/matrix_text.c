@@ -17,10 +17,13 @@
  *     caller rejects non-finite values with fcfit_matrix_check_finite). A value
  *     too large for a double ("1e999") is an error rather than a silent inf.
  *
- * The file is read whole into one buffer that grows geometrically, so lines
- * have no length limit and pipes work as well as regular files. Lines are
- * then parsed in place. Line numbers in messages count every physical line
- * (1-based, as an editor shows them); column numbers count values.
+ * The file (a regular file: see input_file.c) is read whole into one buffer
+ * of its size, so lines have no length limit, and parsed in place; members of
+ * zip archives are parsed the same way from memory. Line numbers in messages
+ * count every physical line (1-based, as an editor shows them); column
+ * numbers count values. A file that starts with the signature of a binary
+ * format (zip, NumPy, HDF5, MATLAB, gzip) is named as such rather than
+ * reported as a text line with a NUL byte.
  *
  * strtod follows LC_NUMERIC; fcfit never calls setlocale, so the C locale
  * (decimal point '.') is in effect.
@@ -32,9 +35,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Initial read size; the buffer doubles whenever it is full. */
-#define TEXT_FIRST_CHUNK ((size_t)1 << 16)
 
 /* At most this many characters of an offending token are quoted in a message. */
 #define TEXT_TOKEN_SHOWN 40
@@ -50,54 +50,6 @@ typedef struct text_parser {
     size_t cols;
     size_t first_line; /* line number of the first data line (defines cols) */
 } text_parser;
-
-/* Read the whole file into *buf (NUL-terminated, one spare byte past *len). */
-static fcfit_status text_slurp(const char *path, char **buf, size_t *len)
-{
-    fcfit_status st = FCFIT_OK;
-    FILE *fp = NULL;
-    char *data = NULL;
-    size_t cap = 0;
-    size_t used = 0;
-
-    fp = fopen(path, "rb");
-    FCFIT_REQUIRE_GOTO(fp != NULL, FCFIT_ERR_INPUT, "%s: cannot open for reading: %s", path,
-                       strerror(errno));
-    for (;;) {
-        size_t want;
-        size_t got;
-        if (cap - used < 2) {
-            size_t new_cap = cap == 0 ? TEXT_FIRST_CHUNK : 2 * cap;
-            char *grown;
-            FCFIT_REQUIRE_GOTO(new_cap > cap, FCFIT_ERR_NOMEM, "%s: file is too large to read",
-                               path);
-            grown = realloc(data, new_cap);
-            FCFIT_REQUIRE_GOTO(grown != NULL, FCFIT_ERR_NOMEM,
-                               "%s: cannot allocate %zu bytes to read the file", path, new_cap);
-            data = grown;
-            cap = new_cap;
-        }
-        want = cap - used - 1;
-        got = fread(data + used, 1, want, fp);
-        used += got;
-        if (got < want) {
-            FCFIT_REQUIRE_GOTO(!ferror(fp), FCFIT_ERR_INPUT, "%s: read error after %zu bytes: %s",
-                               path, used, strerror(errno));
-            break;
-        }
-    }
-    data[used] = '\0';
-    *buf = data;
-    *len = used;
-    data = NULL;
-
-cleanup:
-    if (fp != NULL) {
-        fclose(fp);
-    }
-    free(data);
-    return st;
-}
 
 /* Blanks separate values; the active delimiter itself is never a blank. */
 static int text_is_blank(char c, char sep)
@@ -229,19 +181,44 @@ static fcfit_status text_parse_line(text_parser *tp, char *line, size_t line_no)
     return FCFIT_OK;
 }
 
-fcfit_status fcfit_matrix_read_text(const char *path, fcfit_text_delim delim, fcfit_matrix *out)
+/* The binary format whose signature starts buf, with what to do about it; NULL for none. */
+static const char *text_binary_format(const char *buf, size_t len)
+{
+    static const struct {
+        const char *magic;
+        size_t n;
+        const char *what;
+    } sigs[] = {
+        {"PK\x03\x04", 4,
+         "a zip archive: name it .zip (file.zip:member) or .npz (file.npz:key); a TVB "
+         "connectivity zip goes in connectome.tvb_zip"},
+        {"PK\x05\x06", 4, "an empty zip archive"},
+        {"\x93NUMPY", 6, "a NumPy .npy array: give it the .npy extension"},
+        {"\x89HDF\r\n\x1a\n", 8, "an HDF5 file: give it the .h5 extension"},
+        {"MATLAB 5.0 MAT-file", 19, "a MATLAB .mat file: give it the .mat extension"},
+        {"MATLAB 7.3 MAT-file", 19, "a MATLAB .mat file: give it the .mat extension"},
+        {"\x1f\x8b", 2, "a gzip-compressed file: decompress it first"},
+    };
+    for (size_t k = 0; k < sizeof sigs / sizeof sigs[0]; k++) {
+        if (len >= sigs[k].n && memcmp(buf, sigs[k].magic, sigs[k].n) == 0) {
+            return sigs[k].what;
+        }
+    }
+    return NULL;
+}
+
+fcfit_status fcfit_matrix_parse_text(const char *label, char *buf, size_t len,
+                                     fcfit_text_delim delim, fcfit_matrix *out)
 {
     fcfit_status st = FCFIT_OK;
-    char *buf = NULL;
-    size_t len = 0;
     size_t line_no = 0;
-    char *p;
-    char *end;
-    text_parser tp = {path, delim, NULL, 0, 0, 0, 0, 0};
+    char *p = buf;
+    char *end = buf + len;
+    const char *binary = text_binary_format(buf, len);
+    text_parser tp = {label, delim, NULL, 0, 0, 0, 0, 0};
 
-    FCFIT_TRY(text_slurp(path, &buf, &len));
-    p = buf;
-    end = buf + len;
+    FCFIT_REQUIRE(binary == NULL, FCFIT_ERR_INPUT,
+                  "%s: expected a text file of numbers, but the file is %s", label, binary);
     if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) {
         p += 3; /* UTF-8 byte-order mark, as spreadsheet programs write it */
     }
@@ -252,7 +229,7 @@ fcfit_status fcfit_matrix_read_text(const char *path, fcfit_text_delim delim, fc
         FCFIT_REQUIRE_GOTO(memchr(p, '\0', (size_t)(line_end - p)) == NULL, FCFIT_ERR_INPUT,
                            "%s: line %zu contains a NUL byte; expected a text file of numbers "
                            "(is this a binary file with an unrecognised extension?)",
-                           path, line_no);
+                           label, line_no);
         *line_end = '\0'; /* buf has a spare byte past len, so this is safe at the end too */
         FCFIT_TRY(text_parse_line(&tp, p, line_no));
         p = line_end + 1;
@@ -260,18 +237,31 @@ fcfit_status fcfit_matrix_read_text(const char *path, fcfit_text_delim delim, fc
     if (tp.rows == 0) {
         if (len == 0) {
             FCFIT_FAIL_GOTO(FCFIT_ERR_INPUT, "%s: the file is empty; expected rows of numbers",
-                            path);
+                            label);
         }
         FCFIT_FAIL_GOTO(FCFIT_ERR_INPUT,
                         "%s: the file is empty apart from comments and blank lines (%zu lines); "
                         "expected rows of numbers",
-                        path, line_no);
+                        label, line_no);
     }
     FCFIT_TRY(fcfit_matrix_alloc(out, tp.rows, tp.cols));
     memcpy(out->data, tp.values, tp.count * sizeof(double));
 
 cleanup:
-    free(buf);
     free(tp.values);
+    return st;
+}
+
+fcfit_status fcfit_matrix_read_text(const char *path, fcfit_text_delim delim, fcfit_matrix *out)
+{
+    fcfit_status st = FCFIT_OK;
+    char *buf = NULL;
+    size_t len = 0;
+
+    FCFIT_TRY(fcfit_io_read_regular(path, &buf, &len));
+    FCFIT_TRY(fcfit_matrix_parse_text(path, buf, len, delim, out));
+
+cleanup:
+    free(buf);
     return st;
 }

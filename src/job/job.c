@@ -34,6 +34,10 @@ void fcfit_job_destroy(fcfit_job **pjob)
     fcfit_matrix_free(&j->weights);
     fcfit_matrix_free(&j->lengths);
     free(j->weights_label);
+    for (size_t k = 0; k < j->n_labels; k++) {
+        free(j->labels[k]);
+    }
+    free(j->labels);
     fcfit_connectome_destroy(&j->conn);
     free(j->params);
     free(j->opt);
@@ -252,12 +256,19 @@ static fcfit_status setup_connectome(fcfit_job *job)
     const fcfit_config *cfg = job->cfg;
     const char *wpath = fcfit_config_string(cfg, "connectome.weights");
     const char *lpath = fcfit_config_string(cfg, "connectome.lengths");
+    const char *zpath = fcfit_config_string(cfg, "connectome.tvb_zip");
     double vel = fcfit_config_real(cfg, "connectome.velocity_mm_per_ms");
     char *llabel = NULL;
     fcfit_status st = FCFIT_OK;
     int use_lengths = 0;
 
-    if (wpath != NULL) {
+    FCFIT_REQUIRE(wpath == NULL || zpath == NULL, FCFIT_ERR_CONFIG,
+                  "%s: connectome.weights and connectome.tvb_zip (%s) are both given; give one",
+                  fcfit_config_where(cfg, "connectome.weights"),
+                  fcfit_config_where(cfg, "connectome.tvb_zip"));
+    if (zpath != NULL) {
+        FCFIT_TRY(job_load_tvb_zip(job, zpath, &llabel, &use_lengths));
+    } else if (wpath != NULL) {
         FCFIT_CHECK(load_matrix(cfg, wpath, "connectome.weights", &job->weights, &job->weights_label));
         if (lpath != NULL) {
             FCFIT_CHECK(load_matrix(cfg, lpath, "connectome.lengths", &job->lengths, &llabel));
@@ -270,6 +281,10 @@ static fcfit_status setup_connectome(fcfit_job *job)
         FCFIT_REQUIRE(lpath == NULL, FCFIT_ERR_CONFIG,
                       "%s: connectome.lengths is given without connectome.weights",
                       fcfit_config_where(cfg, "connectome.lengths"));
+        if (fcfit_config_bool(cfg, "target.synthetic")) {
+            /* Before building an N x N connectome that the target could not use anyway. */
+            FCFIT_CHECK(job_check_synthetic_size(cfg, n, 0));
+        }
         FCFIT_CHECK(fcfit_connectome_synthetic(n, seed, &job->weights, &job->lengths));
         snprintf(buf, sizeof buf, "synthetic connectome (%zu regions, seed %llu)", n,
                  (unsigned long long)seed);
@@ -286,7 +301,7 @@ static fcfit_status setup_connectome(fcfit_job *job)
                                                          : "connectome.synthetic.delays"));
         goto cleanup;
     }
-    if (!use_lengths && vel > 0.0) {
+    if (!use_lengths && vel > 0.0 && zpath == NULL) {
         st = fcfit_error_set(FCFIT_ERR_CONFIG, __FILE__, __LINE__, __func__,
                              "%s: connectome.velocity_mm_per_ms is set but there are no tract "
                              "lengths (connectome.lengths%s)",
@@ -484,6 +499,7 @@ static fcfit_status setup_target(fcfit_job *job, fcfit_matrix **bold_out, size_t
     FCFIT_ALLOC_GOTO(bold, n_bold, "target BOLD list");
     FCFIT_ALLOC_GOTO(boldl, n_bold, "target BOLD labels");
     if (synthetic) {
+        FCFIT_TRY(job_check_synthetic_size(cfg, job->n, 1));
         FCFIT_TRY(fcfit_matrix_alloc(&fc[0], job->n, job->n));
         FCFIT_TRY(fcfit_target_synthetic_fc(job->n, job->conn->weights, fc[0].data));
         fcl[0] = fcfit_strdup("synthetic target FC");
@@ -491,6 +507,7 @@ static fcfit_status setup_target(fcfit_job *job, fcfit_matrix **bold_out, size_t
         for (size_t k = 0; k < n_fc; k++) {
             FCFIT_TRY(load_matrix(cfg, fcfit_config_list_path(cfg, "target.fc", k), "target.fc", &fc[k],
                                   &fcl[k]));
+            FCFIT_TRY(job_check_target_fc(&fc[k], fcl[k]));
             if (fcfit_config_bool(cfg, "target.fc_fisher_z")) {
                 for (size_t q = 0; q < fc[k].rows * fc[k].cols; q++) {
                     fc[k].data[q] = tanh(fc[k].data[q]);
@@ -507,6 +524,7 @@ static fcfit_status setup_target(fcfit_job *job, fcfit_matrix **bold_out, size_t
     for (size_t k = 0; k < n_bold; k++) {
         FCFIT_TRY(load_matrix(cfg, fcfit_config_list_path(cfg, "target.bold", k), "target.bold",
                               &bold[k], &boldl[k]));
+        FCFIT_TRY(job_orient_bold(job, &bold[k], boldl[k]));
     }
     FCFIT_TRY(fcfit_target_create(&job->target, job->n, n_fc, fc, (const char *const *)fcl,
                                   n_bold, bold, (const char *const *)boldl, tr_target, &job->fcs));
@@ -544,6 +562,20 @@ cleanup:
     free(bold);
     free(boldl);
     return st;
+}
+
+/* Hash n doubles with -0 read as +0: the two are the same input and give the same results. */
+static uint64_t hash_reals(uint64_t h, const double *x, size_t n)
+{
+    double block[256];
+    for (size_t k = 0; k < n; k += 256) {
+        size_t m = n - k < 256 ? n - k : 256;
+        for (size_t q = 0; q < m; q++) {
+            block[q] = x[k + q] == 0.0 ? 0.0 : x[k + q];
+        }
+        h = fcfit_hash_bytes(h, block, m * sizeof(double));
+    }
+    return h;
 }
 
 /*
@@ -607,9 +639,9 @@ cleanup:
 
 static void hash_target(uint64_t *h, const fcfit_target *t)
 {
-    *h = fcfit_hash_bytes(*h, t->fc_upper, t->n_subjects * t->M * sizeof(double));
+    *h = hash_reals(*h, t->fc_upper, t->n_subjects * t->M);
     if (t->has_fcd) {
-        *h = fcfit_hash_bytes(*h, t->fcd_pooled, t->n_fcd_pooled * sizeof(double));
+        *h = hash_reals(*h, t->fcd_pooled, t->n_fcd_pooled);
     }
 }
 
@@ -618,7 +650,7 @@ static void hash_matrix(uint64_t *h, const fcfit_matrix *m)
     uint64_t dims[2] = {m->rows, m->cols};
     *h = fcfit_hash_bytes(*h, dims, sizeof dims);
     if (m->data != NULL) {
-        *h = fcfit_hash_bytes(*h, m->data, m->rows * m->cols * sizeof(double));
+        *h = hash_reals(*h, m->data, m->rows * m->cols);
     }
 }
 
@@ -643,7 +675,7 @@ static fcfit_status finish_identity(fcfit_job *job)
     if (job->conn->delay != NULL) {
         hash_matrix(&h, &job->lengths);
     }
-    h = fcfit_hash_bytes(h, job->params, job->model->n_params * job->n * sizeof(double));
+    h = hash_reals(h, job->params, job->model->n_params * job->n);
     if (job->target != NULL) {
         hash_target(&h, job->target);
     }
@@ -656,10 +688,10 @@ static fcfit_status finish_identity(fcfit_job *job)
             continue;
         }
         if (sg->points != NULL) {
-            h = fcfit_hash_bytes(h, sg->points, sg->n_points * sg->n_dims * sizeof(double));
+            h = hash_reals(h, sg->points, sg->n_points * sg->n_dims);
         }
         for (size_t m = 0; m < sg->n_maps; m++) {
-            h = fcfit_hash_bytes(h, sg->maps[m].m, job->n * sizeof(double));
+            h = hash_reals(h, sg->maps[m].m, job->n);
         }
     }
     if (job->aln_tables != NULL) {

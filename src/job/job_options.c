@@ -23,6 +23,8 @@ static const char *const integrator_choices[] = {"auto", "euler", "heun", NULL};
 static const char *const form_choices[] = {"log", "linear", NULL};
 static const char *const log_choices[] = {"error", "warning", "info", "debug", NULL};
 static const char *const seed_choices[] = {"common", "fresh", NULL};
+static const char *const bold_layout_choices[] = {"auto", "regions_by_time", "time_by_regions",
+                                                  NULL};
 
 #define NOH FCFIT_OPT_NOHASH
 #define OPTNL FCFIT_OPT_OPTIONAL
@@ -34,8 +36,11 @@ static const fcfit_opt_desc job_options[] = {
      "parameters; unset: the built-in tables (neurolib's neuron)"},
     /* connectome */
     {"connectome.weights", FCFIT_OPT_PATH, NULL, 0, 0, NULL, "", OPTNL | NOH,
-     "structural connectivity, row = target region (csv/tsv/txt, .npy, .mat[:var], .h5[:/dataset]); "
-     "unset: a synthetic connectome"},
+     "structural connectivity, row = target region (csv/tsv/txt, .npy, .mat[:var], .h5[:/dataset], "
+     ".npz[:key], .zip[:member]); unset: a synthetic connectome"},
+    {"connectome.tvb_zip", FCFIT_OPT_PATH, NULL, 0, 0, NULL, "", OPTNL | NOH,
+     "TVB connectivity zip (weights, tract lengths, centres with region labels) instead of "
+     "connectome.weights; its tract lengths give delays when connectome.velocity_mm_per_ms > 0"},
     {"connectome.lengths", FCFIT_OPT_PATH, NULL, 0, 0, NULL, "mm", OPTNL | NOH,
      "tract lengths in mm, same shape as the weights (delays = length / velocity)"},
     {"connectome.velocity_mm_per_ms", FCFIT_OPT_REAL, "0", 0, 1e6, NULL, "mm/ms", 0,
@@ -60,8 +65,12 @@ static const fcfit_opt_desc job_options[] = {
     {"target.fc_fisher_z", FCFIT_OPT_BOOL, "false", 0, 0, NULL, "", 0,
      "target.fc files hold Fisher z values (tanh is applied on loading)"},
     {"target.bold", FCFIT_OPT_PATHS, NULL, 0, 0, NULL, "", OPTNL | NOH,
-     "empirical BOLD, regions x time, one file per subject (FC and FCD computed as for "
-     "simulations)"},
+     "empirical BOLD, one file per subject, regions x time (see target.bold_layout); FC and "
+     "FCD are computed as for simulations"},
+    {"target.bold_layout", FCFIT_OPT_ENUM, NULL, 0, 0, bold_layout_choices, "", OPTNL | NOH,
+     "orientation of target.bold files; unset or auto: regions x time, or time x regions (as "
+     "fcfit simulate writes bold) when only the columns match the connectome; a square file "
+     "needs an explicit layout"},
     {"target.bold_tr_s", FCFIT_OPT_REAL, NULL, 1e-3, 1e3, NULL, "s", OPTNL,
      "TR of target.bold (default: bold.tr_s)"},
     {"target.synthetic", FCFIT_OPT_BOOL, "false", 0, 0, NULL, "", 0,

@@ -47,6 +47,9 @@ static fcfit_status number(const fcfit_ynode *y, const char *what, double *out)
     *out = strtod(y->text, &end);
     FCFIT_REQUIRE(end != NULL && *end == '\0' && isfinite(*out), FCFIT_ERR_CONFIG,
                   "%s: %s: expected a number, found '%s'", y->where, what, y->text);
+    if (*out == 0.0) {
+        *out = 0.0; /* -0 is 0: one setting, one job hash */
+    }
     return FCFIT_OK;
 }
 

@@ -170,7 +170,7 @@ fcfit_cli_case(input.target_fc_range --rc 2 ${_keep}
   --err "fc6_out_of_range.csv (target.fc): entry at row 2, column 3 is 1.7"
   --err "[-1, 1]" -- simulate in_target_fc_range.yaml -o out.h5)
 fcfit_cli_case(input.target_bold_rows --rc 2 ${_keep}
-  --err "bold5.csv (target.bold): has 5 rows" --err "expected 6"
+  --err "bold5.csv (target.bold): matrix is 5 x 40" --err "expected 6 regions along one side"
   -- simulate in_target_bold_rows.yaml -o out.h5)
 fcfit_cli_case(input.npy_bad_magic --rc 2 ${_keep} --gen bad_magic.npy
   --err "bad_magic.npy: not a NumPy .npy file: bad magic"
@@ -178,6 +178,71 @@ fcfit_cli_case(input.npy_bad_magic --rc 2 ${_keep} --gen bad_magic.npy
 fcfit_cli_case(input.h5_missing_dataset --rc 2 ${_keep} --gen two_datasets.h5
   --err "two_datasets.h5: no dataset '/weights'" --err "/lengths/mm" --err "/sc"
   -- simulate in_h5_missing_dataset.yaml -o out.h5)
+
+
+# ---- hostile and broken inputs (issue 9): every one is exit code 2 naming the file ----------
+fcfit_cli_case(hostile.job_is_fifo --rc 2 ${_keep} --gen fifo.yaml
+  --err "fifo.yaml: is a FIFO (named pipe)" --err "expected a YAML job file"
+  -- simulate fifo.yaml -o out.h5)
+fcfit_cli_case(hostile.job_is_dev_zero --rc 2 ${_keep}
+  --err "/dev/zero: is a character device" -- simulate /dev/zero -o out.h5)
+fcfit_cli_case(hostile.config_is_dev_urandom --rc 2 ${_keep}
+  --err "/dev/urandom: is a character device" -- simulate good.yaml -o out.h5 --config /dev/urandom)
+fcfit_cli_case(hostile.job_nul_byte --rc 2 ${_keep} --gen nul_byte.yaml
+  --err "nul_byte.yaml:4: contains a NUL byte" -- simulate nul_byte.yaml -o out.h5)
+fcfit_cli_case(hostile.job_second_document --rc 2 ${_keep}
+  --err "two_docs.yaml:6: a second YAML document starts here" -- simulate two_docs.yaml -o out.h5)
+fcfit_cli_case(hostile.weights_dev_zero --rc 2 ${_keep}
+  --err "/dev/zero: is a character device" --err "connectome.weights"
+  -- simulate good_data6.yaml -o out.h5 --set connectome.weights=/dev/zero)
+fcfit_cli_case(hostile.weights_fifo --rc 2 ${_keep} --gen fifo.csv
+  --err "fifo.csv: is a FIFO (named pipe)" --err "expected a regular file" --err "connectome.weights"
+  -- simulate good_data6.yaml -o out.h5 --set connectome.weights=fifo.csv)
+fcfit_cli_case(hostile.target_bold_dev_urandom --rc 2 ${_keep}
+  --err "/dev/urandom: is a character device" --err "target.bold"
+  -- simulate good_data6.yaml -o out.h5 --set target.bold=/dev/urandom)
+fcfit_cli_case(hostile.regional_file_fifo --rc 2 ${_keep} --gen fifo.h5
+  --err "fifo.h5: is a FIFO" --err "model.rww.w"
+  -- simulate good_data6.yaml -o out.h5 --set "model.rww.w={file: fifo.h5}")
+fcfit_cli_case(hostile.npy_absurd_shape --rc 2 ${_keep} --gen absurd_shape.npy
+  --err "absurd_shape.npy: truncated .npy data" --err "need 8000000000000 bytes of data, the file has only 64"
+  -- simulate good_data6.yaml -o out.h5 --set connectome.weights=absurd_shape.npy)
+fcfit_cli_case(hostile.mat_truncated --rc 2 ${_keep} --gen truncated.mat
+  --err "truncated.mat: variable 'sc'" --err "truncated or corrupt"
+  -- simulate good_data6.yaml -o out.h5 --set connectome.weights=truncated.mat)
+fcfit_cli_case(hostile.mat_huge_cell --rc 2 ${_keep} --gen huge_cell.mat
+  --err "huge_cell.mat: variable 'c'" --err "claims 4294836225 nested elements"
+  -- simulate good_data6.yaml -o out.h5 --set connectome.weights=huge_cell.mat)
+fcfit_cli_case(hostile.h5_crashes_libhdf5 --rc 2 ${_keep}
+  --copy-as ${CMAKE_SOURCE_DIR}/fuzz/regressions/matrix_h5/segv-H5F__accum_read-1=crafted.h5
+  --err "crafted.h5: the HDF5 library crashed while reading the file" --err "connectome.weights"
+  -- simulate good_data6.yaml -o out.h5 --set connectome.weights=crafted.h5)
+fcfit_cli_case(hostile.zip_as_text --rc 2 ${_keep} --gen zip_as.dat
+  --err "zip_as.dat: expected a text file of numbers, but the file is a zip archive"
+  -- simulate good_data6.yaml -o out.h5 --set connectome.weights=zip_as.dat)
+fcfit_cli_case(hostile.npz_bomb --rc 2 ${_keep} --gen bomb.npz
+  --err "bomb.npz" -- simulate good_data6.yaml -o out.h5 --set connectome.weights=bomb.npz)
+fcfit_cli_case(input.target_fc_asymmetric --rc 2 ${_keep}
+  --err "fc6_asymmetric.csv (target.fc): not symmetric: entry (2,5) = 0.5 but (5,2) = -0.021"
+  -- simulate in_target_fc_asymmetric.yaml -o out.h5)
+fcfit_cli_case(input.target_fc_constant --rc 2 ${_keep}
+  --err "fc6_constant.csv (target.fc): every entry off the diagonal is 0.3"
+  -- simulate in_target_fc_constant.yaml -o out.h5)
+fcfit_cli_case(input.target_synthetic_too_large --rc 2 ${_keep}
+  --err "good.yaml:14: target.synthetic with 20000 regions" --err "the limit is 5000 regions"
+  -- simulate good.yaml -o out.h5 --set connectome.synthetic.n_regions=20000)
+fcfit_cli_case(job.grid_too_large --rc 2 ${_keep}
+  --err "grid_too_large.yaml:3: sweep: the grid has more than 1e8 points"
+  -- simulate grid_too_large.yaml -o out.h5)
+fcfit_cli_case(cmdline.output_empty --rc 2 ${_keep}
+  --err "-o: the output path is empty" -- simulate good.yaml -o @EMPTY@)
+fcfit_cli_case(cmdline.output_empty_long --rc 2 ${_keep}
+  --err "--output=: the output path is empty" -- simulate good.yaml --output=)
+fcfit_cli_case(cmdline.replicate_beyond --rc 2 ${_keep}
+  --err "--replicate 3: the job has sim.replicates = 2 (--set)"
+  -- simulate good.yaml -o out.h5 --set sim.replicates=2 --replicate 3)
+fcfit_cli_case(cmdline.set_control_character --rc 2 ${_keep} --unescape
+  "--err=found 'rww\\x01'" -- simulate good.yaml -o out.h5 --set "model.name=rww\\x01")
 
 # ---- output safety --------------------------------------------------------------------------
 fcfit_cli_case(output.refuse_foreign_file --rc 2 --existing out.h5=text
@@ -215,3 +280,5 @@ fcfit_cli_scenario(run hash_set_vs_yaml)
 fcfit_cli_scenario(run diverged)
 fcfit_cli_scenario(run sigterm)
 fcfit_cli_scenario(run shared_data TIMEOUT 300)
+fcfit_cli_scenario(input bold_target_from_simulate)
+fcfit_cli_scenario(input tvb_zip_and_npz)

@@ -298,6 +298,76 @@ def s_shared_data():
     require("sc_weights.csv" in r["connectome"], "connectome attribute = %r" % r["connectome"])
 
 
+SOURCE_JOB = """# 6 regions with delays and no target: its BOLD becomes the target of the next runs.
+connectome:
+  weights: sc6.csv
+  lengths: len6.csv
+  velocity_mm_per_ms: 5
+sim:
+  duration_s: 100
+  transient_s: 10
+  seed: 7
+log:
+  level: info
+"""
+
+
+def s_bold_target_from_simulate():
+    """A simulate output (bold is time x region) is a valid target.bold: auto and
+    time_by_regions read it, and scoring the same simulation against it gives fc_corr 1,
+    fc_rmse 0 and fcd_ks 0 (same BOLD, same processing); regions_by_time is refused."""
+    with open(os.path.join(ROOT, "src.yaml"), "w") as f:
+        f.write(SOURCE_JOB)
+    fcfit("simulate", "src.yaml", "-o", "src.h5")
+    src = read_out("src.h5")
+    T, n = src["bold"].shape
+    require(n == 6 and T == 45, "source bold has shape %s, expected (45, 6)" % (src["bold"].shape,))
+    for layout in (None, "time_by_regions"):
+        sets = ["--set", "target.bold=src.h5:/bold"]
+        if layout is not None:
+            sets += ["--set", "target.bold_layout=" + layout]
+        _, se = fcfit("simulate", "src.yaml", "-o", "self.h5", *sets)
+        if layout is None:
+            require("read as time x regions (45 volumes of 6 regions)" in se,
+                    "auto layout was not reported:\n" + se)
+        d = read_out("self.h5")
+        require(np.array_equal(d["bold"], src["bold"]), "the same job gave another BOLD")
+        sc = d["scores"]
+        require(abs(sc["fc_corr"] - 1.0) <= 1e-12, "fc_corr = %r, expected 1" % sc["fc_corr"])
+        require(abs(sc["fc_rmse"]) <= 1e-12, "fc_rmse = %r, expected 0" % sc["fc_rmse"])
+        require(sc["fcd_ks"] == 0.0, "fcd_ks = %r, expected 0" % sc["fcd_ks"])
+    fcfit("simulate", "src.yaml", "-o", "self.h5", "--set", "target.bold=src.h5:/bold",
+          "--set", "target.bold_layout=regions_by_time", rc=2,
+          err=["src.h5:/bold (target.bold): matrix is 45 x 6; with target.bold_layout: "
+               "regions_by_time (--set) expected 6 rows"])
+
+
+def s_tvb_zip_and_npz():
+    """The 6-region connectome as a TVB zip (weights, tract lengths, centres with labels in a
+    folder of the zip) and as a NumPy .npz gives the same job hash and bitwise the same BOLD
+    as the CSV files; without a conduction velocity the zip's lengths give no delays."""
+    from run_cli_case import gen_fixture
+    gen_fixture(ROOT, "sc6.zip")
+    gen_fixture(ROOT, "sc6.npz")
+    with open(os.path.join(ROOT, "src.yaml"), "w") as f:
+        f.write(SOURCE_JOB)
+    with open(os.path.join(ROOT, "zip.yaml"), "w") as f:
+        f.write(SOURCE_JOB.replace("  weights: sc6.csv\n  lengths: len6.csv\n",
+                                   "  tvb_zip: sc6.zip\n"))
+    fcfit("simulate", "src.yaml", "-o", "csv.h5")
+    fcfit("simulate", "zip.yaml", "-o", "zip.h5")
+    fcfit("simulate", "src.yaml", "-o", "npz.h5", "--set", "connectome.weights=sc6.npz:sc",
+          "--set", "connectome.lengths=sc6.npz:lengths")
+    csv, zp, npz = read_out("csv.h5"), read_out("zip.h5"), read_out("npz.h5")
+    for name, d in (("tvb zip", zp), ("npz", npz)):
+        require(d["job_hash"] == csv["job_hash"], "%s: job hash %s, CSV %s"
+                % (name, d["job_hash"], csv["job_hash"]))
+        require(np.array_equal(d["bold"], csv["bold"]), "%s: BOLD differs from the CSV run" % name)
+    require("sc6.zip" in zp["connectome"], "connectome attribute = %r" % zp["connectome"])
+    fcfit("check", "zip.yaml", "--set", "connectome.velocity_mm_per_ms=0",
+          out=["no conduction delays", "sc6.zip (connectome.tvb_zip)"])
+
+
 SCENARIOS = {k[2:]: v for k, v in globals().items() if k.startswith("s_")}
 
 

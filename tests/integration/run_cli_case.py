@@ -22,7 +22,17 @@ tests/data/cli), any generated binary fixtures (--gen) and any pre-existing file
 Setup:
   --fixtures DIR    directory whose files are copied in (repeatable)
   --copy FILE       one more file to copy in (exit 77, skipped, when it does not exist)
-  --gen NAME        generate a binary fixture: bad_magic.npy, two_datasets.h5
+  --copy-as SRC=NAME  copy SRC in under the name NAME
+  --gen NAME        generate a fixture: bad_magic.npy, two_datasets.h5, fifo.<ext> (a named
+                    pipe), nul_byte.yaml (a job file with a NUL byte), absurd_shape.npy (a
+                    header claiming 10^6 x 10^6 values, 8 TB), truncated.mat (sc6.csv as a level-5
+                    .mat file cut at 300 of its 480 bytes), huge_cell.mat (a 65535 x 65535 cell
+                    array in 176 bytes), sc6.zip / sc6.npz (sc6.csv and len6.csv as a TVB zip and
+                    a NumPy archive; zip_as.dat is sc6.zip under another name), bomb.npz (a member claiming 1 GB from 50 bytes)
+  An fcfit argument that is exactly @EMPTY@ is passed as an empty string (CMake drops empty
+  arguments).
+  --unescape        read backslash escapes (\x01, \t, ...) in the fcfit arguments, so that a
+                    test can pass control characters
   --existing PATH=KIND   create PATH before the run; KIND is text (a non-fcfit file),
                     simulate (an HDF5 file marked as an fcfit simulate output, which
                     fcfit may replace) or sweep (an HDF5 file of another kind)
@@ -35,6 +45,7 @@ import hashlib
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -54,6 +65,9 @@ def snapshot(root):
     for d, _, files in os.walk(root):
         for f in files:
             p = os.path.join(d, f)
+            if stat.S_ISFIFO(os.stat(p).st_mode):
+                out[os.path.relpath(p, root)] = "fifo"
+                continue
             with open(p, "rb") as fh:
                 out[os.path.relpath(p, root)] = hashlib.sha256(fh.read()).hexdigest()
     return out
@@ -72,9 +86,77 @@ def diff_snapshots(before, after):
     return msgs
 
 
+def mat5_double(name, a):
+    """A level-5 MAT-file holding one real double matrix, uncompressed (MathWorks' format)."""
+    import struct
+    import numpy as np
+    a = np.asarray(a, dtype="<f8")
+
+    def elem(t, payload):
+        return struct.pack("<II", t, len(payload)) + payload + b"\0" * (-len(payload) % 8)
+    body = (elem(6, struct.pack("<II", 6, 0)) + elem(5, struct.pack("<ii", *a.shape)) +
+            elem(1, name.encode()) + elem(9, a.tobytes(order="F")))
+    header = b"MATLAB 5.0 MAT-file, fcfit test".ljust(116, b" ") + b"\0" * 8 + b"\x00\x01IM"
+    return header + elem(14, body)
+
+
 def gen_fixture(root, name):
     p = os.path.join(root, name)
-    if name == "bad_magic.npy":
+    if name.startswith("fifo."):
+        os.mkfifo(p)
+    elif name == "nul_byte.yaml":
+        with open(p, "wb") as f:
+            f.write(b"model:\n  name: rww\n  rww:\n    G: 0.5\x00\nsim:\n  seed: 1\n")
+    elif name == "absurd_shape.npy":
+        hdr = b"{'descr': '<f8', 'fortran_order': False, 'shape': (1000000, 1000000), }"
+        hdr = hdr.ljust(118, b" ") + b"\n"
+        with open(p, "wb") as f:
+            f.write(b"\x93NUMPY\x01\x00" + len(hdr).to_bytes(2, "little") + hdr + b"\0" * 64)
+    elif name == "truncated.mat":
+        import numpy as np
+        data = mat5_double("sc", np.loadtxt(os.path.join(DEFAULT_FIXTURES, "sc6.csv"),
+                                            delimiter=","))
+        assert len(data) == 480
+        with open(p, "wb") as f:
+            f.write(data[:300])
+    elif name == "huge_cell.mat":
+        import struct
+        body = (struct.pack("<II", 6, 8) + struct.pack("<II", 1, 0) +
+                struct.pack("<II", 5, 8) + struct.pack("<ii", 65535, 65535) +
+                struct.pack("<HH", 1, 1) + b"c\0\0\0")
+        header = b"MATLAB 5.0 MAT-file, fcfit test".ljust(116, b" ") + b"\0" * 8 + b"\x00\x01IM"
+        with open(p, "wb") as f:
+            f.write(header + struct.pack("<II", 14, len(body)) + body)
+    elif name in ("sc6.zip", "sc6.npz", "zip_as.dat"):
+        import io
+        import zipfile
+        import numpy as np
+        w = np.loadtxt(os.path.join(DEFAULT_FIXTURES, "sc6.csv"), delimiter=",")
+        ln = np.loadtxt(os.path.join(DEFAULT_FIXTURES, "len6.csv"), delimiter=",")
+        with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as z:
+            if not name.endswith(".npz"):
+                for member, path in (("weights.txt", "sc6.csv"), ("tract_lengths.txt", "len6.csv")):
+                    with open(os.path.join(DEFAULT_FIXTURES, path)) as f:
+                        z.writestr("sc6/" + member, f.read().replace(",", " "))
+                z.writestr("sc6/centres.txt", "".join(
+                    "%s%d %g 0 0\n" % ("lr"[i % 2], i, 10.0 * i) for i in range(6)))
+            else:
+                for key, a in (("sc", w), ("lengths", ln)):
+                    b = io.BytesIO()
+                    np.save(b, a)
+                    z.writestr(key + ".npy", b.getvalue())
+    elif name == "bomb.npz":
+        # A stored member whose central directory claims 1 GB, with 50 bytes of data.
+        import struct
+        import zipfile
+        with zipfile.ZipFile(p, "w", zipfile.ZIP_STORED) as z:
+            z.writestr("sc.npy", b"\x93NUMPY" + b"\0" * 44)
+        data = bytearray(open(p, "rb").read())
+        cd = data.rfind(b"PK\x01\x02")
+        data[cd + 24:cd + 28] = struct.pack("<I", 1 << 30)  # uncompressed size
+        with open(p, "wb") as f:
+            f.write(data)
+    elif name == "bad_magic.npy":
         # A .npy file whose first 6 bytes are not \x93NUMPY; the rest looks like a header.
         with open(p, "wb") as f:
             f.write(b"NUMPY\x93\x01\x00v\x00{'descr': '<f8', 'fortran_order': False, "
@@ -149,6 +231,8 @@ def main(argv):
     ap.add_argument("--creates", action="append", default=[])
     ap.add_argument("--fixtures", action="append", default=None)
     ap.add_argument("--copy", action="append", default=[])
+    ap.add_argument("--copy-as", action="append", default=[])
+    ap.add_argument("--unescape", action="store_true")
     ap.add_argument("--gen", action="append", default=[])
     ap.add_argument("--existing", action="append", default=[])
     if "--" not in argv:
@@ -156,6 +240,9 @@ def main(argv):
     k = argv.index("--")
     opt = ap.parse_args(argv[:k])
     args = argv[k + 1:]
+    if opt.unescape:
+        args = [a.encode("latin-1").decode("unicode_escape") for a in args]
+    args = ["" if a == "@EMPTY@" else a for a in args]
 
     for c in opt.copy:
         if not os.path.isfile(c):
@@ -171,6 +258,9 @@ def main(argv):
                     shutil.copy(os.path.join(d, f), root)
         for c in opt.copy:
             shutil.copy(c, root)
+        for c in opt.copy_as:
+            src, _, dst = c.partition("=")
+            shutil.copy(src, os.path.join(root, dst))
         for g in opt.gen:
             gen_fixture(root, g)
         for e in opt.existing:

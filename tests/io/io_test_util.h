@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <zip.h>
+
 #include "fcfit/fcfit_matrix_io.h"
 #include "fcfit_test.h"
 
@@ -83,5 +85,57 @@ static inline void check_load_equals(const char *file, int line, const char *spe
 }
 #define CHECK_LOAD_EQUALS(spec, rows, cols, want) \
     check_load_equals(__FILE__, __LINE__, spec, rows, cols, want)
+
+/* One member of a zip archive to write: name, bytes, compression method (ZIP_CM_STORE, ...). */
+typedef struct zip_member {
+    const char *name;
+    const void *data;
+    size_t len;
+    int method;
+} zip_member;
+
+/* Write a zip archive with libzip; returns 1 on success. */
+static inline int write_zip(const char *path, const zip_member *m, size_t n)
+{
+    int err = 0;
+    zip_t *za = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &err);
+    if (za == NULL) {
+        printf("cannot create %s (libzip error %d)\n", path, err);
+        return 0;
+    }
+    for (size_t k = 0; k < n; k++) {
+        zip_source_t *src = zip_source_buffer(za, m[k].data, m[k].len, 0);
+        zip_int64_t idx = src != NULL ? zip_file_add(za, m[k].name, src, ZIP_FL_OVERWRITE) : -1;
+        if (idx < 0 || zip_set_file_compression(za, (zip_uint64_t)idx, m[k].method, 0) != 0) {
+            printf("cannot add %s to %s: %s\n", m[k].name, path,
+                   zip_error_strerror(zip_get_error(za)));
+            if (src != NULL && idx < 0) {
+                zip_source_free(src);
+            }
+            zip_discard(za);
+            return 0;
+        }
+    }
+    if (zip_close(za) != 0) {
+        printf("cannot write %s: %s\n", path, zip_error_strerror(zip_get_error(za)));
+        zip_discard(za);
+        return 0;
+    }
+    return 1;
+}
+
+/* The contents of a text file written by the test (static buffer, at most 64 KB). */
+static inline const char *read_small_file(const char *path, size_t *len)
+{
+    static char buf[65536];
+    FILE *fp = fopen(path, "rb");
+    size_t n = fp != NULL ? fread(buf, 1, sizeof buf - 1, fp) : 0;
+    if (fp != NULL) {
+        fclose(fp);
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
 
 #endif

@@ -10,7 +10,13 @@
  *  - a corrupted or truncated plan is refused (FCFIT_ERR_PROTOCOL), never read past;
  *  - the job hash ignores the NOHASH keys (output.path, sim.chunk_ms, log.level,
  *    run.batch_lanes) and where input files live (a copy of the CSV connectome under another
- *    name gives the same hash), but changes with sim.seed, a swept value, or one weight.
+ *    name gives the same hash), but changes with sim.seed, a swept value, or one weight;
+ *    -0 and 0 (in a parameter, a swept value, a weight file) give the same hash;
+ *  - inputs in other shapes give the same job: target BOLD stored time x regions (read by
+ *    target.bold_layout auto or time_by_regions), the connectome as a TVB zip (with its
+ *    region labels kept on the job); and the refusals: a layout that does not fit, square BOLD
+ *    under auto, a TVB zip together with connectome.weights, an asymmetric or constant target
+ *    FC, a synthetic target beyond its size limit.
  *
  * Fixtures (CSV connectome, tract lengths, BOLD, FC, a regional map, job files) are written
  * at run time into $FCFIT_TEST_TMP.
@@ -87,6 +93,26 @@ static void write_fixtures(void)
     write_matrix("sc_copy.csv", NREG, NREG, w); /* the same bytes under another name */
     w[1 * NREG + 4] += 0.001;                   /* one weight changed (the matrix stays valid) */
     write_matrix("sc_one_changed.csv", NREG, NREG, w);
+    w[1 * NREG + 4] -= 0.001;
+    {
+        /* The same weights with the zero diagonal written as -0. */
+        char p[1024];
+        FILE *fp = fopen(tmp_path(p, sizeof p, "sc_negzero.csv"), "w");
+        for (size_t i = 0; fp != NULL && i < NREG; i++) {
+            for (size_t j = 0; j < NREG; j++) {
+                fprintf(fp, "%s%s", j > 0 ? "," : "", "");
+                if (i == j) {
+                    fprintf(fp, "-0");
+                } else {
+                    fprintf(fp, "%.17g", w[i * NREG + j]);
+                }
+            }
+            fputc('\n', fp);
+        }
+        if (fp != NULL) {
+            fclose(fp);
+        }
+    }
     write_matrix("len.csv", NREG, NREG, len);
     /* BOLD of a common signal plus noise, and its FC (a valid correlation matrix). */
     for (size_t t = 0; t < NVOL; t++) {
@@ -116,6 +142,16 @@ static void write_fixtures(void)
         }
     }
     write_matrix("bold.csv", NREG, NVOL, bold);
+    {
+        double bt[NREG * NVOL];
+        for (size_t i = 0; i < NREG; i++) {
+            for (size_t t = 0; t < NVOL; t++) {
+                bt[t * NREG + i] = bold[i * NVOL + t];
+            }
+        }
+        write_matrix("bold_t.csv", NVOL, NREG, bt); /* time x regions, as simulate writes it */
+        write_matrix("bold_square.csv", NREG, NREG, bold);
+    }
     write_matrix("fc.csv", NREG, NREG, fc);
     write_text("map.csv", "0.3\n1.2\n-0.4\n0.8\n2.0\n0.1\n");
 }
@@ -467,6 +503,140 @@ static const char *replaced(const char *text, const char *from, const char *to)
     return buf;
 }
 
+static void check_negative_zero(void)
+{
+    uint64_t base = hash_of("rww.yaml", 0, NULL, NULL);
+    char p1[1024], set_w[1200];
+    printf("---- -0 and 0 are the same job\n");
+    {
+        const char *const zero[] = {"model.rww.G=0"}, *const negzero[] = {"model.rww.G=-0"};
+        uint64_t hz = hash_of("rww.yaml", 1, zero, NULL);
+        CHECK_TRUE(hz != 0 && hz == hash_of("rww.yaml", 1, negzero, NULL));
+    }
+    {
+        const char *const zero[] = {"sweep.params={model.rww.G: {values: [0, 0.5]}}"};
+        const char *const negzero[] = {"sweep.params={model.rww.G: {values: [-0.0, 0.5]}}"};
+        uint64_t hz = hash_of("rww.yaml", 1, zero, NULL);
+        CHECK_TRUE(hz != 0 && hz == hash_of("rww.yaml", 1, negzero, NULL));
+    }
+    snprintf(set_w, sizeof set_w, "connectome.weights=%s",
+             tmp_path(p1, sizeof p1, "sc_negzero.csv"));
+    {
+        const char *const sets[] = {set_w};
+        CHECK_TRUE(hash_of("rww.yaml", 1, sets, NULL) == base);
+    }
+}
+
+/* Load must fail with status `want` and a message containing `needle`. */
+static void check_refused(const char *name, size_t n_sets, const char *const *sets,
+                          fcfit_status want, const char *needle)
+{
+    char p[1024];
+    fcfit_job *job = NULL;
+    fcfit_status st = fcfit_job_load(&job, tmp_path(p, sizeof p, name), n_sets, sets);
+    const char *msg = fcfit_error_message();
+    fcfit_test_report(st == want && job == NULL && strstr(msg, needle) != NULL, __FILE__, __LINE__,
+                      "load(%s, %s) -> %s \"%s\", want %s containing \"%s\"", name,
+                      n_sets > 0 ? sets[0] : "", fcfit_status_name(st), msg,
+                      fcfit_status_name(want), needle);
+    fcfit_job_destroy(&job);
+    fcfit_error_clear();
+}
+
+static void check_input_forms(void)
+{
+    uint64_t base = hash_of("rww.yaml", 0, NULL, NULL);
+    char p1[1024], p2[1024], set_b[1200], zip_path[1024];
+    fcfit_job *job;
+
+    printf("---- target BOLD layouts\n");
+    snprintf(set_b, sizeof set_b, "target.bold=%s", tmp_path(p1, sizeof p1, "bold_t.csv"));
+    {
+        const char *const auto_t[] = {set_b};
+        const char *const tbr[] = {set_b, "target.bold_layout=time_by_regions"};
+        const char *const rbt[] = {set_b, "target.bold_layout=regions_by_time"};
+        const char *const given_rbt[] = {"target.bold_layout=regions_by_time"};
+        CHECK_TRUE(hash_of("rww.yaml", 1, auto_t, NULL) == base);
+        CHECK_TRUE(hash_of("rww.yaml", 2, tbr, NULL) == base);
+        check_refused("rww.yaml", 2, rbt, FCFIT_ERR_INPUT,
+                      "bold_t.csv (target.bold): matrix is 60 x 6; with target.bold_layout: "
+                      "regions_by_time (--set) expected 6 rows");
+        check_refused("rww.yaml", 2, rbt, FCFIT_ERR_INPUT, "is the layout the other one?");
+        /* Explicitly the layout the file has: the same job, listed in the canonical text. */
+        CHECK_TRUE(hash_of("rww.yaml", 1, given_rbt, NULL) != 0);
+    }
+    snprintf(set_b, sizeof set_b, "target.bold=%s", tmp_path(p1, sizeof p1, "bold_square.csv"));
+    {
+        const char *const sq[] = {set_b};
+        check_refused("rww.yaml", 1, sq, FCFIT_ERR_INPUT,
+                      "matrix is 6 x 6, square like the 6-region connectome");
+    }
+
+    printf("---- target FC checks\n");
+    write_text("fc_asym.csv", "1,0.2,0.3\n0.2,1,0.4\n0.3,0.5,1\n");
+    write_text("fc_const.csv", "1,0.2,0.2\n0.2,1,0.2\n0.2,0.2,1\n");
+    write_text("sc3.csv", "0,1,2\n1,0,3\n2,3,0\n");
+    write_text("fc3.yaml", "connectome: {weights: sc3.csv}\ntarget: {fc: fc_asym.csv}\n");
+    check_refused("fc3.yaml", 0, NULL, FCFIT_ERR_INPUT,
+                  "fc_asym.csv (target.fc): not symmetric: entry (2,3) = 0.4 but (3,2) = 0.5");
+    {
+        const char *const c[] = {"target.fc=fc_const.csv"};
+        write_text("fc3c.yaml", "connectome: {weights: sc3.csv}\ntarget: {fc: fc_const.csv}\n");
+        check_refused("fc3c.yaml", 0, NULL, FCFIT_ERR_INPUT,
+                      "fc_const.csv (target.fc): every entry off the diagonal is 0.2");
+        (void)c;
+    }
+    {
+        const char *const big[] = {"connectome.synthetic.n_regions=5001"};
+        check_refused("hopf.yaml", 1, big, FCFIT_ERR_CONFIG, "the limit is 5000 regions");
+    }
+
+    printf("---- TVB connectivity zip\n");
+    {
+        size_t lw = 0, ll = 0;
+        char *wtext = strdup(read_small_file(tmp_path(p1, sizeof p1, "sc.csv"), &lw));
+        char *ltext = strdup(read_small_file(tmp_path(p2, sizeof p2, "len.csv"), &ll));
+        static const char centres[] = "lA -10 0 0\nlB -20 5 1\nlC -30 1 2\nrA 10 0 0\n"
+                                      "rB 20 5 1\nrC 30 1 2\n";
+        const zip_member m[] = {{"conn76/weights.txt", wtext, lw, ZIP_CM_DEFLATE},
+                                {"conn76/tract_lengths.txt", ltext, ll, ZIP_CM_STORE},
+                                {"conn76/centres.txt", centres, sizeof centres - 1,
+                                 ZIP_CM_DEFLATE}};
+        CHECK_TRUE(write_zip(tmp_path(zip_path, sizeof zip_path, "conn76.zip"), m, 3));
+        free(wtext);
+        free(ltext);
+    }
+    write_text("rww_tvb.yaml", replaced(RWW_JOB, "weights: sc.csv\n  lengths: len.csv",
+                                        "tvb_zip: conn76.zip"));
+    job = load("rww_tvb.yaml", 0, NULL);
+    CHECK_TRUE(job != NULL && job->hash == base);
+    CHECK_TRUE(job != NULL && job->conn->delay != NULL);
+    CHECK_TRUE(job != NULL && job->n_labels == NREG && job->labels != NULL &&
+               strcmp(job->labels[0], "lA") == 0 && strcmp(job->labels[5], "rC") == 0);
+    CHECK_TRUE(job != NULL && strstr(job->weights_label, "conn76.zip") != NULL);
+    fcfit_job_destroy(&job);
+    {
+        /* Without a conduction velocity the zip's tract lengths give no delays. */
+        const char *const v0[] = {"connectome.velocity_mm_per_ms=0"};
+        job = load("rww_tvb.yaml", 1, v0);
+        CHECK_TRUE(job != NULL && job->conn->delay == NULL && job->n_labels == NREG);
+        fcfit_job_destroy(&job);
+    }
+    {
+        char set_w[1200];
+        const char *sets[1];
+        snprintf(set_w, sizeof set_w, "connectome.weights=%s", tmp_path(p1, sizeof p1, "sc.csv"));
+        sets[0] = set_w;
+        check_refused("rww_tvb.yaml", 1, sets, FCFIT_ERR_CONFIG,
+                      "connectome.weights and connectome.tvb_zip");
+        snprintf(set_w, sizeof set_w, "connectome.lengths=%s", tmp_path(p1, sizeof p1, "len.csv"));
+        check_refused("rww_tvb.yaml", 1, sets, FCFIT_ERR_CONFIG,
+                      "connectome.lengths is given together with connectome.tvb_zip");
+        snprintf(set_w, sizeof set_w, "connectome.tvb_zip=%s", tmp_path(p1, sizeof p1, "sc.csv"));
+        check_refused("rww_tvb.yaml", 1, sets, FCFIT_ERR_INPUT, "not a zip archive");
+    }
+}
+
 int main(void)
 {
     if (!tmp_init_named("tmp_test_job")) {
@@ -481,5 +651,7 @@ int main(void)
     check_round_trip("rww.yaml");
     check_round_trip("hopf.yaml");
     check_hash();
+    check_negative_zero();
+    check_input_forms();
     return fcfit_test_finish();
 }

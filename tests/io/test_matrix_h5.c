@@ -8,7 +8,11 @@
  * source value converts exactly to double.
  *
  * The test also checks that the loader leaves HDF5's automatic error printing
- * as it found it.
+ * as it found it, and the hostile cases: a dataspace claiming more values than
+ * the file holds, a dataset never written, a file that crashes libhdf5 1.10.8
+ * (from fuzz/regressions: the guarded child turns the crash into bad input),
+ * and that the guarded read returns bitwise what the in-process read returns
+ * (FCFIT_LOADER_FORK=0), for a matrix larger than a pipe's buffer.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -224,7 +228,89 @@ static void test_bad_files(void)
     CHECK_LOAD_FAILS(path, "text.h5", "not an HDF5 file");
 }
 
-/* The loader must restore whatever automatic error handler the caller had. */
+/* Create dataset `name` of rows x cols doubles, allocated late and never written. */
+static void unwritten_dataset(hid_t file, const char *name, hsize_t rows, hsize_t cols)
+{
+    hsize_t dims[2] = {rows, cols};
+    hid_t space = H5Screate_simple(2, dims, NULL);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    hid_t dset;
+    H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_LATE);
+    dset = H5Dcreate2(file, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    if (dset < 0) {
+        printf("cannot create fixture dataset %s\n", name);
+    } else {
+        H5Dclose(dset);
+    }
+    H5Pclose(dcpl);
+    H5Sclose(space);
+}
+
+static void test_hostile_files(void)
+{
+    char path[600], spec[700];
+    hid_t file, fcpl;
+    double *big;
+    const hsize_t dbig[2] = {300, 400};
+    fcfit_matrix guarded = {0, 0, NULL}, direct = {0, 0, NULL};
+
+    file = H5Fcreate(tmp_path(path, sizeof path, "claims.h5"), H5F_ACC_TRUNC, H5P_DEFAULT,
+                     H5P_DEFAULT);
+    if (file >= 0) {
+        unwritten_dataset(file, "/huge", 100000, 100000);
+        unwritten_dataset(file, "/never", 3, 3);
+        H5Fclose(file);
+    }
+    snprintf(spec, sizeof spec, "%s:/huge", path);
+    CHECK_LOAD_FAILS(spec, "claims.h5",
+                     "dataset '/huge' claims 100000 x 100000 values of 8 bytes, more than the");
+    snprintf(spec, sizeof spec, "%s:/never", path);
+    CHECK_LOAD_FAILS(spec, "claims.h5", "dataset '/never' (3 x 3) has no stored values");
+
+    /* A crafted file on which libhdf5 1.10.8 segfaults in H5F__accum_read. */
+    snprintf(spec, sizeof spec, "%s/fuzz/regressions/matrix_h5/segv-H5F__accum_read-1",
+             FCFIT_SOURCE_DIR);
+    {
+        size_t len = 0;
+        const char *bytes = read_small_file(spec, &len);
+        FILE *fp = fopen(tmp_path(path, sizeof path, "crafted.h5"), "wb");
+        if (fp != NULL) {
+            fwrite(bytes, 1, len, fp);
+            fclose(fp);
+        }
+        CHECK_TRUE(len > 0);
+    }
+    CHECK_LOAD_FAILS(path, "crafted.h5", "the HDF5 library crashed while reading the file");
+
+    /* An HDF5 signature behind a 512-byte user block (as MATLAB 7.3 files have) is found. */
+    fcpl = H5Pcreate(H5P_FILE_CREATE);
+    H5Pset_userblock(fcpl, 512);
+    file = H5Fcreate(tmp_path(path, sizeof path, "userblock.h5"), H5F_ACC_TRUNC, fcpl,
+                     H5P_DEFAULT);
+    H5Pclose(fcpl);
+    big = malloc(300 * 400 * sizeof(double));
+    for (size_t k = 0; big != NULL && k < 300 * 400; k++) {
+        big[k] = (double)k * 1.0000001 - 3.5e4;
+    }
+    if (file >= 0 && big != NULL) {
+        write_dataset(file, "/m", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, dbig, NULL, big);
+        H5Fclose(file);
+    }
+    CHECK_LOAD_EQUALS(path, 300, 400, big);
+    /* 960 kB through the pipe from the child, bitwise what the in-process reader gives. */
+    CHECK_TRUE(fcfit_matrix_load(path, &guarded) == FCFIT_OK);
+    setenv("FCFIT_LOADER_FORK", "0", 1);
+    CHECK_TRUE(fcfit_matrix_load(path, &direct) == FCFIT_OK);
+    unsetenv("FCFIT_LOADER_FORK");
+    CHECK_TRUE(guarded.rows == 300 && direct.rows == 300 && guarded.cols == 400 &&
+               direct.cols == 400 &&
+               memcmp(guarded.data, direct.data, 300 * 400 * sizeof(double)) == 0);
+    fcfit_matrix_free(&guarded);
+    fcfit_matrix_free(&direct);
+    free(big);
+}
+
+/* The loader must restore whatever automatic error handler the caller had (in-process). */
 static void test_error_printing_restored(void)
 {
     char path[600];
@@ -235,7 +321,10 @@ static void test_error_printing_restored(void)
     fcfit_matrix m = {0, 0, NULL};
 
     H5Eget_auto2(H5E_DEFAULT, &before, &before_data);
-    (void)fcfit_matrix_load(tmp_path(path, sizeof path, "text.h5"), &m);
+    /* Read in this process (not in the guarded child), where the handler matters. */
+    setenv("FCFIT_LOADER_FORK", "0", 1);
+    (void)fcfit_matrix_load(tmp_path(path, sizeof path, "bad.h5"), &m);
+    unsetenv("FCFIT_LOADER_FORK");
     fcfit_error_clear();
     H5Eget_auto2(H5E_DEFAULT, &after, &after_data);
     CHECK_TRUE(before != NULL);
@@ -250,6 +339,7 @@ int main(void)
     make_values();
     test_good_files();
     test_bad_files();
+    test_hostile_files();
     test_error_printing_restored();
     return fcfit_test_finish();
 }

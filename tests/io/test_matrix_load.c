@@ -128,6 +128,7 @@ static void test_spec_splitting(void)
 static void test_file_checks(void)
 {
     char path[600];
+    char spec[700];
     fcfit_matrix m = {0, 0, NULL};
 
     CHECK_LOAD_FAILS(tmp_path(path, sizeof path, "missing.csv"), "missing.csv", "file not found");
@@ -137,8 +138,23 @@ static void test_file_checks(void)
     mkdir(tmp_path(path, sizeof path, "folder.csv"), 0755);
     CHECK_LOAD_FAILS(path, "folder.csv", "is a directory");
 
+    write_text(tmp_path(path, sizeof path, "book.xlsx"), "PK");
+    CHECK_LOAD_FAILS(path, "book.xlsx", "unsupported file type '.xlsx'");
     write_text(tmp_path(path, sizeof path, "arrays.npz"), "PK");
-    CHECK_LOAD_FAILS(path, "arrays.npz", "unsupported file type '.npz'");
+    CHECK_LOAD_FAILS(path, "arrays.npz", "not a zip archive");
+
+    /* Only regular files: a FIFO would block the reader, /dev/zero would never end. */
+    unlink(tmp_path(path, sizeof path, "pipe.h5"));
+    if (mkfifo(path, 0600) == 0) {
+        CHECK_LOAD_FAILS(path, "pipe.h5", "is a FIFO (named pipe); expected a regular file");
+        snprintf(spec, sizeof spec, "%s:/x", path);
+        CHECK_LOAD_FAILS(spec, "pipe.h5", "is a FIFO");
+        unlink(path);
+    } else {
+        printf("note: mkfifo failed (%s); the FIFO check is not exercised\n", strerror(errno));
+    }
+    CHECK_LOAD_FAILS("/dev/zero", "/dev/zero", "is a character device");
+    CHECK_LOAD_FAILS("/dev/urandom", "/dev/urandom", "is a character device");
 
     write_text(tmp_path(path, sizeof path, "locked.csv"), "1,2\n");
     chmod(path, 0);
@@ -151,7 +167,7 @@ static void test_file_checks(void)
     chmod(path, 0644);
     /* A path that runs through a file: stat fails with ENOTDIR, even for root. */
     CHECK_LOAD_FAILS(tmp_path(path, sizeof path, "locked.csv/inner.csv"), "locked.csv/inner.csv",
-                     "cannot access the file: Not a directory");
+                     "cannot open the file for reading: Not a directory");
 
     CHECK_FAILS(fcfit_matrix_load("", &m), FCFIT_ERR_INPUT, "empty matrix file name");
     CHECK_FAILS(fcfit_matrix_load(NULL, &m), FCFIT_ERR_ARG, "must not be NULL");

@@ -6,7 +6,9 @@
  * (MAT_FT_MAT73, HDF5-based) and the v4 format. matio takes data
  * column-major, as MATLAB stores it, so the expected row-major matrices are
  * transposed by hand here; a non-square matrix makes a missing transpose
- * visible. Comparisons are bitwise.
+ * visible. Comparisons are bitwise. Hostile files (truncated at every
+ * length, crafted headers that made matio allocate gigabytes or recurse) are
+ * built byte by byte from the published MAT-file layout.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -16,6 +18,7 @@
 #include <sys/stat.h>
 
 #include <matio.h>
+#include <zlib.h>
 
 #include "fcfit/fcfit_matrix_io.h"
 #include "fcfit_test.h"
@@ -238,6 +241,258 @@ static void test_bad_files(void)
     CHECK_LOAD_FAILS(path, "no_vars.mat", "the file holds no variables");
 }
 
+/* Bytes of a crafted file, built element by element (little endian, level 5). */
+typedef struct mat_bytes {
+    unsigned char b[4096];
+    size_t n;
+} mat_bytes;
+
+static void mb_u32(mat_bytes *m, uint32_t v)
+{
+    for (int k = 0; k < 4; k++) {
+        m->b[m->n++] = (unsigned char)(v >> (8 * k));
+    }
+}
+
+static void mb_header(mat_bytes *m)
+{
+    memset(m->b, ' ', 116);
+    memcpy(m->b, "MATLAB 5.0 MAT-file, crafted by test_matrix_mat", 47);
+    memset(m->b + 116, 0, 8);
+    m->b[124] = 0x00;
+    m->b[125] = 0x01;
+    m->b[126] = 'I';
+    m->b[127] = 'M';
+    m->n = 128;
+}
+
+/* Array flags, dimensions rows x cols and the one-letter name 'a' (40 bytes). */
+static void mb_array_head(mat_bytes *m, uint32_t cls, uint32_t rows, uint32_t cols)
+{
+    mb_u32(m, 6);
+    mb_u32(m, 8);
+    mb_u32(m, cls);
+    mb_u32(m, 0);
+    mb_u32(m, 5);
+    mb_u32(m, 8);
+    mb_u32(m, rows);
+    mb_u32(m, cols);
+    mb_u32(m, 1 | (1u << 16)); /* small element: int8, 1 byte */
+    mb_u32(m, 'a');
+}
+
+static int mb_write(const char *path, const mat_bytes *m, size_t len)
+{
+    FILE *fp = fopen(path, "wb");
+    int ok = fp != NULL && fwrite(m->b, 1, len, fp) == len;
+    if (fp != NULL) {
+        fclose(fp);
+    }
+    return ok;
+}
+
+/*
+ * Files that once made matio read short without an error, allocate gigabytes or recurse
+ * without bound: each must be refused as bad input naming the file and the problem.
+ */
+static void test_hostile_files(void)
+{
+    char path[600], cut[700];
+    mat_bytes m;
+    FILE *fp;
+    size_t full = 0, refused = 0;
+    unsigned char *buf;
+
+    /* Every truncation of a valid level-5 file (the issue's case: 300 of 480 bytes loaded as
+     * a connectome with a third of its entries zero) and of a level-4 file is refused. */
+    {
+        static const enum mat_ft versions[] = {MAT_FT_MAT5, MAT_FT_MAT4};
+        static const char *const names[] = {"whole_v5.mat", "whole_v4.mat"};
+        for (size_t v = 0; v < 2; v++) {
+            mat_fixture var = {"W", MAT_C_DOUBLE, MAT_T_DOUBLE, 2, {3, 2, 0}, g_cm32, 0};
+            if (!write_mat(tmp_path(path, sizeof path, names[v]), versions[v], &var, 1,
+                           MAT_COMPRESSION_NONE)) {
+                continue;
+            }
+            fp = fopen(path, "rb");
+            buf = malloc(8192);
+            full = fp != NULL && buf != NULL ? fread(buf, 1, 8192, fp) : 0;
+            if (fp != NULL) {
+                fclose(fp);
+            }
+            refused = 0;
+            for (size_t len = 1; len < full; len++) {
+                fcfit_matrix out = {0, 0, NULL};
+                FILE *w = fopen(tmp_path(cut, sizeof cut, "cut.mat"), "wb");
+                if (w != NULL) {
+                    fwrite(buf, 1, len, w);
+                    fclose(w);
+                }
+                if (fcfit_matrix_load(cut, &out) == FCFIT_ERR_INPUT && out.data == NULL) {
+                    refused++;
+                } else {
+                    printf("     %s cut at %zu of %zu bytes: %s\n", names[v], len, full,
+                           fcfit_error_message());
+                }
+                fcfit_matrix_free(&out);
+                fcfit_error_clear();
+            }
+            fcfit_test_report(full > 0 && refused == full - 1, __FILE__, __LINE__,
+                              "%s: %zu of its %zu truncations refused as bad input", names[v],
+                              refused, full > 0 ? full - 1 : 0);
+            free(buf);
+        }
+        CHECK_LOAD_FAILS(cut, "cut.mat", "truncated");
+    }
+
+    /* A 65535 x 65535 cell array in 176 bytes (matio would allocate 34 GB of pointers). */
+    mb_header(&m);
+    mb_u32(&m, 14);
+    mb_u32(&m, 40);
+    mb_array_head(&m, 1, 65535, 65535);
+    mb_write(tmp_path(path, sizeof path, "huge_cell.mat"), &m, m.n);
+    CHECK_LOAD_FAILS(path, "huge_cell.mat",
+                     "variable 'a' (byte 176): the cell array claims 4294836225 nested elements");
+
+    /* A double array whose dimensions claim far more than its data. */
+    mb_header(&m);
+    mb_u32(&m, 14);
+    mb_u32(&m, 56);
+    mb_array_head(&m, 6, 100000, 100000);
+    mb_u32(&m, 9);
+    mb_u32(&m, 8);
+    mb_u32(&m, 0);
+    mb_u32(&m, 0x3ff00000);
+    mb_write(tmp_path(path, sizeof path, "dims_exceed.mat"), &m, m.n);
+    CHECK_LOAD_FAILS(path, "dims_exceed.mat",
+                     "variable 'a' (byte 176): the dimensions claim 10000000000 values");
+    mb_header(&m);
+    mb_u32(&m, 14);
+    mb_u32(&m, 56);
+    mb_array_head(&m, 6, 2, 2);
+    mb_u32(&m, 9);
+    mb_u32(&m, 8);
+    mb_u32(&m, 0);
+    mb_u32(&m, 0x3ff00000);
+    mb_write(tmp_path(path, sizeof path, "short_data.mat"), &m, m.n);
+    CHECK_LOAD_FAILS(path, "short_data.mat",
+                     "the real part holds 8 bytes, but the dimensions (4 values) of 8 bytes each "
+                     "need 32");
+
+    /* Cells nested 40 deep (matio recurses once per level). */
+    {
+        size_t depth = 40;
+        mb_header(&m);
+        for (size_t d = 0; d < depth; d++) {
+            uint32_t inner = (uint32_t)(48 * (depth - 1 - d) + 8);
+            mb_u32(&m, 14);
+            mb_u32(&m, 40 + inner);
+            mb_array_head(&m, 1, 1, 1);
+        }
+        mb_u32(&m, 14);
+        mb_u32(&m, 0);
+        mb_write(tmp_path(path, sizeof path, "deep.mat"), &m, m.n);
+        CHECK_LOAD_FAILS(path, "deep.mat", "cells or structs nested more than 32 levels deep");
+    }
+
+    /* A compressed variable whose inflated tag claims 4 GB from a few bytes. */
+    {
+        unsigned char plain[72], packed[128];
+        uLongf plen = sizeof packed;
+        memset(plain, 0, sizeof plain);
+        plain[0] = 14;
+        plain[4] = 0xf0;
+        plain[5] = plain[6] = plain[7] = 0xff;
+        if (compress(packed, &plen, plain, sizeof plain) == Z_OK) {
+            mb_header(&m);
+            mb_u32(&m, 15);
+            mb_u32(&m, (uint32_t)plen);
+            memcpy(m.b + m.n, packed, plen);
+            m.n += plen;
+            mb_write(tmp_path(path, sizeof path, "bomb.mat"), &m, m.n);
+            CHECK_LOAD_FAILS(path, "bomb.mat",
+                             "the compressed variable claims 4294967280 bytes from");
+        }
+    }
+
+    /* A level-4 header claiming a 1.3 GB name (matio allocated it). */
+    {
+        int32_t h[5] = {0, 2, 2, 0, 1342177280};
+        fp = fopen(tmp_path(path, sizeof path, "v4_name.mat"), "wb");
+        if (fp != NULL) {
+            fwrite(h, sizeof h, 1, fp);
+            fclose(fp);
+        }
+        CHECK_LOAD_FAILS(path, "v4_name.mat", "level-4 record 1 has a 1342177280-byte name");
+    }
+
+    /* A MATLAB object of the opaque class (a string: name, type system and class name, no
+     * dimensions, then nested data) next to a matrix: the matrix still loads. */
+    {
+        size_t at;
+        mb_header(&m);
+        mb_u32(&m, 14);
+        at = m.n;
+        mb_u32(&m, 0); /* size, patched below */
+        mb_u32(&m, 6);
+        mb_u32(&m, 8);
+        mb_u32(&m, 17);
+        mb_u32(&m, 0);
+        mb_u32(&m, 1 | (1u << 16)); /* name 's' */
+        mb_u32(&m, 's');
+        mb_u32(&m, 1 | (4u << 16)); /* type system "MCOS" */
+        memcpy(m.b + m.n, "MCOS", 4);
+        m.n += 4;
+        mb_u32(&m, 1);
+        mb_u32(&m, 6); /* class name "string", padded */
+        memcpy(m.b + m.n, "string\0\0", 8);
+        m.n += 8;
+        mb_u32(&m, 14); /* nested uint32 array 1 x 2 */
+        mb_u32(&m, 56);
+        mb_u32(&m, 6);
+        mb_u32(&m, 8);
+        mb_u32(&m, 13);
+        mb_u32(&m, 0);
+        mb_u32(&m, 5);
+        mb_u32(&m, 8);
+        mb_u32(&m, 1);
+        mb_u32(&m, 2);
+        mb_u32(&m, 1);
+        mb_u32(&m, 0);
+        mb_u32(&m, 6);
+        mb_u32(&m, 8);
+        mb_u32(&m, 0xdd000000u);
+        mb_u32(&m, 2);
+        {
+            uint32_t len = (uint32_t)(m.n - at - 4);
+            for (int k = 0; k < 4; k++) {
+                m.b[at + (size_t)k] = (unsigned char)(len >> (8 * k));
+            }
+        }
+        mb_u32(&m, 14); /* then a 1 x 1 double 'a' = 2.5 */
+        mb_u32(&m, 56);
+        mb_array_head(&m, 6, 1, 1);
+        mb_u32(&m, 9);
+        mb_u32(&m, 8);
+        mb_u32(&m, 0);
+        mb_u32(&m, 0x40040000);
+        mb_write(tmp_path(path, sizeof path, "opaque.mat"), &m, m.n);
+        snprintf(cut, sizeof cut, "%s:a", path);
+        {
+            static const double want = 2.5;
+            CHECK_LOAD_EQUALS(cut, 1, 1, &want);
+        }
+    }
+
+    /* A version 7.3 header without the HDF5 data behind it. */
+    mb_header(&m);
+    m.b[124] = 0x00;
+    m.b[125] = 0x02;
+    memset(m.b + 128, 0, 512);
+    mb_write(tmp_path(path, sizeof path, "v73_empty.mat"), &m, 640);
+    CHECK_LOAD_FAILS(path, "v73_empty.mat", "a version 7.3 MAT-file header, but no HDF5 data");
+}
+
 int main(void)
 {
     if (!tmp_init_named("tmp_test_matrix")) {
@@ -251,5 +506,6 @@ int main(void)
     test_bad_variables(MAT_FT_MAT5, "v5");
     test_bad_variables(MAT_FT_MAT73, "v73");
     test_bad_files();
+    test_hostile_files();
     return fcfit_test_finish();
 }

@@ -284,6 +284,23 @@ static void test_bad_files(void)
 
     write_npy(tmp_path(path, sizeof path, "not_dict.npy"), 1, "['descr', '<f8']", data, 16);
     CHECK_LOAD_FAILS(path, "not_dict.npy", "malformed .npy header at offset 0");
+
+    /* An absurd shape is compared with the file's size before anything is allocated: bad
+     * input (a truncated file), not an allocation failure. */
+    write_npy(tmp_path(path, sizeof path, "absurd.npy"), 1,
+              "{'descr': '<f8', 'fortran_order': False, 'shape': (1000000, 1000000), }", data, 64);
+    CHECK_LOAD_FAILS(path, "absurd.npy",
+                     "truncated .npy data: header fields 'shape' (1000000, 1000000) and 'descr' "
+                     "'<f8' need 8000000000000 bytes of data, the file has only 64");
+    write_npy(tmp_path(path, sizeof path, "overflow.npy"), 2,
+              "{'descr': '<i8', 'fortran_order': True, 'shape': (4611686018427387904, 4), }",
+              data, 8);
+    CHECK_LOAD_FAILS(path, "overflow.npy", "describe more data than this machine can address");
+    write_npy(tmp_path(path, sizeof path, "huge_1d.npy"), 1,
+              "{'descr': '|u1', 'fortran_order': False, 'shape': (18446744073709551615,), }", data,
+              64);
+    CHECK_LOAD_FAILS(path, "huge_1d.npy", "need 18446744073709551615 bytes of data, the file has "
+                                          "only 64");
 }
 
 int main(void)

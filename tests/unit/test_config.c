@@ -1,10 +1,20 @@
 /*
  * test_config.c: the option registry and YAML parsing: types, bounds,
  * defaults, nested and dotted keys, precedence of --set, error messages with
- * place and key, suggestions, regional values, canonical text round trip.
+ * place and key, suggestions, regional values, canonical text round trip;
+ * and hostile job text: a second YAML document, a NUL byte (whose refusal
+ * once leaked the file's text: the ASan build's leak check covers it),
+ * invalid UTF-8 (on which libfyaml once looped forever), a
+ * FIFO or a device as the job file, -0 against 0, control characters and
+ * empty paths in values.
  */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "fcfit/fcfit_config.h"
 #include "fcfit/fcfit_job.h"
@@ -210,6 +220,89 @@ static void test_job_registry(void)
     fcfit_config_destroy(&c);
 }
 
+/* Write text (len bytes, NULs allowed) to a new temporary file; returns its path in buf. */
+static const char *temp_file(char *buf, size_t cap, const char *text, size_t len)
+{
+    int fd;
+    snprintf(buf, cap, "/tmp/fcfit-test-config-XXXXXX");
+    fd = mkstemp(buf);
+    if (fd < 0 || write(fd, text, len) != (ssize_t)len) {
+        printf("cannot write a temporary file: %s\n", strerror(errno));
+        exit(1);
+    }
+    close(fd);
+    return buf;
+}
+
+static void test_hostile_text(void)
+{
+    fcfit_config *c = make();
+    char path[64], big[600];
+    static const char nul[] = "sim:\n  dt_ms: 0.5\n\0  steps: 3\n";
+    const fcfit_regional *r;
+
+    /* A second document would be ignored: refused, naming the line where it starts. */
+    CHECK_FAILS(fcfit_config_load_string(c, "sim.dt_ms: 0.5\n---\nsim.dt_ms: 5\n", "j.yaml", "."),
+                FCFIT_ERR_CONFIG, "j.yaml:2: a second YAML document starts here");
+    CHECK_FAILS(fcfit_config_load_string(c, "sim.dt_ms: 0.5\n...\n---\nsim: {steps: 4}\n",
+                                         "j.yaml", "."),
+                FCFIT_ERR_CONFIG, "j.yaml:3: a second YAML document");
+    CHECK_OK(fcfit_config_load_string(c, "---\nsim.dt_ms: 0.5\n...\n", "j.yaml", "."));
+    /* Invalid UTF-8 is refused before the YAML parser sees it (libfyaml 0.7.12 loops forever
+     * on a directive followed by the byte 0xec: this check would hang without the fix). */
+    CHECK_FAILS(fcfit_config_load_string(c, "%0\xec", "j.yaml", "."), FCFIT_ERR_CONFIG,
+                "j.yaml:1: invalid UTF-8 (byte 0xec)");
+    CHECK_FAILS(fcfit_config_load_string(c, "sim.dt_ms: 0.5\n# caf\xc3\n", "j.yaml", "."),
+                FCFIT_ERR_CONFIG, "j.yaml:2: invalid UTF-8 (byte 0xc3)");
+    CHECK_FAILS(fcfit_config_set(c, "sim.name=%0\xec"), FCFIT_ERR_CONFIG,
+                "--set: invalid UTF-8 (byte 0xec) in the value");
+    CHECK_OK(fcfit_config_load_string(c, "sim.name: caf\xc3\xa9 \xe2\x82\xac\n", "j.yaml", "."));
+    /* A NUL byte: refused with its line (and, under ASan, without leaking the text). */
+    CHECK_FAILS(fcfit_config_load_file(c, temp_file(path, sizeof path, nul, sizeof nul - 1)),
+                FCFIT_ERR_CONFIG, ":3: contains a NUL byte");
+    unlink(path);
+    /* Not a regular file: refused before any read (a FIFO would block, /dev/zero never ends). */
+    CHECK_FAILS(fcfit_config_load_file(c, "/dev/zero"), FCFIT_ERR_INPUT,
+                "/dev/zero: is a character device");
+    snprintf(path, sizeof path, "/tmp/fcfit-test-config-fifo-%d", (int)getpid());
+    if (mkfifo(path, 0600) == 0) {
+        CHECK_FAILS(fcfit_config_load_file(c, path), FCFIT_ERR_INPUT, "is a FIFO (named pipe)");
+        unlink(path);
+    }
+    CHECK_FAILS(fcfit_config_load_file(c, "/tmp"), FCFIT_ERR_INPUT, "/tmp: is a directory");
+
+    /* -0 is stored as 0, so the canonical text and the job hash do not tell them apart. */
+    CHECK_OK(fcfit_config_load_string(c, "model.w: -0\ngrid.values: [-0.0, 1]\n", "z.yaml", "."));
+    r = fcfit_config_regional(c, "model.w");
+    CHECK_TRUE(r != NULL && r->scalar == 0.0 && !signbit(r->scalar));
+    CHECK_TRUE(!signbit(fcfit_config_list_real(c, "grid.values", 0)));
+    {
+        char *t = fcfit_config_canonical(c, 1, NULL);
+        CHECK_TRUE(t != NULL && strstr(t, "model.w: 0\n") != NULL &&
+                   strstr(t, "grid.values: [0, 1]\n") != NULL && strstr(t, "-0") == NULL);
+        free(t);
+    }
+
+    /* Control characters in a value or key are shown as escapes, never raw. */
+    CHECK_FAILS(fcfit_config_set(c, "paint.colour=red\x01"), FCFIT_ERR_CONFIG,
+                "found 'red\\x01'");
+    CHECK_TRUE(strchr(fcfit_error_message(), '\x01') == NULL);
+    CHECK_FAILS(fcfit_config_set(c, "paint.colour=\x1b[31mred"), FCFIT_ERR_CONFIG,
+                "found '\\e[31mred'");
+    CHECK_FAILS(fcfit_config_set(c, "sim.dt\x7fms=1"), FCFIT_ERR_CONFIG,
+                "unknown key 'sim.dt\\x7fms'");
+    CHECK_FAILS(fcfit_config_set(c, "sim\tdt_ms"), FCFIT_ERR_USAGE, "--set sim\\tdt_ms:");
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    memcpy(big, "paint.colour=", 13);
+    CHECK_FAILS(fcfit_config_set(c, big), FCFIT_ERR_CONFIG, "xxx...'");
+
+    /* An empty path names no file, quoted or not. */
+    CHECK_FAILS(fcfit_config_load_string(c, "out.path: \"\"\n", "p.yaml", "."), FCFIT_ERR_CONFIG,
+                "p.yaml:1: out.path: expected a file path (an empty path names no file)");
+    fcfit_config_destroy(&c);
+}
+
 int main(void)
 {
     test_defaults_and_types();
@@ -217,5 +310,6 @@ int main(void)
     test_errors();
     test_canonical();
     test_job_registry();
+    test_hostile_text();
     return fcfit_test_finish();
 }
