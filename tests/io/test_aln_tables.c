@@ -7,7 +7,7 @@
  *     V_mean_ss to 1e-9 relative, tau_mu_exp and tau_sigma_exp to the fit's
  *     grid value (|difference| < 0.0005 ms); the axes equal;
  *   - a sample of grid points spread over the whole grid (200 in a release
- *     build, 6 in a debug/sanitizer build) recomputed by the generator here
+ *     build, 6 in a debug or sanitizer build) recomputed by the generator here
  *     and compared with the reference at the same tolerances;
  *   - write + read round trip is bitwise; files with a missing dataset, a
  *     table whose shape does not match the axes, uneven axes, a missing or
@@ -34,7 +34,16 @@
 #error "FCFIT_SOURCE_DIR must be defined by the build"
 #endif
 
-#ifdef NDEBUG
+/* Sanitizer builds (gcc's Debug one and clang's RelWithDebInfo fuzzing one) take the short sample. */
+#if defined(__SANITIZE_ADDRESS__)
+#define FCFIT_TEST_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FCFIT_TEST_SANITIZED 1
+#endif
+#endif
+
+#if defined(NDEBUG) && !defined(FCFIT_TEST_SANITIZED)
 #define N_SAMPLE 200
 #else
 #define N_SAMPLE 6
