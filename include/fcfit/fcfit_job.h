@@ -88,6 +88,21 @@ fcfit_status fcfit_job_load_ex(fcfit_job **job, const char *path, size_t n_extra
 void fcfit_job_destroy(fcfit_job **job);
 
 /**
+ * The keys that differ between a stored effective job text (a results file's `job`
+ * attribute) and this job's, in words: "sim.duration_s (120 in the file, 60 now); ...".
+ * Keys that do not change results are left out; when none differs, says that an input's
+ * content does. Returns a malloc'd string (NULL on out-of-memory).
+ */
+char *fcfit_job_describe_changes(const fcfit_job *job, const char *stored);
+
+/**
+ * After fcfit_results_check refused `results_path` as another job's file: extend the recorded
+ * error message with what changed (fcfit_job_describe_changes of the file's `job` attribute).
+ * Leaves the message as it is when the file holds no job text. Returns the recorded status.
+ */
+fcfit_status fcfit_job_explain_mismatch(const fcfit_job *job, const char *results_path);
+
+/**
  * Skip list for canonical text and listings of this job: prefixes of the
  * model sections of every model other than the job's (NULL-terminated array
  * of malloc'd strings; free with fcfit_job_free_skips).

@@ -171,9 +171,9 @@ fcfit_status app_cmd_simulate(const app_args *a)
     FCFIT_TRY(fcfit_eval_run(ev, 1, &seed, simulate_poll, &pr, &stopped));
     if (stopped) {
         FCFIT_FAIL_GOTO(FCFIT_ERR_INTERRUPTED,
-                        "stopped by signal %d after %.1f of %.1f s simulated; nothing was "
+                        "stopped by %s after %.1f of %.1f s simulated; nothing was "
                         "written (run the command again)",
-                        (int)app_stop_signal,
+                        app_signal_name((int)app_stop_signal),
                         (double)fcfit_sim_steps_done(sim) * job->sim.dt_ms / 1000.0,
                         job->sim.duration_ms / 1000.0);
     }
