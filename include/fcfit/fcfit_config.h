@@ -1,6 +1,6 @@
 /**
  * @file fcfit_config.h
- * The option registry and the parsed job configuration (STYLE.md §2.9).
+ * The option registry and the parsed job configuration.
  *
  * Every key is registered once with its type, default, bounds, unit and help.
  * That registration drives parsing and validation (job file and --set

@@ -1,13 +1,13 @@
 /**
  * @file fcfit_model.h
- * The model plugin interface (DESIGN.md §3, STYLE.md §2.5) and the registry.
+ * The model plugin interface and the registry (docs/adding-a-model.md).
  *
  * A model is one constant descriptor, fcfit_model_type, exported from one
  * file under src/models/ and listed once in src/models/registry.c. The
  * integrator, coupling, delays, BOLD and FC know no model: they see only this
  * descriptor.
  *
- * Memory layout (DESIGN.md §4). A simulation advances L lanes (tasks or noise
+ * Memory layout (docs/architecture.md). A simulation advances L lanes (tasks or noise
  * replicates) of an N-region network at once. Every per-node quantity is laid
  * out [node][lane] with lanes contiguous, and a flat index k = node*L + lane
  * runs over the n = N*L "points":
@@ -206,7 +206,7 @@ typedef struct fcfit_model_type {
     const char *doc;        /**< docs/models/<name>.md */
     double ms_per_unit;     /**< model time unit in ms (1 = ms) */
     int default_integrator; /**< what sim.integrator = auto picks: 0 Euler-Maruyama, 1 Heun */
-    double default_dt_ms;   /**< what sim.dt_ms = auto picks (MODELS.md reference step) */
+    double default_dt_ms;   /**< the step an unset sim.dt_ms picks (the model page's reference) */
 
     size_t n_state;
     const char *const *state_names;

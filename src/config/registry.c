@@ -142,20 +142,24 @@ void fcfit_config_describe_type(const fcfit_opt_desc *d, char *buf, size_t cap)
         }
         break;
     case FCFIT_OPT_REGIONAL:
-        snprintf(buf, cap,
-                 "a number in [%g, %g]%s%s, a list of one number per region, {file: path}, or "
-                 "{from_bold_peak: [lo_hz, hi_hz]}",
-                 d->lo, d->hi, d->unit[0] ? " " : "", d->unit);
+        /* Only angular frequencies can come from the BOLD's spectral peak (the job layer
+         * refuses {from_bold_peak} for any other unit). */
+        snprintf(buf, cap, "a number in [%g, %g]%s%s, a list of one number per region%s",
+                 d->lo, d->hi, d->unit[0] ? " " : "", d->unit,
+                 strncmp(d->unit, "rad/", 4) == 0
+                     ? ", {file: path}, or {from_bold_peak: [lo_hz, hi_hz]}"
+                     : ", or {file: path}");
         break;
     case FCFIT_OPT_PATHS:
-        snprintf(buf, cap, "a file path or a list of file paths");
+        snprintf(buf, cap, "a file path, a glob pattern (sorted matches) or a list of them");
         break;
     case FCFIT_OPT_REALS:
         snprintf(buf, cap, "a number or a list of numbers in [%g, %g]%s%s", d->lo, d->hi,
                  d->unit[0] ? " " : "", d->unit);
         break;
     case FCFIT_OPT_TREE:
-        snprintf(buf, cap, "a mapping or list (structure in the help)");
+        snprintf(buf, cap, "a mapping or list (structure in the help; --set %s.NAME=... sets one "
+                           "entry of a mapping)", d->key);
         break;
     }
 }

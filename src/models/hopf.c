@@ -1,7 +1,7 @@
 /*
  * hopf.c: Stuart–Landau oscillator, the normal form of a supercritical Hopf
  * bifurcation, one per region (Deco, Kringelbach, Jirsa & Ritter 2017, Sci
- * Rep 7:3095). MODELS.md §5; docs/models/hopf.md.
+ * Rep 7:3095). docs/models/hopf.md.
  *
  * Time unit: seconds (ms_per_unit = 1000), so a and G are per second, omega
  * in rad/s and beta per sqrt(s). With z = x + i y:
