@@ -96,7 +96,7 @@ struct coord {
     fcfit_packer in, out;
     fcfit_work_item *items;
     result_set rs;
-    fcfit_eval *ev;     /* rank 0 alone */
+    eval_set ev;        /* rank 0 alone */
     double *row_scores, *row_scores2, *row_sub, *row_se, *row_se2, *rep_loss;
 };
 
@@ -422,13 +422,18 @@ static fcfit_status pump(coord *co)
     return FCFIT_OK;
 }
 
-/* Fill up to `lanes` items from the queue. */
+/*
+ * Fill a batch from the queue: a fair share of the queued items per worker (so that a short
+ * queue is spread over the workers instead of going to the first idle one), at most `lanes`.
+ */
 static size_t next_batch(coord *co, fcfit_work_item *items, queued *taken)
 {
     const run_ctx *c = co->c;
-    size_t n = 0;
+    const size_t workers = c->size > 1 ? (size_t)(c->size - 1) : 1;
+    size_t n = 0, cap = (co->q_len + workers - 1) / workers;
     queued q;
-    while (n < c->lanes && queue_pop(co, &q)) {
+    cap = cap < 1 ? 1 : cap > c->lanes ? c->lanes : cap;
+    while (n < cap && queue_pop(co, &q)) {
         fcfit_work_item *it = &items[n];
         const row_acc *a = q.acc;
         it->stage = (uint64_t)co->stage->kind;
@@ -520,7 +525,7 @@ static fcfit_status run_alone(coord *co, int *stopped)
                           co->stage->name);
             return FCFIT_OK;
         }
-        FCFIT_CHECK(evaluate_batch(c, co->ev, n, co->items, co->rs.r, alone_should_stop, co,
+        FCFIT_CHECK(evaluate_batch(c, &co->ev, n, co->items, co->rs.r, alone_should_stop, co,
                                    &abandoned));
         if (abandoned) {
             *stopped = 1;
@@ -696,7 +701,7 @@ fcfit_status coord_create(coord **out, run_ctx *c, fcfit_results *res)
         co->row_se2[k] = NAN;
     }
     if (c->size == 1) {
-        FCFIT_TRY(make_evaluator(c, &co->ev));
+        FCFIT_TRY(eval_set_init(c, &co->ev));
     }
     *out = co;
     return FCFIT_OK;
@@ -731,7 +736,7 @@ void coord_destroy(coord **pco)
     free(co->row_sub);
     free(co->rep_loss);
     result_set_free(&co->rs);
-    fcfit_eval_destroy(&co->ev);
+    eval_set_free(&co->ev);
     fcfit_pack_free(&co->in);
     fcfit_pack_free(&co->out);
     free(co);

@@ -56,7 +56,7 @@ cleanup:
     return st;
 }
 
-fcfit_status make_evaluator(const run_ctx *c, fcfit_eval **ev)
+static fcfit_status make_evaluator(const run_ctx *c, size_t lanes, fcfit_eval **ev)
 {
     fcfit_eval_setup s;
     memset(&s, 0, sizeof s);
@@ -70,7 +70,39 @@ fcfit_status make_evaluator(const run_ctx *c, fcfit_eval **ev)
     s.test = (fcfit_test_function)fcfit_config_enum(c->job->cfg, "test.function");
     s.test_noise = fcfit_config_real(c->job->cfg, "test.noise");
     s.test_delay_s = fcfit_config_real(c->job->cfg, "test.delay_s");
-    return fcfit_eval_create(ev, &s, c->lanes);
+    return fcfit_eval_create(ev, &s, lanes);
+}
+
+fcfit_status eval_set_init(const run_ctx *c, eval_set *es)
+{
+    memset(es, 0, sizeof *es);
+    for (size_t L = 1; L < c->lanes && es->n < 7; L *= 2) {
+        es->lanes[es->n++] = L;
+    }
+    es->lanes[es->n++] = c->lanes;
+    return make_evaluator(c, c->lanes, &es->ev[es->n - 1]);
+}
+
+void eval_set_free(eval_set *es)
+{
+    for (size_t k = 0; k < es->n; k++) {
+        fcfit_eval_destroy(&es->ev[k]);
+    }
+    es->n = 0;
+}
+
+/* The smallest evaluator with at least n lanes. */
+static fcfit_status eval_set_get(const run_ctx *c, eval_set *es, size_t n, fcfit_eval **ev)
+{
+    size_t k = 0;
+    while (k + 1 < es->n && es->lanes[k] < n) {
+        k++;
+    }
+    if (es->ev[k] == NULL) {
+        FCFIT_CHECK(make_evaluator(c, es->lanes[k], &es->ev[k]));
+    }
+    *ev = es->ev[k];
+    return FCFIT_OK;
 }
 
 static void log_task(const run_ctx *c, const fcfit_work_item *it)
@@ -88,14 +120,16 @@ static void log_task(const run_ctx *c, const fcfit_work_item *it)
     }
 }
 
-fcfit_status evaluate_batch(const run_ctx *c, fcfit_eval *ev, size_t n,
+fcfit_status evaluate_batch(const run_ctx *c, eval_set *es, size_t n,
                             const fcfit_work_item *items, fcfit_work_result *res,
                             fcfit_eval_stop_fn stop, void *sctx, int *stopped)
 {
     uint64_t seeds[64];
     const size_t N = c->N, np = c->n_params;
     double t0 = fcfit_wtime(), dt;
+    fcfit_eval *ev = NULL;
     FCFIT_REQUIRE(n <= 64, FCFIT_ERR_INTERNAL, "batch of %zu items", n);
+    FCFIT_CHECK(eval_set_get(c, es, n, &ev));
     for (size_t l = 0; l < n; l++) {
         double *p = fcfit_eval_params(ev, l);
         memcpy(p, c->job->params, np * N * sizeof(double));
@@ -163,7 +197,7 @@ static void send_error(run_ctx *c, fcfit_packer *out, fcfit_status st, const cha
 fcfit_status worker_loop(run_ctx *c)
 {
     fcfit_status st = FCFIT_OK;
-    fcfit_eval *ev = NULL;
+    eval_set ev;
     fcfit_packer in, out;
     fcfit_work_item *items = NULL;
     double *arena = NULL;
@@ -176,7 +210,7 @@ fcfit_status worker_loop(run_ctx *c)
     fcfit_pack_init(&in);
     fcfit_pack_init(&out);
     memset(&rs, 0, sizeof rs);
-    st = make_evaluator(c, &ev);
+    st = eval_set_init(c, &ev);
     if (st == FCFIT_OK) {
         st = result_set_alloc(&rs, c, c->lanes);
     }
@@ -221,7 +255,7 @@ fcfit_status worker_loop(run_ctx *c)
             fcfit_status s2 = fcfit_proto_unpack_task(in.buf, in.len, c->lanes, c->N,
                                                       c->n_params, items, arena, &n);
             if (s2 == FCFIT_OK) {
-                s2 = evaluate_batch(c, ev, n, items, rs.r, worker_should_stop, &wp, &stopped);
+                s2 = evaluate_batch(c, &ev, n, items, rs.r, worker_should_stop, &wp, &stopped);
             }
             if (s2 != FCFIT_OK) {
                 st = s2;
@@ -243,7 +277,7 @@ fcfit_status worker_loop(run_ctx *c)
         }
     }
     result_set_free(&rs);
-    fcfit_eval_destroy(&ev);
+    eval_set_free(&ev);
     free(items);
     free(arena);
     fcfit_pack_free(&in);
