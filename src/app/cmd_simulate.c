@@ -131,6 +131,7 @@ fcfit_status app_cmd_simulate(const app_args *a)
     out = app_output_path(a, job);
     FCFIT_TRY(fcfit_simfile_check_target(out, a->force));
     memset(&setup, 0, sizeof setup);
+    memset(&setup, 0, sizeof setup); /* target2, test and test_delay_s: none */
     setup.model = job->model;
     setup.conn = job->conn;
     setup.sim = &job->sim;
