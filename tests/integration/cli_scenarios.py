@@ -606,6 +606,15 @@ print(json.dumps(out))
                         % os.path.join(SCRIPTS, "fcfit_results.py"))
     require(rc == 2 and "needs h5py" in se and "python3-h5py" in se,
             "without h5py: exit %d\n%s" % (rc, se))
+    # The example of docs/output-format.md runs as printed (on this file).
+    with open(os.path.join(REPO, "docs", "output-format.md")) as f:
+        doc = f.read()
+    sec = doc[doc.index("## Reading results in Python"):]
+    example = sec[sec.index("```python\n") + 10:sec.index("```\n", sec.index("```python"))]
+    rc, so, se = run_py(example.replace('"scripts"', repr(SCRIPTS)).replace("results.h5",
+                                                                          "res.h5"))
+    require(rc == 0 and "fc_corr" in so and "'row'" in so,
+            "the example of output-format.md failed: exit %d\n%s%s" % (rc, so, se))
     rc, so, se = run_py("import sys, runpy\nsys.argv = ['fcfit_results.py', 'summary', "
                         "'res.h5']\nrunpy.run_path(%r, run_name='__main__')"
                         % os.path.join(SCRIPTS, "fcfit_results.py"))
