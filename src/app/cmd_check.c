@@ -187,7 +187,7 @@ void app_print_job_summary(const fcfit_job *job, const char *output_path)
            job->replicates);
     printf("BOLD:        %s, drive %s (%s), TR %g s, %zu volumes kept\n",
            s->bold_kind == FCFIT_BOLD_KIND_BALLOON ? "Balloon-Windkessel" : "direct",
-           job->model->bold_desc, fcfit_drive_mode_names[s->drive_mode], s->tr_ms / 1000.0, vols);
+           fcfit_model_bold_desc(job->model, job->opt), fcfit_drive_mode_names[s->drive_mode], s->tr_ms / 1000.0, vols);
     if (s->bold_kind == FCFIT_BOLD_KIND_BALLOON) {
         printf("             parameters %s, %s space, step %g ms\n",
                fcfit_config_string(job->cfg, "bold.params"),

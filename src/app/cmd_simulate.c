@@ -209,7 +209,7 @@ fcfit_status app_cmd_simulate(const app_args *a)
         d.fc = fcbuf;
         d.drive_mean = dmean;
         d.drive_last = dlast;
-        d.drive_desc = job->model->bold_desc;
+        d.drive_desc = fcfit_model_bold_desc(job->model, job->opt);
         d.status = res->status;
         d.status_name = fcfit_task_status_name(res->status);
         d.reason = res->reason;

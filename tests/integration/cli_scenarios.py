@@ -402,6 +402,22 @@ def s_resume_names_change():
             "the message names keys that did not change:\n" + se)
     require(file_bytes("res.h5") == before, "the refused resume modified res.h5")
     fcfit("run", "sweep8.yaml", "-o", "res.h5")  # the same job: resumes (nothing to do)
+    # Same keys, but a target file changed in place: the message says that an input's content
+    # differs, and the file stays as it was.
+    with open(os.path.join(ROOT, "good_data6.yaml")) as f:
+        job = f.read()
+    with open(os.path.join(ROOT, "data6_sweep.yaml"), "w") as f:
+        f.write(job + "sweep:\n  params:\n    model.rww.G: {values: [0.5]}\n"
+                "log:\n  progress_s: 0\n")
+    fcfit("run", "data6_sweep.yaml", "-o", "d6.h5")
+    before = file_bytes("d6.h5")
+    fc = np.loadtxt(os.path.join(ROOT, "fc6.csv"), delimiter=",")
+    fc = 0.9 * fc + 0.1 * np.eye(fc.shape[0])
+    np.savetxt(os.path.join(ROOT, "fc6.csv"), fc, delimiter=",")
+    fcfit("run", "data6_sweep.yaml", "-o", "d6.h5", rc=2,
+          err=["d6.h5 was written by a different job",
+               "no job key that changes results differs, so the content of an input does"])
+    require(file_bytes("d6.h5") == before, "the refused resume modified d6.h5")
 
 
 def s_glob_sorted():
