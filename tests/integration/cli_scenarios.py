@@ -509,13 +509,13 @@ def s_report_views():
 
 def s_linspace_is_numpy():
     """{linspace: [a, b, n]} gives numpy.linspace's values bitwise (a + k*step, the last one
-    exactly b), read back from the results file."""
+    exactly b), and {logspace: [a, b, n]} 10 to those powers, read back from the results file."""
     mpi_env()
-    specs = [(0.1, 1.5, 8), (0.05, 0.95, 7), (0.3, 0.7, 5)]
+    specs = [(0.1, 1.5, 8), (0.05, 0.95, 7), (-4.0, -2.0, 5)]
     sets = ["sim.duration_s=10", "sim.transient_s=0", "fc.bandpass=false",
             "sweep.params.model.rww.G={linspace: [%r, %r, %d]}" % specs[0],
             "sweep.params.model.rww.w={linspace: [%r, %r, %d]}" % specs[1],
-            "sweep.params.model.rww.I0={linspace: [%r, %r, %d]}" % specs[2]]
+            "sweep.params.model.rww.sigma={logspace: [%r, %r, %d]}" % specs[2]]
     args = ["run", "sweep8.yaml", "-o", "lin.h5"]
     for x in sets:
         args += ["--set", x]
@@ -524,11 +524,14 @@ def s_linspace_is_numpy():
         names = [n.decode() if isinstance(n, bytes) else str(n)
                  for n in f["sweep/params"].attrs["names"]]
         params = f["sweep/params"][()]
-    require(names == ["model.rww.G", "model.rww.w", "model.rww.I0"], "names %s" % names)
+    require(names == ["model.rww.G", "model.rww.w", "model.rww.sigma"], "names %s" % names)
     require(params.shape[0] == 8 * 7 * 5, "%d points" % params.shape[0])
     for d, (a, b, n) in enumerate(specs):
         got = np.unique(params[:, d])
-        want = np.linspace(a, b, n)
+        # logspace: 10 to the power of linspace's points, with the C library's pow (Python's
+        # float power); numpy.logspace's power can be one ulp off (1e-4 -> 9.999999999999999e-05).
+        want = np.linspace(a, b, n) if d < 2 else np.array([10.0 ** x for x in
+                                                              np.linspace(a, b, n)])
         require(got.tobytes() == want.tobytes(),
                 "%s: %r, numpy %r" % (names[d], list(got), list(want)))
 
