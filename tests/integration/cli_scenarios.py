@@ -777,6 +777,21 @@ def s_bench_quick():
 
 
 
+def s_from_bold_peak_keys():
+    """`fcfit keys` (and so docs/job-reference.md) offers from_bold_peak only for angular
+    frequencies (rad/s) and lists every regional parameter's other forms."""
+    so, _ = fcfit("keys", "--markdown")
+    rows = [x for x in so.splitlines() if x.startswith("| `model.")]
+    regional = [x for x in rows if "a list of one number per region" in x]
+    peak = [x for x in rows if "from_bold_peak" in x]
+    require(len(regional) > 20, "only %d regional parameters in keys --markdown" % len(regional))
+    require(peak and all("rad/s" in x for x in peak),
+            "from_bold_peak offered for parameters that are not angular frequencies:\n"
+            + "\n".join(x for x in peak if "rad/s" not in x))
+    require(all("from_bold_peak" in x for x in regional if "rad/s" in x),
+            "an angular frequency lacks from_bold_peak")
+
+
 SCENARIOS = {k[2:]: v for k, v in globals().items() if k.startswith("s_")}
 
 
