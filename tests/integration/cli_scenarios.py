@@ -705,6 +705,36 @@ def check_against(path, table, where, strip=""):
     return problems
 
 
+CHAIN_JOB = """\
+model: {name: rww}
+connectome: {synthetic: {n_regions: 6, seed: 1}}
+target: {synthetic: true}
+sim: {duration_s: 20, transient_s: 0, seed: 7, replicates: 2}
+bold: {tr_s: 2}
+fc: {bandpass: false}
+test: {function: sphere, noise: 0.002}
+fit: {objective: fc_rmse}
+stages: [sweep, optimize, refine, validate]
+sweep:
+  params:
+    model.rww.G: {linspace: [10, 90, 3]}
+    model.rww.w: {values: [0.5, 4.5]}
+optimize:
+  params:
+    model.rww.G: {range: [0, 100]}
+  n_starts: 2
+  maxeval: 10
+refine:
+  params:
+    model.rww.w: {}
+  popsize: 8
+  maxeval: 16
+validate: {candidates: 2, replicates: 2}
+output: {save_fc: true}
+log: {progress_s: 0}
+"""
+
+
 def s_datasets_documented():
     """Every dataset and root attribute that simulate and run write is documented in
     docs/output-format.md, with its number of dimensions and its type where the page gives
@@ -725,23 +755,34 @@ def s_datasets_documented():
     # With a target FC and BOLD (FCD, per-subject scores) and regional parameters.
     fcfit("simulate", "good_data6.yaml", "-o", "sim.h5")
     problems = check_against("sim.h5", sim_table, "the simulate table")
-    # A run with a target: sweep, fit and target groups.
+    # A sweep with a target (sweep, fit and target groups), and the whole chain of stages with
+    # the analytic test objective (optimize, refine, validate: a second of work).
+    with open(os.path.join(ROOT, "chain.yaml"), "w") as f:
+        f.write(CHAIN_JOB)
     fcfit("run", "sweep8.yaml", "-o", "res.h5")
-    with h5py.File(os.path.join(ROOT, "res.h5"), "r") as f:
-        groups = sorted(k for k in f if isinstance(f[k], h5py.Group))
-        run_attrs = sorted(f.attrs)
-        stage_groups = [g for g in groups if g in ("sweep", "optimize", "refine", "validate")]
-        others = [g for g in groups if g not in stage_groups + ["fit", "target"]]
-        problems += ["res.h5: group /%s is not documented" % g for g in others]
-        problems += ["res.h5: dataset /%s is not documented" % k for k in f
-                     if isinstance(f[k], h5py.Dataset)]
-        if "target" in f:
-            for k in f["target"]:
-                if "`%s`" % k not in target_text:
-                    problems.append("res.h5: /target/%s is not documented" % k)
-    for g in stage_groups:
-        problems += check_against("res.h5", stage_table, "the stage tables", strip=g)
-    problems += check_against("res.h5", fit_table, "the /fit table", strip="fit")
+    fcfit("run", "chain.yaml", "-o", "chain.h5", timeout=240)
+    run_attrs = set()
+    for name in ("res.h5", "chain.h5"):
+        with h5py.File(os.path.join(ROOT, name), "r") as f:
+            groups = sorted(k for k in f if isinstance(f[k], h5py.Group))
+            run_attrs |= set(f.attrs)
+            stage_groups = [g for g in groups
+                            if g in ("sweep", "optimize", "refine", "validate")]
+            others = [g for g in groups if g not in stage_groups + ["fit", "target"]]
+            problems += ["%s: group /%s is not documented" % (name, g) for g in others]
+            problems += ["%s: dataset /%s is not documented" % (name, k) for k in f
+                         if isinstance(f[k], h5py.Dataset)]
+            if "target" in f:
+                for k in f["target"]:
+                    if "`%s`" % k not in target_text:
+                        problems.append("%s: /target/%s is not documented" % (name, k))
+        for g in stage_groups:
+            problems += check_against(name, stage_table, "the stage tables", strip=g)
+        problems += check_against(name, fit_table, "the /fit table", strip="fit")
+    with h5py.File(os.path.join(ROOT, "chain.h5"), "r") as f:
+        require(sorted(k for k in f if isinstance(f[k], h5py.Group)) ==
+                ["fit", "optimize", "refine", "sweep", "target", "validate"],
+                "chain.h5 lacks a stage: %s" % list(f))
     # Root attributes: each in the page (simulate's table, or named in the run section).
     with h5py.File(os.path.join(ROOT, "sim.h5"), "r") as f:
         problems += ["sim.h5: root attribute %s is not documented" % a for a in f.attrs
