@@ -62,6 +62,11 @@ typedef struct fcfit_job {
     struct fcfit_aln_tables *aln_tables;
     uint64_t hash;
     char hash_hex[17];
+    /** One line per loaded input, "name hex" (a content hash of each part the job hash covers:
+     *  connectome.weights, connectome.lengths, the regional parameter values, the target...),
+     *  stored in output files so that a refused resume can say which input changed; "" in a
+     *  job unpacked from a plan. */
+    char input_hashes[512];
 } fcfit_job;
 
 /** Register every job key (all sections, and model.<name>.<param> for every model). */

@@ -251,9 +251,11 @@ fcfit_status fcfit_results_read_row_inputs(const char *path, const char *stage, 
                                            fcfit_results_row_inputs *in);
 void fcfit_results_row_inputs_free(fcfit_results_row_inputs *in);
 
-/** The root attributes `fcfit_kind` ("run", "simulate") and `job` (the effective job text the
- *  file was created with), read serially; malloc'd strings, NULL when absent. */
-fcfit_status fcfit_results_read_job_text(const char *path, char **kind, char **job_text);
+/** The root attributes `fcfit_kind` ("run", "simulate"), `job` (the effective job text the
+ *  file was created with) and, when input_hashes is not NULL, `input_hashes`, read serially;
+ *  malloc'd strings, NULL when absent. */
+fcfit_status fcfit_results_read_job_text(const char *path, char **kind, char **job_text,
+                                         char **input_hashes);
 
 /** A stage's per-subject scores and whether the run has a target, read serially. */
 typedef struct fcfit_results_subjects {

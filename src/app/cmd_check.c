@@ -238,8 +238,8 @@ cleanup:
 size_t app_provenance(const fcfit_job *job, const app_args *a, const char ***names,
                       const char ***values)
 {
-    static const char *n[16];
-    static const char *v[16];
+    static const char *n[20];
+    static const char *v[20];
     static char created[32], hdf5[32], gsl[32], nlopt[32], mpi[MPI_MAX_LIBRARY_VERSION_STRING];
     size_t k = 0;
     int len = 0;
@@ -259,6 +259,8 @@ size_t app_provenance(const fcfit_job *job, const app_args *a, const char ***nam
     v[k++] = job->canonical;
     n[k] = "job_hash";
     v[k++] = job->hash_hex;
+    n[k] = "input_hashes";
+    v[k++] = job->input_hashes;
     n[k] = "job_file";
     v[k++] = job->path != NULL ? job->path : "";
     n[k] = "model";

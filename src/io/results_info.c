@@ -12,13 +12,17 @@
 #include "fcfit/fcfit_util.h"
 #include "io/h5util.h"
 
-fcfit_status fcfit_results_read_job_text(const char *path, char **kind, char **job_text)
+fcfit_status fcfit_results_read_job_text(const char *path, char **kind, char **job_text,
+                                          char **input_hashes)
 {
     hid_t f;
     fcfit_status st;
 
     *kind = NULL;
     *job_text = NULL;
+    if (input_hashes != NULL) {
+        *input_hashes = NULL;
+    }
     fcfit_h5_quiet();
     FCFIT_REQUIRE(access(path, R_OK) == 0, FCFIT_ERR_INPUT, "%s: cannot read the file: %s", path,
                   strerror(errno));
@@ -34,6 +38,9 @@ fcfit_status fcfit_results_read_job_text(const char *path, char **kind, char **j
     st = fcfit_h5_read_attr_str(f, "fcfit_kind", kind);
     if (st == FCFIT_OK) {
         st = fcfit_h5_read_attr_str(f, "job", job_text);
+    }
+    if (st == FCFIT_OK && input_hashes != NULL) {
+        st = fcfit_h5_read_attr_str(f, "input_hashes", input_hashes);
     }
     H5Fclose(f);
     return st;

@@ -722,6 +722,58 @@ static void hash_matrix(uint64_t *h, const fcfit_matrix *m)
     }
 }
 
+/* Add "name hex" for one input part to job->input_hashes. */
+static void add_input_hash(fcfit_job *job, const char *name, uint64_t h)
+{
+    char hex[17];
+    const size_t used = strlen(job->input_hashes);
+    fcfit_hash_hex(h, hex);
+    snprintf(job->input_hashes + used, sizeof job->input_hashes - used, "%s %s\n", name, hex);
+}
+
+/* The content hash of each input part (the same parts as the job hash, one by one). */
+static void input_hashes(fcfit_job *job)
+{
+    uint64_t h = FCFIT_HASH_INIT;
+    job->input_hashes[0] = '\0';
+    hash_matrix(&h, &job->weights);
+    add_input_hash(job, "connectome.weights", h);
+    if (job->conn->delay != NULL) {
+        h = FCFIT_HASH_INIT;
+        hash_matrix(&h, &job->lengths);
+        add_input_hash(job, "connectome.lengths", h);
+    }
+    add_input_hash(job, "model_parameters",
+                   hash_reals(FCFIT_HASH_INIT, job->params, job->model->n_params * job->n));
+    if (job->target != NULL) {
+        h = FCFIT_HASH_INIT;
+        hash_target(&h, job->target);
+        add_input_hash(job, "target", h);
+    }
+    if (job->target2 != NULL) {
+        h = FCFIT_HASH_INIT;
+        hash_target(&h, job->target2);
+        add_input_hash(job, "validate.target", h);
+    }
+    h = FCFIT_HASH_INIT;
+    for (int k = 0; k < FCFIT_STAGE_KIND_COUNT; k++) {
+        const fcfit_stage *sg = job->stages[k];
+        for (size_t m = 0; sg != NULL && m < sg->n_maps; m++) {
+            h = hash_reals(h, sg->maps[m].m, job->n);
+        }
+    }
+    add_input_hash(job, "maps", h);
+    if (job->aln_tables != NULL) {
+        const struct fcfit_aln_tables *t = job->aln_tables;
+        const size_t nt = t->grid.n_mu * t->grid.n_sigma;
+        h = fcfit_hash_bytes(FCFIT_HASH_INIT, t->r_ss, nt * sizeof(double));
+        h = fcfit_hash_bytes(h, t->V_mean_ss, nt * sizeof(double));
+        h = fcfit_hash_bytes(h, t->tau_mu_exp, nt * sizeof(double));
+        h = fcfit_hash_bytes(h, t->tau_sigma_exp, nt * sizeof(double));
+        add_input_hash(job, "model.aln.tables", h);
+    }
+}
+
 static fcfit_status finish_identity(fcfit_job *job)
 {
     char **skips = fcfit_job_other_model_prefixes(job->model);
@@ -775,6 +827,7 @@ static fcfit_status finish_identity(fcfit_job *job)
     }
     job->hash = h;
     fcfit_hash_hex(h, job->hash_hex);
+    input_hashes(job);
     return FCFIT_OK;
 }
 

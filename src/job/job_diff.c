@@ -135,16 +135,62 @@ char *fcfit_job_describe_changes(const fcfit_job *job, const char *stored)
     return out;
 }
 
+/* The hash of input `name` in an input_hashes text ("name hex" lines), or NULL. */
+static const char *input_hash(const char *text, const char *name, size_t *len)
+{
+    const size_t n = strlen(name);
+    for (const char *p = text; p != NULL && *p != '\0';) {
+        const char *end = strchr(p, '\n');
+        if (strncmp(p, name, n) == 0 && p[n] == ' ') {
+            *len = (end != NULL ? (size_t)(end - p) : strlen(p)) - n - 1;
+            return p + n + 1;
+        }
+        p = end != NULL ? end + 1 : NULL;
+    }
+    return NULL;
+}
+
+/* Inputs whose content hash differs between the file's input_hashes and the job's, as
+ * "connectome.weights, target" in out ("" when none or when the file has no hashes). */
+static void describe_inputs(const fcfit_job *job, const char *stored, char *out, size_t cap)
+{
+    out[0] = '\0';
+    if (stored == NULL) {
+        return;
+    }
+    for (const char *p = job->input_hashes; *p != '\0';) {
+        const char *sp = strchr(p, ' '), *end = strchr(p, '\n');
+        char name[64];
+        size_t la = 0, lb = 0;
+        const char *a, *b;
+        if (sp == NULL || end == NULL || (size_t)(sp - p) >= sizeof name) {
+            break;
+        }
+        memcpy(name, p, (size_t)(sp - p));
+        name[sp - p] = '\0';
+        a = input_hash(stored, name, &la);
+        b = input_hash(job->input_hashes, name, &lb);
+        if (a == NULL || la != lb || strncmp(a, b, la) != 0) {
+            const size_t used = strlen(out);
+            snprintf(out + used, cap - used, "%s%s%s", used > 0 ? ", " : "", name,
+                     a == NULL ? " (not in the file)" : "");
+        }
+        p = end + 1;
+    }
+}
+
 fcfit_status fcfit_job_explain_mismatch(const fcfit_job *job, const char *results_path)
 {
-    char *stored = NULL, *kind = NULL, *what = NULL, *msg;
+    char *stored = NULL, *kind = NULL, *what = NULL, *hashes = NULL, *msg;
+    char inputs[512];
     fcfit_status code = fcfit_error_status();
 
     if (code == FCFIT_OK) {
         return FCFIT_OK;
     }
     msg = fcfit_strdup(fcfit_error_message());
-    if (msg == NULL || fcfit_results_read_job_text(results_path, &kind, &stored) != FCFIT_OK ||
+    if (msg == NULL ||
+        fcfit_results_read_job_text(results_path, &kind, &stored, &hashes) != FCFIT_OK ||
         kind == NULL || strcmp(kind, "run") != 0 || stored == NULL ||
         (what = fcfit_job_describe_changes(job, stored)) == NULL) {
         /* Not a results file of fcfit, or unreadable: the original message stands. */
@@ -154,12 +200,25 @@ fcfit_status fcfit_job_explain_mismatch(const fcfit_job *job, const char *result
         free(msg);
         free(kind);
         free(stored);
+        free(hashes);
         return code;
     }
-    fcfit_error_set(code, __FILE__, __LINE__, __func__, "%s. What changed: %s", msg, what);
+    describe_inputs(job, hashes, inputs, sizeof inputs);
+    if (inputs[0] != '\0' && strncmp(what, "no job key", 10) == 0) {
+        fcfit_error_set(code, __FILE__, __LINE__, __func__,
+                        "%s. What changed: no job key that changes results, but the content of "
+                        "these inputs: %s", msg, inputs);
+    } else if (inputs[0] != '\0') {
+        fcfit_error_set(code, __FILE__, __LINE__, __func__,
+                        "%s. What changed: %s; and the content of these inputs: %s", msg, what,
+                        inputs);
+    } else {
+        fcfit_error_set(code, __FILE__, __LINE__, __func__, "%s. What changed: %s", msg, what);
+    }
     free(msg);
     free(kind);
     free(stored);
+    free(hashes);
     free(what);
     return code;
 }

@@ -388,7 +388,8 @@ def file_bytes(name):
 
 def s_resume_names_change():
     """A refused resume names each key that changed, with the file's and the new value, and
-    leaves the results file byte-identical; the same job resumes (exit 0)."""
+    each input whose content changed (a file edited in place), and leaves the results file
+    byte-identical; the same job resumes (exit 0)."""
     mpi_env()
     fcfit("run", "sweep8.yaml", "-o", "res.h5")
     before = file_bytes("res.h5")
@@ -414,9 +415,22 @@ def s_resume_names_change():
     fc = np.loadtxt(os.path.join(ROOT, "fc6.csv"), delimiter=",")
     fc = 0.9 * fc + 0.1 * np.eye(fc.shape[0])
     np.savetxt(os.path.join(ROOT, "fc6.csv"), fc, delimiter=",")
-    fcfit("run", "data6_sweep.yaml", "-o", "d6.h5", rc=2,
-          err=["d6.h5 was written by a different job",
-               "no job key that changes results differs, so the content of an input does"])
+    _, se = fcfit("run", "data6_sweep.yaml", "-o", "d6.h5", rc=2,
+                  err=["d6.h5 was written by a different job",
+                       "What changed: no job key that changes results, but the content of "
+                       "these inputs: target"])
+    require("connectome.weights" not in se and "model_parameters" not in se,
+            "inputs that did not change are named:\n" + se)
+    # A key, and a regional parameter file changed too: each named.
+    with open(os.path.join(ROOT, "w_region.csv")) as f:
+        w = f.read().split("\n")
+    w[0] = "0.91"
+    with open(os.path.join(ROOT, "w_region.csv"), "w") as f:
+        f.write("\n".join(w))
+    fcfit("run", "data6_sweep.yaml", "-o", "d6.h5", "--set", "sim.seed=3", rc=2,
+          err=["What changed: sim.seed (42 in the file, 3 now)",
+               "and the content of these inputs: model_parameters, target"])
+    require(file_bytes("d6.h5") == before, "a refused resume modified d6.h5")
     require(file_bytes("d6.h5") == before, "the refused resume modified d6.h5")
 
 
