@@ -22,15 +22,30 @@ import argparse
 import os
 import sys
 
-import h5py
-import numpy as np
-
+_APT = {"numpy": "python3-numpy", "h5py": "python3-h5py", "matplotlib": "python3-matplotlib"}
+_missing = []
+try:
+    import numpy as np
+except ImportError:  # reported below, with the way to get it
+    _missing.append("numpy")
+try:
+    import h5py
+except ImportError:
+    _missing.append("h5py")
 try:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-except ImportError:  # pragma: no cover - reported to the user
-    plt = None
+except ImportError:  # reported below
+    _missing.append("matplotlib")
+if _missing:
+    sys.stderr.write(
+        "fcfit_plot.py needs %s, which this Python (%s, %s) does not have.\n"
+        "On Debian/Ubuntu: sudo apt install %s, then run it with /usr/bin/python3 (the system "
+        "Python that has them);\nor install them into this Python: %s -m pip install %s\n"
+        % (" and ".join(_missing), sys.executable or "python3", sys.version.split()[0],
+           " ".join(_APT[m] for m in _missing), sys.executable or "python3", " ".join(_missing)))
+    sys.exit(2)
 
 KINDS = ["sweep", "optimize", "refine", "validate"]
 
@@ -211,10 +226,6 @@ def main(argv):
     ap.add_argument("-o", "--output", default="plots", help="directory for the figures")
     ap.add_argument("--format", default="png", choices=["png", "pdf", "svg"])
     a = ap.parse_args(argv[1:])
-    if plt is None:
-        print("fcfit_plot.py: matplotlib is missing (Debian: apt install python3-matplotlib)",
-              file=sys.stderr)
-        return 2
     try:
         f = h5py.File(a.results, "r")
     except OSError as e:

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(build-essential cmake pkg-config git
           openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools
           libgsl-dev libnlopt-dev libfyaml-dev libmatio-dev libopenblas-dev libzip-dev zlib1g-dev
-          python3 python3-h5py python3-numpy python3-matplotlib
+          python3 python3-h5py python3-numpy python3-matplotlib python3-pandas python3-xarray
           clang libclang-rt-14-dev)   # clang: the fuzzing and clang builds of scripts/test.sh
 
 install=1

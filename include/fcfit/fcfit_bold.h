@@ -1,6 +1,6 @@
 /**
  * @file fcfit_bold.h
- * Balloon–Windkessel haemodynamics (MODELS.md §9): neural drive z(t) → BOLD.
+ * Balloon–Windkessel haemodynamics (docs/bold.md): neural drive z(t) → BOLD.
  *
  * State per point (region x lane), stored as four contiguous arrays of n
  * values: s (vasodilatory signal), then f, v, q (inflow, volume,
@@ -39,7 +39,7 @@ typedef struct fcfit_bold_params {
     double k1, k2, k3; /**< observation coefficients */
 } fcfit_bold_params;
 
-/** Named parameter sets (MODELS.md §9.2), NULL-terminated: friston2003 (default), friston2000,
+/** Named parameter sets (docs/bold.md), NULL-terminated: friston2003 (default), friston2000,
  *  fastdmf (Deco-lab), vbi, kong3t, stephan15t. */
 extern const char *const fcfit_bold_preset_names[];
 

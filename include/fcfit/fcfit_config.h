@@ -1,6 +1,6 @@
 /**
  * @file fcfit_config.h
- * The option registry and the parsed job configuration (STYLE.md §2.9).
+ * The option registry and the parsed job configuration.
  *
  * Every key is registered once with its type, default, bounds, unit and help.
  * That registration drives parsing and validation (job file and --set
@@ -40,7 +40,8 @@ typedef enum fcfit_opt_type {
     FCFIT_OPT_ENUM,     /**< one of `choices` */
     FCFIT_OPT_REGIONAL, /**< a real, a list of reals (one per region), {file: path} or
                              {from_bold_peak: [lo_hz, hi_hz]} */
-    FCFIT_OPT_PATHS,    /**< one path or a list of paths */
+    FCFIT_OPT_PATHS,    /**< one path or a list of paths; a path with *, ? or [ is a glob
+                             pattern, expanded to the matching files in byte order */
     FCFIT_OPT_REALS,    /**< one real or a list of reals within [lo, hi] */
     FCFIT_OPT_TREE      /**< a YAML mapping or list validated by the owning module */
 } fcfit_opt_type;
@@ -72,6 +73,7 @@ typedef struct fcfit_ynode {
     char **keys;                /**< MAP: keys */
     struct fcfit_ynode **items; /**< SEQ/MAP: values */
     char *where;                /**< "file:line" of the node */
+    int is_null;                /**< SCALAR: an explicit YAML null (null, ~), text "" */
 } fcfit_ynode;
 
 /** A regional value: scalar, inline vector or file. */
@@ -109,7 +111,14 @@ fcfit_status fcfit_config_load_file(fcfit_config *cfg, const char *path);
 fcfit_status fcfit_config_load_string(fcfit_config *cfg, const char *text, const char *label,
                                       const char *base_dir);
 
-/** Apply one command-line override "key.path=value" (relative paths resolve against the CWD). */
+/**
+ * Apply one command-line override "key.path=value" (relative paths resolve against the CWD).
+ * value null (or ~) puts the key back to its default, or unsets it when it has none (so
+ * `target.fc=null` drops a target). Below a key that holds a mapping (sweep.params,
+ * optimize.params, refine.params) the rest of the path names one entry of that mapping:
+ * `sweep.params.model.rww.G={linspace: [0.1, 2, 20]}` replaces or adds that entry, and
+ * `...=null` removes it.
+ */
 fcfit_status fcfit_config_set(fcfit_config *cfg, const char *assignment);
 
 /* ---- Getters (keys are the registered ones; an unknown key returns 0/NULL) ---- */

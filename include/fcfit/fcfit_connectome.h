@@ -1,7 +1,7 @@
 /**
  * @file fcfit_connectome.h
  * Structural connectivity ready for simulation: normalised weights (row =
- * target region, column = source, MODELS.md §1.1), node strengths, integer
+ * target region, column = source, docs/inputs.md), node strengths, integer
  * conduction delays and the CSR form the coupling kernel walks.
  *
  * No file I/O here: matrices arrive as fcfit_matrix from the loaders or the
@@ -20,7 +20,7 @@
 extern "C" {
 #endif
 
-/** Weight normalisations (MODELS.md §1.1, §12 item 1). */
+/** Weight normalisations (docs/inputs.md). */
 typedef enum fcfit_norm {
     FCFIT_NORM_NONE = 0,  /**< weights as given */
     FCFIT_NORM_MAX,       /**< W / max(W) */
@@ -36,7 +36,7 @@ extern const char *const fcfit_norm_names[];
 typedef struct fcfit_connectome_opts {
     fcfit_norm norm;              /**< normalisation, applied after zeroing the diagonal */
     double scale;                 /**< multiplies the normalised weights (1 = none) */
-    int keep_diagonal;            /**< nonzero: keep W[i][i] (default: zeroed, MODELS.md §1.1) */
+    int keep_diagonal;            /**< nonzero: keep W[i][i] (default: zeroed) */
     double velocity_mm_per_ms;    /**< conduction velocity (= m/s); <= 0 or no lengths: no delays */
     double dt_ms;                 /**< integration step, for delays in steps */
     size_t max_delay_steps_limit; /**< refuse longer delays (memory guard); 0 = 100000 */

@@ -3,7 +3,7 @@
  * Functional connectivity (FC), FC dynamics (FCD), fit metrics and the
  * zero-phase Butterworth band-pass, as pure functions on caller memory.
  *
- * Conventions (MODELS.md §10 and Appendix B):
+ * Conventions (docs/fc-metrics.md):
  * - A time series set is regions x time, row-major with a leading dimension:
  *   x[i*ld + t], 0 <= i < n, 0 <= t < T, ld >= T.
  * - FC is n x n row-major. Upper triangles are taken with k = 1 (no diagonal)

@@ -62,6 +62,11 @@ typedef struct fcfit_job {
     struct fcfit_aln_tables *aln_tables;
     uint64_t hash;
     char hash_hex[17];
+    /** One line per loaded input, "name hex" (a content hash of each part the job hash covers:
+     *  connectome.weights, connectome.lengths, the regional parameter values, the target...),
+     *  stored in output files so that a refused resume can say which input changed; "" in a
+     *  job unpacked from a plan. */
+    char input_hashes[512];
 } fcfit_job;
 
 /** Register every job key (all sections, and model.<name>.<param> for every model). */
@@ -86,6 +91,21 @@ fcfit_status fcfit_job_load_ex(fcfit_job **job, const char *path, size_t n_extra
 
 /** Free; safe on NULL; sets *job to NULL. */
 void fcfit_job_destroy(fcfit_job **job);
+
+/**
+ * The keys that differ between a stored effective job text (a results file's `job`
+ * attribute) and this job's, in words: "sim.duration_s (120 in the file, 60 now); ...".
+ * Keys that do not change results are left out; when none differs, says that an input's
+ * content does. Returns a malloc'd string (NULL on out-of-memory).
+ */
+char *fcfit_job_describe_changes(const fcfit_job *job, const char *stored);
+
+/**
+ * After fcfit_results_check refused `results_path` as another job's file: extend the recorded
+ * error message with what changed (fcfit_job_describe_changes of the file's `job` attribute).
+ * Leaves the message as it is when the file holds no job text. Returns the recorded status.
+ */
+fcfit_status fcfit_job_explain_mismatch(const fcfit_job *job, const char *results_path);
 
 /**
  * Skip list for canonical text and listings of this job: prefixes of the

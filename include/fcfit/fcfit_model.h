@@ -1,13 +1,13 @@
 /**
  * @file fcfit_model.h
- * The model plugin interface (DESIGN.md §3, STYLE.md §2.5) and the registry.
+ * The model plugin interface and the registry (docs/adding-a-model.md).
  *
  * A model is one constant descriptor, fcfit_model_type, exported from one
  * file under src/models/ and listed once in src/models/registry.c. The
  * integrator, coupling, delays, BOLD and FC know no model: they see only this
  * descriptor.
  *
- * Memory layout (DESIGN.md §4). A simulation advances L lanes (tasks or noise
+ * Memory layout (docs/architecture.md). A simulation advances L lanes (tasks or noise
  * replicates) of an N-region network at once. Every per-node quantity is laid
  * out [node][lane] with lanes contiguous, and a flat index k = node*L + lane
  * runs over the n = N*L "points":
@@ -206,7 +206,7 @@ typedef struct fcfit_model_type {
     const char *doc;        /**< docs/models/<name>.md */
     double ms_per_unit;     /**< model time unit in ms (1 = ms) */
     int default_integrator; /**< what sim.integrator = auto picks: 0 Euler-Maruyama, 1 Heun */
-    double default_dt_ms;   /**< what sim.dt_ms = auto picks (MODELS.md reference step) */
+    double default_dt_ms;   /**< the step an unset sim.dt_ms picks (the model page's reference) */
 
     size_t n_state;
     const char *const *state_names;
@@ -248,6 +248,10 @@ typedef struct fcfit_model_type {
     const fcfit_model_tuning *tuning; /**< may be NULL */
     fcfit_model_drift_drive_fn drift_drive; /**< may be NULL (drift, then bold_drive) */
     fcfit_model_cused_fn coupling_used;     /**< may be NULL (every output is used) */
+    /** Optional: when the drive depends on an option, that option's name and the drive in
+     *  words for each of its choices (bold_desc then describes them all). */
+    const char *bold_desc_option;
+    const char *const *bold_desc_choices;
 } fcfit_model_type;
 
 /** Number of registered models. */
@@ -267,6 +271,10 @@ size_t fcfit_model_param_index(const fcfit_model_type *m, const char *name);
 
 /** Index of option `name` in the model, or (size_t)-1. */
 size_t fcfit_model_option_index(const fcfit_model_type *m, const char *name);
+
+/** The BOLD drive in words for the model options opt (the chosen drive when an option selects
+ *  it, else bold_desc); opt may be NULL (bold_desc). */
+const char *fcfit_model_bold_desc(const fcfit_model_type *m, const size_t *opt);
 
 /** Index of choice `value` of option o, or (size_t)-1. */
 size_t fcfit_model_choice_index(const fcfit_model_option *o, const char *value);

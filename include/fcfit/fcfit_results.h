@@ -251,6 +251,24 @@ fcfit_status fcfit_results_read_row_inputs(const char *path, const char *stage, 
                                            fcfit_results_row_inputs *in);
 void fcfit_results_row_inputs_free(fcfit_results_row_inputs *in);
 
+/** The root attributes `fcfit_kind` ("run", "simulate"), `job` (the effective job text the
+ *  file was created with) and, when input_hashes is not NULL, `input_hashes`, read serially;
+ *  malloc'd strings, NULL when absent. */
+fcfit_status fcfit_results_read_job_text(const char *path, char **kind, char **job_text,
+                                         char **input_hashes);
+
+/** A stage's per-subject scores and whether the run has a target, read serially. */
+typedef struct fcfit_results_subjects {
+    int has_target;          /**< the file has /target (the job had a target) */
+    size_t n_rows, n_subjects, n_metrics; /**< 0 when the stage has no scores_subject */
+    char **metric_names;     /**< [n_metrics] ("fc_corr", "fc_rmse", "fcd_ks") */
+    double *values;          /**< [n_rows][n_subjects][n_metrics] */
+} fcfit_results_subjects;
+
+fcfit_status fcfit_results_read_subjects(const char *path, const char *stage,
+                                         fcfit_results_subjects *s);
+void fcfit_results_subjects_free(fcfit_results_subjects *s);
+
 /** Names of the stage groups of a results file, in run order (NULL-terminated, malloc'd). */
 fcfit_status fcfit_results_list_stages(const char *path, char ***names);
 

@@ -1,7 +1,8 @@
 /**
  * @file fcfit_run.h
  * `fcfit run`: a job's stages over MPI with a rank-0 coordinator and worker
- * ranks, results in one parallel HDF5 file, resumable (DESIGN.md §5–6).
+ * ranks, results in one parallel HDF5 file, resumable (docs/protocol.md,
+ * docs/output-format.md).
  *
  * Collective over comm. Rank 0 passes the loaded job; the other ranks pass
  * NULL and receive the plan. With one rank, rank 0 evaluates the tasks

@@ -2,7 +2,7 @@
  * @file fcfit_score.h
  * From BOLD to fit scores: preprocessing, FC and FCD features of one BOLD
  * set, the empirical target (per subject and group), and the scores of a
- * simulation against it (MODELS.md §10.1–10.5).
+ * simulation against it (docs/fc-metrics.md).
  *
  * Simulated and empirical BOLD go through exactly the same code:
  * demean (or detrend), optional zero-phase Butterworth band-pass, Pearson FC,

@@ -1,7 +1,7 @@
 /**
  * @file fcfit_sim.h
  * The chunkwise simulation object: neural mass network → Balloon–Windkessel
- * BOLD sampled at TR, for L lanes at once (DESIGN.md §2–4, STYLE.md §2.6).
+ * BOLD sampled at TR, for L lanes at once (docs/architecture.md).
  *
  * Life cycle (the caller owns the loop, GSL style):
  *
@@ -52,7 +52,7 @@
 extern "C" {
 #endif
 
-/** Integrators (MODELS.md §1.4). */
+/** Integrators (docs/architecture.md). */
 typedef enum fcfit_integrator {
     FCFIT_INTEGRATOR_EULER = 0, /**< Euler–Maruyama */
     FCFIT_INTEGRATOR_HEUN = 1   /**< stochastic Heun (one noise draw per step, both stages) */

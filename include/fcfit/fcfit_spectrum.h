@@ -4,7 +4,7 @@
  *
  * fcfit_peak_frequency estimates each region's dominant frequency inside a
  * band, as used to set the Hopf model's omega_i = 2*pi*f_i from empirical
- * BOLD (MODELS.md §5, Deco et al. 2017). Nothing here allocates or prints.
+ * BOLD (Deco et al. 2017; docs/models/hopf.md). Nothing here allocates or prints.
  */
 #ifndef FCFIT_SPECTRUM_H
 #define FCFIT_SPECTRUM_H

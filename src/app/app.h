@@ -26,6 +26,9 @@ typedef struct app_args {
     int force;             /* --force */
     int markdown;          /* --markdown */
     int csv;               /* --csv */
+    int subjects;          /* --subjects (report) */
+    const char *sort;      /* --sort SCORE (report) */
+    int help;              /* --help / -h */
     long top;              /* --top K */
     long point;            /* --point K (task id), -1 when absent */
     long replicate;        /* --replicate R */
@@ -43,6 +46,9 @@ typedef struct app_args {
 
 /* Set by the signal handler; the long-running loops poll it between chunks. */
 extern volatile sig_atomic_t app_stop_signal;
+
+/** "SIGUSR1" for SIGUSR1 and so on ("signal N" for the others); static storage. */
+const char *app_signal_name(int sig);
 
 /** Install handlers for SIGINT, SIGTERM and SIGUSR1 that set app_stop_signal. */
 void app_install_signal_handlers(void);

@@ -137,7 +137,8 @@ static const bench_workload workloads[] = {
      "peak resident memory (MiB): DMF, 100 regions, 10 min, BOLD, FC and FCD", "FastDMF ~12",
      64.0, 1, "fastdmf_schaefer100/sc_weights.csv", DMF100 "|sim.duration_s=600",
      "sim.duration_s=62"},
-    {"memory_20min", BENCH_MEMORY, "same, 20 min (memory must not grow with the duration)", "-",
+    {"memory_20min", BENCH_MEMORY,
+     "same, 20 min (grows with the duration only by the BOLD samples and the FCD matrix)", "-",
      64.0, 1, "fastdmf_schaefer100/sc_weights.csv", DMF100 "|sim.duration_s=1200",
      "sim.duration_s=124"},
 };
@@ -248,6 +249,7 @@ static fcfit_status run_sim(const bench_workload *w, fcfit_job *job, size_t L, i
     if (with_fcd) {
         job->fcs.fcd = 1;
     }
+    memset(&setup, 0, sizeof setup); /* target2, test and test_delay_s: none */
     setup.model = job->model;
     setup.conn = job->conn;
     setup.sim = &job->sim;
@@ -474,18 +476,29 @@ fcfit_status app_cmd_bench(const app_args *a)
         snprintf(absdata, sizeof absdata, "%s", data);
     }
     if (a->only != NULL) {
-        size_t hits = 0;
-        for (size_t k = 0; k < N_WORKLOADS; k++) {
-            hits += selected(a->only, workloads[k].name);
-        }
-        if (hits == 0) {
-            char names[1024] = "";
-            for (size_t k = 0; k < N_WORKLOADS; k++) {
-                snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
-                         k > 0 ? ", " : "", workloads[k].name);
+        /* Every name of the list must be a workload: a typo is not silently skipped. */
+        const char *p = a->only;
+        while (1) {
+            const size_t len = strcspn(p, ",");
+            size_t k = 0;
+            while (k < N_WORKLOADS &&
+                   !(strlen(workloads[k].name) == len && strncmp(workloads[k].name, p, len) == 0)) {
+                k++;
             }
-            FCFIT_FAIL(FCFIT_ERR_USAGE, "--only %s: no such workload; the workloads are %s",
-                       a->only, names);
+            if (k == N_WORKLOADS) {
+                char names[1024] = "";
+                for (size_t j = 0; j < N_WORKLOADS; j++) {
+                    snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
+                             j > 0 ? ", " : "", workloads[j].name);
+                }
+                FCFIT_FAIL(FCFIT_ERR_USAGE,
+                           "--only %s: '%.*s' is no such workload; the workloads are %s",
+                           a->only, (int)len, p, names);
+            }
+            if (p[len] == '\0') {
+                break;
+            }
+            p += len + 1;
         }
     }
     if (a->list) {

@@ -187,7 +187,7 @@ void app_print_job_summary(const fcfit_job *job, const char *output_path)
            job->replicates);
     printf("BOLD:        %s, drive %s (%s), TR %g s, %zu volumes kept\n",
            s->bold_kind == FCFIT_BOLD_KIND_BALLOON ? "Balloon-Windkessel" : "direct",
-           job->model->bold_desc, fcfit_drive_mode_names[s->drive_mode], s->tr_ms / 1000.0, vols);
+           fcfit_model_bold_desc(job->model, job->opt), fcfit_drive_mode_names[s->drive_mode], s->tr_ms / 1000.0, vols);
     if (s->bold_kind == FCFIT_BOLD_KIND_BALLOON) {
         printf("             parameters %s, %s space, step %g ms\n",
                fcfit_config_string(job->cfg, "bold.params"),
@@ -238,8 +238,8 @@ cleanup:
 size_t app_provenance(const fcfit_job *job, const app_args *a, const char ***names,
                       const char ***values)
 {
-    static const char *n[16];
-    static const char *v[16];
+    static const char *n[20];
+    static const char *v[20];
     static char created[32], hdf5[32], gsl[32], nlopt[32], mpi[MPI_MAX_LIBRARY_VERSION_STRING];
     size_t k = 0;
     int len = 0;
@@ -259,6 +259,8 @@ size_t app_provenance(const fcfit_job *job, const app_args *a, const char ***nam
     v[k++] = job->canonical;
     n[k] = "job_hash";
     v[k++] = job->hash_hex;
+    n[k] = "input_hashes";
+    v[k++] = job->input_hashes;
     n[k] = "job_file";
     v[k++] = job->path != NULL ? job->path : "";
     n[k] = "model";

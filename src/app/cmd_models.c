@@ -91,7 +91,11 @@ fcfit_status app_cmd_keys(const app_args *a)
                "job file. Keys marked \"does not change results\" are left out of the job hash "
                "that identifies a results file.\n\n"
                "Regional parameters take a number, a list with one number per region, or "
-               "`{file: path}` naming a vector file (any format of docs/inputs.md).\n");
+               "`{file: path}` naming a vector file (any format of docs/inputs.md); an angular "
+               "frequency (unit rad/s) can also be `{from_bold_peak: [lo_hz, hi_hz]}`. A key set "
+               "to `null` (in a `--config` fragment or with `--set key=null`) is back at its "
+               "default, or unset when it has none. A list of paths may hold glob patterns "
+               "(`fc_subject_*.csv`), expanded in sorted order.\n");
     }
     fcfit_config_print_reference(cfg, stdout, a->markdown, NULL);
 

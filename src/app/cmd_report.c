@@ -7,8 +7,12 @@
  * parameters (a regional parameter as its mean and range over regions), each
  * optimizer instance's best-so-far trace and NLopt outcome, the validation
  * table with standard errors, and the worker utilisation. Then the fit's
- * answer. --stage NAME shows one stage; --csv writes its rows to stdout (one
- * row per evaluation, pending rows included) for pandas or R.
+ * answer. --stage NAME shows one stage; --sort SCORE ranks by a score instead
+ * of the objective; --subjects adds each best row's per-subject scores; --csv
+ * writes a stage's rows to stdout (one row per evaluation, pending rows
+ * included; with --subjects one row per evaluation and subject) for pandas or
+ * R, every number in the shortest text that reads back to the same double.
+ * A run without a target has rows but no scores: the report says so.
  */
 #include <math.h>
 #include <stdio.h>
@@ -39,12 +43,29 @@ static void csv_field(const char *s)
     putchar('"');
 }
 
+/*
+ * The shortest decimal text that reads back to v (0.7, not 0.69999999999999996): %.15g when
+ * it round-trips (any double with a round-tripping form of at most 15 digits gets that form
+ * from %.15g, trailing zeros dropped), else %.16g, else %.17g, which always does.
+ */
+static void fmt_shortest(char *buf, size_t cap, double v)
+{
+    for (int p = 15; p <= 17; p++) {
+        snprintf(buf, cap, "%.*g", p, v);
+        if (strtod(buf, NULL) == v) {
+            return;
+        }
+    }
+}
+
 static void csv_num(double v)
 {
+    char buf[40];
     if (isnan(v)) {
         printf(",");
     } else {
-        printf(",%.17g", v);
+        fmt_shortest(buf, sizeof buf, v);
+        printf(",%s", buf);
     }
 }
 
@@ -100,7 +121,28 @@ static void print_csv(const fcfit_results_table *t)
                 csv_num(t->scores2[p * t->n_scores + k]);
             }
         }
-        printf(",%d,%.6g\n", t->rank[p], t->wall_s[p]);
+        printf(",%d", t->rank[p]);
+        csv_num(t->wall_s[p]);
+        printf("\n");
+    }
+}
+
+/* --csv --subjects: one line per row and subject, for a long-format data frame. */
+static void print_csv_subjects(const fcfit_results_table *t, const fcfit_results_subjects *sj)
+{
+    printf("row,subject,status");
+    for (size_t m = 0; m < sj->n_metrics; m++) {
+        printf(",%s", sj->metric_names != NULL ? sj->metric_names[m] : "?");
+    }
+    printf("\n");
+    for (size_t p = 0; p < t->n_points && p < sj->n_rows; p++) {
+        for (size_t j = 0; j < sj->n_subjects; j++) {
+            printf("%zu,%zu,%s", p, j, fcfit_task_status_name(t->status[p]));
+            for (size_t m = 0; m < sj->n_metrics; m++) {
+                csv_num(sj->values[(p * sj->n_subjects + j) * sj->n_metrics + m]);
+            }
+            printf("\n");
+        }
     }
 }
 
@@ -115,15 +157,36 @@ static double shown(const fcfit_results_table *t, double loss)
     return loss;
 }
 
-static const fcfit_results_table *g_tab;
-static int by_loss(const void *pa, const void *pb)
+/* The ranking key of every row (lower is better): the loss, or a --sort score in its sense. */
+static const double *g_key;
+static int by_key(const void *pa, const void *pb)
 {
     size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
-    double va = g_tab->objective_value[a], vb = g_tab->objective_value[b];
+    double va = g_key[a], vb = g_key[b];
     if (va != vb) {
         return va < vb ? -1 : 1;
     }
     return a < b ? -1 : (a > b);
+}
+
+/* --sort NAME: the score's column, or -1 for the objective; FCFIT_ERR_USAGE for another name. */
+static fcfit_status sort_column(const fcfit_results_table *t, const char *name, long *col)
+{
+    char list[512] = "objective";
+    *col = -1;
+    if (name == NULL || strcmp(name, "objective") == 0) {
+        return FCFIT_OK;
+    }
+    for (size_t k = 0; k < t->n_scores; k++) {
+        size_t used = strlen(list);
+        if (strcmp(name, t->score_names[k]) == 0) {
+            *col = (long)k;
+            return FCFIT_OK;
+        }
+        snprintf(list + used, sizeof list - used, ", %s", t->score_names[k]);
+    }
+    FCFIT_FAIL(FCFIT_ERR_USAGE, "report --sort %s: not a score of this file; expected one of: %s",
+               name, list);
 }
 
 /* Group failures by status and reason. */
@@ -181,31 +244,108 @@ static void print_params(const fcfit_results_table *t, size_t p, const char *ind
     }
 }
 
-static void print_top(const fcfit_results_table *t, const size_t *order, size_t n_order, long top)
+/* Column width: the full name (never truncated), at least 12 characters. */
+static int col_width(const char *name)
 {
-    size_t shown_dims = t->n_dims <= 6 ? t->n_dims : 0;
-    printf("    top %ld by %s (%s is better):\n", top < (long)n_order ? top : (long)n_order,
-           t->objective, t->better);
-    printf("    %6s", "row");
-    for (size_t d = 0; d < shown_dims; d++) {
-        printf(" %14.14s", t->dim_names[d]);
+    size_t w = strlen(name);
+    return w < 12 ? 12 : (int)w;
+}
+
+static void print_top(const fcfit_results_table *t, const size_t *order, size_t n_order, long top,
+                      long sort_col)
+{
+    size_t dims[8], n_shown = 0;
+    /* The scalar dimensions (regional ones, "name[i]", are summarised under the table). */
+    for (size_t d = 0; d < t->n_dims && n_shown < 8; d++) {
+        if (strchr(t->dim_names[d], '[') == NULL) {
+            dims[n_shown++] = d;
+        }
     }
-    printf(" %13s", "objective");
+    if (sort_col >= 0) {
+        printf("    top %ld by %s (%s is better; the objective is %s):\n",
+               top < (long)n_order ? top : (long)n_order, t->score_names[sort_col],
+               t->score_sense[sort_col] > 0 ? "higher" : "lower", t->objective);
+    } else {
+        printf("    top %ld by %s (%s is better):\n", top < (long)n_order ? top : (long)n_order,
+               t->objective, t->better);
+    }
+    printf("    %6s", "row");
+    for (size_t i = 0; i < n_shown; i++) {
+        printf(" %*s", col_width(t->dim_names[dims[i]]), t->dim_names[dims[i]]);
+    }
+    printf(" %12s", "objective");
     for (size_t k = 0; k < t->n_scores; k++) {
-        printf(" %13s", t->score_names[k]);
+        printf(" %*s", col_width(t->score_names[k]), t->score_names[k]);
     }
     printf("\n");
     for (size_t i = 0; i < n_order && (long)i < top; i++) {
         size_t p = order[i];
         printf("    %6zu", p);
-        for (size_t d = 0; d < shown_dims; d++) {
-            printf(" %14.6g", t->points[p * t->n_dims + d]);
+        for (size_t j = 0; j < n_shown; j++) {
+            printf(" %*.6g", col_width(t->dim_names[dims[j]]), t->points[p * t->n_dims + dims[j]]);
         }
-        printf(" %13.6g", shown(t, t->objective_value[p]));
+        printf(" %12.6g", shown(t, t->objective_value[p]));
         for (size_t k = 0; k < t->n_scores; k++) {
-            printf(" %13.6g", t->scores[p * t->n_scores + k]);
+            printf(" %*.6g", col_width(t->score_names[k]), t->scores[p * t->n_scores + k]);
         }
         printf("\n");
+    }
+}
+
+/* --subjects: each shown row's scores per target subject. */
+static void print_subjects(const fcfit_results_subjects *sj, const size_t *order, size_t n_order,
+                           long top)
+{
+    if (sj->n_metrics == 0 || sj->n_subjects == 0) {
+        printf("    per-subject scores: none in this stage\n");
+        return;
+    }
+    for (size_t m = 0; m < sj->n_metrics; m++) {
+        const char *mn = sj->metric_names != NULL ? sj->metric_names[m] : "?";
+        printf("    %s per subject (%zu subject(s)%s):\n", mn, sj->n_subjects,
+               sj->n_subjects > 10 ? "; mean, the lowest and the highest" : "");
+        printf("    %6s", "row");
+        if (sj->n_subjects <= 10) {
+            for (size_t j = 0; j < sj->n_subjects; j++) {
+                char h[40];
+                snprintf(h, sizeof h, "subject %zu", j);
+                printf(" %12s", h);
+            }
+        } else {
+            printf(" %12s %24s %24s", "mean", "lowest (subject)", "highest (subject)");
+        }
+        printf("\n");
+        for (size_t i = 0; i < n_order && (long)i < top; i++) {
+            size_t p = order[i];
+            const double *v = sj->values + p * sj->n_subjects * sj->n_metrics + m;
+            if (p >= sj->n_rows) {
+                continue;
+            }
+            printf("    %6zu", p);
+            if (sj->n_subjects <= 10) {
+                for (size_t j = 0; j < sj->n_subjects; j++) {
+                    printf(" %12.6g", v[j * sj->n_metrics]);
+                }
+            } else {
+                double sum = 0.0, lo = INFINITY, hi = -INFINITY;
+                size_t jlo = 0, jhi = 0;
+                for (size_t j = 0; j < sj->n_subjects; j++) {
+                    double x = v[j * sj->n_metrics];
+                    sum += x;
+                    if (x < lo) {
+                        lo = x;
+                        jlo = j;
+                    }
+                    if (x > hi) {
+                        hi = x;
+                        jhi = j;
+                    }
+                }
+                printf(" %12.6g %15.6g (%6zu) %15.6g (%6zu)", sum / (double)sj->n_subjects, lo,
+                       jlo, hi, jhi);
+            }
+            printf("\n");
+        }
     }
 }
 
@@ -284,19 +424,31 @@ static fcfit_status report_stage(const app_args *a, const char *path, const char
 {
     static const char *const states[] = {"not started", "running", "done"};
     fcfit_results_table t;
+    fcfit_results_subjects sj;
     size_t done = 0, ok = 0, *order = NULL, n_order = 0;
+    double *key = NULL;
+    long sort_col = -1;
     fcfit_status st = FCFIT_OK;
 
+    memset(&sj, 0, sizeof sj);
     FCFIT_CHECK(fcfit_results_read_table(path, stage, &t));
+    FCFIT_TRY(fcfit_results_read_subjects(path, stage, &sj));
+    FCFIT_TRY(sort_column(&t, a->sort, &sort_col));
     order = calloc(t.n_points + 1, sizeof *order);
-    FCFIT_REQUIRE_GOTO(order != NULL, FCFIT_ERR_NOMEM, "out of memory");
+    key = calloc(t.n_points + 1, sizeof *key);
+    FCFIT_REQUIRE_GOTO(order != NULL && key != NULL, FCFIT_ERR_NOMEM, "out of memory");
     for (size_t p = 0; p < t.n_points; p++) {
+        key[p] = sort_col < 0 ? t.objective_value[p]
+                              : -(double)t.score_sense[sort_col] *
+                                    t.scores[p * t.n_scores + (size_t)sort_col];
         if (t.status[p] != 0) {
             done++;
         }
         if (t.status[p] == FCFIT_TASK_OK && isfinite(t.objective_value[p])) {
             ok++;
-            order[n_order++] = p;
+            if (isfinite(key[p])) {
+                order[n_order++] = p;
+            }
         }
     }
     printf("\n%s: %s; %s\n", stage, t.state >= 0 && t.state <= 2 ? states[t.state] : "?",
@@ -320,36 +472,58 @@ static fcfit_status report_stage(const app_args *a, const char *path, const char
                t.busy_worker_s, (long long)t.n_workers, t.stage_wall_s);
     }
     print_failures(&t);
-    if (n_order == 0) {
-        printf("    no successful evaluation yet\n");
+    if (!sj.has_target) {
+        printf("    no target: the rows were simulated but not scored, so there is nothing to "
+               "rank\n");
         goto cleanup;
     }
-    g_tab = &t;
-    qsort(order, n_order, sizeof *order, by_loss);
+    if (n_order == 0) {
+        printf("    no successful evaluation%s yet\n",
+               sort_col >= 0 ? " with a finite value of that score" : "");
+        goto cleanup;
+    }
+    g_key = key;
+    qsort(order, n_order, sizeof *order, by_key);
     if (t.scores_se != NULL) {
         print_validation(&t, order, n_order);
     } else {
-        print_top(&t, order, n_order, a->top);
+        print_top(&t, order, n_order, a->top, sort_col);
         if (t.instance != NULL) {
             print_traces(&t);
         }
     }
-    printf("    best row %zu (%s = %.6g)%s\n", order[0], t.objective,
-           shown(&t, t.objective_value[order[0]]), t.n_dims > 0 ? ":" : "");
+    if (a->subjects) {
+        print_subjects(&sj, order, n_order, a->top);
+    }
+    if (sort_col >= 0) {
+        printf("    best row %zu by %s (%s = %.6g)%s\n", order[0], t.score_names[sort_col],
+               t.score_names[sort_col], t.scores[order[0] * t.n_scores + (size_t)sort_col],
+               t.n_dims > 0 ? ":" : "");
+    } else {
+        printf("    best row %zu (%s = %.6g)%s\n", order[0], t.objective,
+               shown(&t, t.objective_value[order[0]]), t.n_dims > 0 ? ":" : "");
+    }
     print_params(&t, order[0], "      ");
 
 cleanup:
     free(order);
+    free(key);
+    fcfit_results_subjects_free(&sj);
     fcfit_results_table_free(&t);
     return st;
 }
 
 /* The fit's answer: where it comes from and its parameters (regional ones as mean and range). */
-static fcfit_status report_fit(const char *path, const char *objective, const char *better)
+static fcfit_status report_fit(const char *path, const char *objective, const char *better,
+                               int has_target)
 {
     static const char *const stages[] = {"sweep", "optimize", "refine", "validate"};
     fcfit_results_fit_info fi;
     int single_higher = strcmp(better, "higher") == 0;
+    if (!has_target) {
+        printf("\nfit:         none (no target)\n");
+        return FCFIT_OK;
+    }
     FCFIT_CHECK(fcfit_results_read_fit(path, &fi));
     if (fi.state != 1 || fi.row < 0) {
         printf("\nfit:         not complete yet (run the same command again to resume)\n");
@@ -389,6 +563,7 @@ fcfit_status app_cmd_report(const app_args *a)
     fcfit_status st = FCFIT_OK;
     fcfit_results_table t;
     size_t n = 0;
+    int has_target = 1;
 
     FCFIT_REQUIRE(a->job_path != NULL, FCFIT_ERR_USAGE, "report: missing the results file");
     FCFIT_CHECK(fcfit_results_list_stages(a->job_path, &stages));
@@ -411,15 +586,55 @@ fcfit_status app_cmd_report(const app_args *a)
                            "report --csv: %s has %zu stages; choose one with --stage NAME",
                            a->job_path, n);
         FCFIT_TRY(fcfit_results_read_table(a->job_path, which, &t));
-        print_csv(&t);
+        if (a->subjects) {
+            fcfit_results_subjects sj;
+            st = fcfit_results_read_subjects(a->job_path, which, &sj);
+            if (st == FCFIT_OK && sj.n_metrics == 0) {
+                st = fcfit_error_set(FCFIT_ERR_USAGE, __FILE__, __LINE__, __func__,
+                                     "report --csv --subjects: %s has no per-subject scores in "
+                                     "%s (%s)",
+                                     a->job_path, which, sj.has_target ? "no subject scores"
+                                                                       : "no target");
+            } else if (st == FCFIT_OK) {
+                print_csv_subjects(&t, &sj);
+            }
+            fcfit_results_subjects_free(&sj);
+        } else {
+            print_csv(&t);
+        }
         fcfit_results_table_free(&t);
         goto cleanup;
     }
     FCFIT_TRY(fcfit_results_read_table(a->job_path, stages[0], &t));
+    {
+        fcfit_results_subjects sj;
+        st = fcfit_results_read_subjects(a->job_path, stages[0], &sj);
+        has_target = sj.has_target;
+        fcfit_results_subjects_free(&sj);
+        if (st != FCFIT_OK) {
+            fcfit_results_table_free(&t);
+            goto cleanup;
+        }
+    }
+    if (a->sort != NULL) {
+        long col;
+        st = sort_column(&t, a->sort, &col);
+        if (st != FCFIT_OK) {
+            fcfit_results_table_free(&t);
+            goto cleanup;
+        }
+    }
     printf("results:     %s\n", a->job_path);
     printf("job:         hash %s, model %s, created %s\n", t.job_hash ? t.job_hash : "?",
            t.model ? t.model : "?", t.created ? t.created : "?");
-    printf("objective:   %s (%s is better)\n", t.objective, t.better);
+    if (has_target) {
+        printf("objective:   %s (%s is better)\n", t.objective, t.better);
+    } else {
+        printf("target:      none: the job has no target (target.fc, target.bold or "
+               "target.synthetic),\n"
+               "             so its rows hold simulations without scores; fcfit simulate "
+               "--from gives their BOLD\n");
+    }
     objective = t.objective;
     better = t.better;
     t.objective = NULL;
@@ -431,7 +646,7 @@ fcfit_status app_cmd_report(const app_args *a)
         }
     }
     if (a->stage == NULL) {
-        FCFIT_TRY(report_fit(a->job_path, objective, better));
+        FCFIT_TRY(report_fit(a->job_path, objective, better, has_target));
     }
 
 cleanup:

@@ -131,6 +131,7 @@ fcfit_status app_cmd_simulate(const app_args *a)
     out = app_output_path(a, job);
     FCFIT_TRY(fcfit_simfile_check_target(out, a->force));
     memset(&setup, 0, sizeof setup);
+    memset(&setup, 0, sizeof setup); /* target2, test and test_delay_s: none */
     setup.model = job->model;
     setup.conn = job->conn;
     setup.sim = &job->sim;
@@ -171,9 +172,9 @@ fcfit_status app_cmd_simulate(const app_args *a)
     FCFIT_TRY(fcfit_eval_run(ev, 1, &seed, simulate_poll, &pr, &stopped));
     if (stopped) {
         FCFIT_FAIL_GOTO(FCFIT_ERR_INTERRUPTED,
-                        "stopped by signal %d after %.1f of %.1f s simulated; nothing was "
+                        "stopped by %s after %.1f of %.1f s simulated; nothing was "
                         "written (run the command again)",
-                        (int)app_stop_signal,
+                        app_signal_name((int)app_stop_signal),
                         (double)fcfit_sim_steps_done(sim) * job->sim.dt_ms / 1000.0,
                         job->sim.duration_ms / 1000.0);
     }
@@ -208,7 +209,7 @@ fcfit_status app_cmd_simulate(const app_args *a)
         d.fc = fcbuf;
         d.drive_mean = dmean;
         d.drive_last = dlast;
-        d.drive_desc = job->model->bold_desc;
+        d.drive_desc = fcfit_model_bold_desc(job->model, job->opt);
         d.status = res->status;
         d.status_name = fcfit_task_status_name(res->status);
         d.reason = res->reason;

@@ -13,10 +13,12 @@
  * HDF5's automatic error printing is turned off by the io module before it
  * works.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <gsl/gsl_errno.h>
 
@@ -49,6 +51,114 @@ const char *app_version_line(void)
     return line;
 }
 
+/* One entry per command: synopsis, what it does, its options. `fcfit CMD --help` prints it. */
+static const struct cmd_help {
+    const char *name, *synopsis, *what, *options;
+} cmd_helps[] = {
+    {"run", "mpirun -n P fcfit run JOB [-o results.h5] [--set key=value ...] [--config FILE ...] "
+            "[--force]",
+     "Run the job's search stages (sweep, optimize, refine, validate) on P MPI ranks: rank 0\n"
+     "coordinates, the others simulate (with one rank, rank 0 does both). The results file is\n"
+     "resumable: after a signal, a time limit or kill -9, run the same command again. Under\n"
+     "mpirun, -q keeps Open MPI from printing its abort banner when fcfit exits 3.",
+     "  -o, --output PATH    results file (default: the job's output.path)\n"
+     "  --force              replace a results file written by another job\n"},
+    {"simulate", "fcfit simulate JOB [-o out.h5] [--point K] [--replicate R]\n"
+                 "       [--from RESULTS.h5 [--stage NAME --row K]] [--set ...] [--force]",
+     "Simulate once: the job's parameters, sweep point K, or the fit's answer (or any row) of a\n"
+     "results file with its noise seed; write BOLD, FC, the BOLD drive's regional means and the\n"
+     "scores to HDF5 (docs/output-format.md).",
+     "  -o, --output PATH    output file (default: the job's output.path)\n"
+     "  --point K            sweep point K (its task id and seed)\n"
+     "  --replicate R        noise replicate R (0 .. sim.replicates - 1)\n"
+     "  --from RESULTS.h5    take parameters and seed from a results file of this job\n"
+     "  --stage NAME --row K with --from: that row instead of the fit's answer\n"
+     "  --force              replace an existing file that is not a simulate output\n"},
+    {"report", "fcfit report RESULTS.h5 [--top K] [--stage NAME] [--sort SCORE] [--subjects] "
+               "[--csv]",
+     "Each stage's progress, failures by reason, best rows and optimizer traces, the validation\n"
+     "and the fit's answer.",
+     "  --top K              rows shown per stage (default 10)\n"
+     "  --stage NAME         one stage only (sweep, optimize, refine, validate)\n"
+     "  --sort SCORE         rank the rows by this score (in its own sense) instead of the\n"
+     "                       objective\n"
+     "  --subjects           the per-subject scores of the best rows\n"
+     "  --csv                one stage's rows as CSV on stdout (with --stage when several)\n"},
+    {"check", "fcfit check JOB [--set key=value ...] [--config FILE ...]",
+     "Validate the job (keys, input files, sizes, bounds) and print what would run, without\n"
+     "running anything.",
+     ""},
+    {"models", "fcfit models [NAME]",
+     "List the models, or one model's state variables and parameters (default, bounds, unit,\n"
+     "help).",
+     ""},
+    {"keys", "fcfit keys [--markdown]",
+     "List every job key with its type, bounds, default and help.",
+     "  --markdown           the Markdown reference (docs/job-reference.md)\n"},
+    {"tables", "mpirun -n P fcfit tables aln [--set model.aln.C=200 ...] -o tables.h5 "
+               "[--compact FILE]",
+     "Compute the ALN transfer-function tables for other neuron parameters (docs/models/aln.md).",
+     "  -o, --output PATH    the tables file (HDF5)\n"
+     "  --compact FILE       also write the compact binary form\n"},
+    {"bench", "fcfit bench [--data DIR] [--only NAME,...] [--quick] [--list] [--markdown]",
+     "Standard workloads: node-steps per CPU-second and memory, each in a child process\n"
+     "(docs/performance.md).",
+     "  --data DIR           the real-data workloads' directory\n"
+     "  --only NAME,...      these workloads only (--list names them)\n"
+     "  --quick              shorter runs\n"
+     "  --markdown           a Markdown table\n"},
+};
+
+static const char common_options[] =
+    "common options:\n"
+    "  --set key.path=value  override a job key (value read as YAML; null: back to the default\n"
+    "                        or unset; sweep.params.model.rww.G=... sets one swept parameter)\n"
+    "  --config FILE         apply a YAML fragment (e.g. configs/*.yaml) after the job file\n"
+    "  --log-level LEVEL     error, warning, info or debug\n"
+    "  -h, --help            this command's usage\n";
+
+/* `fcfit CMD --help`: that command's usage only. Returns 0 when CMD is not a command. */
+static int command_usage(const char *cmd, FILE *out)
+{
+    for (size_t k = 0; k < sizeof cmd_helps / sizeof cmd_helps[0]; k++) {
+        const struct cmd_help *h = &cmd_helps[k];
+        if (strcmp(cmd, h->name) == 0) {
+            fprintf(out, "usage: %s\n\n%s\n\n", h->synopsis, h->what);
+            if (h->options[0] != '\0') {
+                fprintf(out, "options:\n%s\n", h->options);
+            }
+            fprintf(out, "%s\nexit codes: 0 success, 1 runtime failure, 2 bad command line, job "
+                         "file or input data,\n            3 stopped early by a signal "
+                         "(resumable)\n",
+                    common_options);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+const char *app_signal_name(int sig)
+{
+    static char other[32];
+    switch (sig) {
+    case SIGINT:
+        return "SIGINT";
+    case SIGTERM:
+        return "SIGTERM";
+    case SIGUSR1:
+        return "SIGUSR1";
+    case SIGUSR2:
+        return "SIGUSR2";
+    case SIGHUP:
+        return "SIGHUP";
+    case SIGQUIT:
+        return "SIGQUIT";
+    default:
+        snprintf(other, sizeof other, "signal %d", sig);
+        return other;
+    }
+}
+
 static void usage(FILE *out)
 {
     fprintf(out,
@@ -58,7 +168,8 @@ static void usage(FILE *out)
             "  mpirun -n P fcfit run JOB [-o results.h5] [--set key=value ...] [--force]\n"
             "                                  run the job's search stages; resumable: run the same "
             "command again\n"
-            "  fcfit report RESULTS.h5 [--top K] [--stage NAME] [--csv]\n"
+            "  fcfit report RESULTS.h5 [--top K] [--stage NAME] [--sort SCORE] [--subjects] "
+            "[--csv]\n"
             "                                  each stage's progress, failures, best points and "
             "traces,\n"
             "                                  and the fit; --stage NAME --csv exports one stage\n"
@@ -88,6 +199,7 @@ static void usage(FILE *out)
             "  -o, --output PATH               output file (default: output.path)\n"
             "  --force                         replace an output that is not from this command\n"
             "  --log-level LEVEL               error, warning, info or debug\n"
+            "  -h, --help                      with a command: that command's usage\n"
             "\n"
             "exit codes: 0 success, 1 runtime failure, 2 bad command line, job file or input "
             "data,\n"
@@ -125,11 +237,15 @@ static fcfit_status parse_args(int argc, char **argv, app_args *a)
             a->sets[a->n_sets++] = next;
         } else if (strncmp(s, "--set=", 6) == 0) {
             a->sets[a->n_sets++] = s + 6;
-        } else if (strcmp(s, "--config") == 0) {
-            NEED_VALUE(s);
-            a->configs[a->n_configs++] = next;
-        } else if (strncmp(s, "--config=", 9) == 0) {
-            a->configs[a->n_configs++] = s + 9;
+        } else if (strcmp(s, "--config") == 0 || strncmp(s, "--config=", 9) == 0) {
+            const char *file = s[8] == '=' ? s + 9 : next;
+            if (s[8] != '=') {
+                NEED_VALUE(s);
+            }
+            FCFIT_REQUIRE(access(file, R_OK) == 0, FCFIT_ERR_USAGE,
+                          "--config %s: cannot read the configuration file: %s", file,
+                          strerror(errno));
+            a->configs[a->n_configs++] = file;
         } else if (strcmp(s, "-o") == 0 || strcmp(s, "--output") == 0 ||
                    strncmp(s, "--output=", 9) == 0) {
             if (s[1] == 'o' || s[8] != '=') {
@@ -146,6 +262,11 @@ static fcfit_status parse_args(int argc, char **argv, app_args *a)
             a->markdown = 1;
         } else if (strcmp(s, "--csv") == 0) {
             a->csv = 1;
+        } else if (strcmp(s, "--subjects") == 0) {
+            a->subjects = 1;
+        } else if (strcmp(s, "--sort") == 0) {
+            NEED_VALUE(s);
+            a->sort = next;
         } else if (strcmp(s, "--compact") == 0) {
             NEED_VALUE(s);
             a->compact = next;
@@ -188,7 +309,7 @@ static fcfit_status parse_args(int argc, char **argv, app_args *a)
         } else if (strcmp(s, "--version") == 0 || strcmp(s, "-V") == 0) {
             a->command = "version";
         } else if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
-            a->command = "help";
+            a->help = 1;
         } else if (s[0] == '-' && s[1] != '\0') {
             FCFIT_FAIL(FCFIT_ERR_USAGE, "unknown option '%s' (fcfit --help lists the options)", s);
         } else if (a->command == NULL) {
@@ -217,6 +338,7 @@ int main(int argc, char **argv)
     fcfit_status st;
 
     memset(&a, 0, sizeof a);
+    fcfit_log_start_clock();
     gsl_set_error_handler_off();
     fcfit_fc_blas_single_thread();
     st = parse_args(argc, argv, &a);
@@ -241,7 +363,7 @@ int main(int argc, char **argv)
             const char *cmd;
             int max_pos;
         } arity[] = {{"simulate", 1}, {"check", 1}, {"run", 1}, {"report", 1}, {"models", 1},
-                     {"tables", 1},   {"keys", 0},     {"version", 0}, {"help", 0},
+                     {"tables", 1},   {"keys", 0},     {"version", 0}, {"help", 1},
                      {"bench", 0}};
         int npos = (a.job_path != NULL) + (a.name != NULL);
         for (size_t k = 0; k < sizeof arity / sizeof arity[0]; k++) {
@@ -253,7 +375,18 @@ int main(int argc, char **argv)
             }
         }
     }
-    if (st == FCFIT_OK) {
+    if (st == FCFIT_OK && (a.help || (a.command != NULL && strcmp(a.command, "help") == 0))) {
+        /* fcfit --help, fcfit CMD --help, fcfit help [CMD] */
+        const char *cmd = a.command != NULL && strcmp(a.command, "help") != 0 ? a.command
+                                                                               : a.job_path;
+        if (cmd == NULL || !command_usage(cmd, stdout)) {
+            usage(stdout);
+        }
+        a.command = "help-done";
+    }
+    if (st == FCFIT_OK && strcmp(a.command != NULL ? a.command : "", "help-done") == 0) {
+        /* usage printed */
+    } else if (st == FCFIT_OK) {
         if (a.command == NULL || strcmp(a.command, "help") == 0) {
             usage(a.command == NULL ? stderr : stdout);
             st = a.command == NULL ? fcfit_error_set(FCFIT_ERR_USAGE, __FILE__, __LINE__,

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <glob.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -141,20 +142,24 @@ void fcfit_config_describe_type(const fcfit_opt_desc *d, char *buf, size_t cap)
         }
         break;
     case FCFIT_OPT_REGIONAL:
-        snprintf(buf, cap,
-                 "a number in [%g, %g]%s%s, a list of one number per region, {file: path}, or "
-                 "{from_bold_peak: [lo_hz, hi_hz]}",
-                 d->lo, d->hi, d->unit[0] ? " " : "", d->unit);
+        /* Only angular frequencies can come from the BOLD's spectral peak (the job layer
+         * refuses {from_bold_peak} for any other unit). */
+        snprintf(buf, cap, "a number in [%g, %g]%s%s, a list of one number per region%s",
+                 d->lo, d->hi, d->unit[0] ? " " : "", d->unit,
+                 strncmp(d->unit, "rad/", 4) == 0
+                     ? ", {file: path}, or {from_bold_peak: [lo_hz, hi_hz]}"
+                     : ", or {file: path}");
         break;
     case FCFIT_OPT_PATHS:
-        snprintf(buf, cap, "a file path or a list of file paths");
+        snprintf(buf, cap, "a file path, a glob pattern (sorted matches) or a list of them");
         break;
     case FCFIT_OPT_REALS:
         snprintf(buf, cap, "a number or a list of numbers in [%g, %g]%s%s", d->lo, d->hi,
                  d->unit[0] ? " " : "", d->unit);
         break;
     case FCFIT_OPT_TREE:
-        snprintf(buf, cap, "a mapping or list (structure in the help)");
+        snprintf(buf, cap, "a mapping or list (structure in the help; --set %s.NAME=... sets one "
+                           "entry of a mapping)", d->key);
         break;
     }
 }
@@ -284,6 +289,7 @@ static fcfit_ynode *ynode_copy(const fcfit_ynode *y)
     }
     c->kind = y->kind;
     c->quoted = y->quoted;
+    c->is_null = y->is_null;
     c->n = y->n;
     c->text = y->text != NULL ? fcfit_strdup(y->text) : NULL;
     c->where = fcfit_strdup(y->where);
@@ -309,6 +315,63 @@ static fcfit_ynode *ynode_copy(const fcfit_ynode *y)
         }
     }
     return c;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * A PATHS entry with a glob character (*, ? or [): the matching files, relative to base_dir,
+ * in byte order (strcmp, whatever the locale), appended to *paths. No match is an error that
+ * names the pattern: a list of subjects must not silently shrink to nothing.
+ */
+static fcfit_status expand_glob(const entry *en, const fcfit_ynode *it, const char *base_dir,
+                                char ***paths, size_t *n, size_t *cap)
+{
+    char *pattern = fcfit_path_join(base_dir, it->text);
+    glob_t g;
+    int rc;
+    fcfit_status st = FCFIT_OK;
+
+    FCFIT_REQUIRE(pattern != NULL, FCFIT_ERR_NOMEM, "out of memory");
+    memset(&g, 0, sizeof g);
+    rc = glob(pattern, GLOB_ERR, NULL, &g);
+    if (rc == GLOB_NOMATCH || (rc == 0 && g.gl_pathc == 0)) {
+        st = fcfit_error_set(FCFIT_ERR_CONFIG, __FILE__, __LINE__, __func__,
+                             "%s: %s: the pattern '%s' matches no file", it->where, en->d.key,
+                             pattern);
+    } else if (rc != 0) {
+        st = fcfit_error_set(FCFIT_ERR_CONFIG, __FILE__, __LINE__, __func__,
+                             "%s: %s: cannot expand the pattern '%s' (%s)", it->where, en->d.key,
+                             pattern, rc == GLOB_NOSPACE ? "out of memory" : "a directory is not readable");
+    } else {
+        qsort(g.gl_pathv, g.gl_pathc, sizeof *g.gl_pathv, cmp_str);
+        for (size_t k = 0; k < g.gl_pathc && st == FCFIT_OK; k++) {
+            if (*n == *cap) {
+                size_t nc = 2 * *cap + 8;
+                char **np = realloc(*paths, nc * sizeof *np);
+                if (np == NULL) {
+                    st = fcfit_error_set(FCFIT_ERR_NOMEM, __FILE__, __LINE__, __func__,
+                                         "out of memory");
+                    break;
+                }
+                *paths = np;
+                *cap = nc;
+            }
+            (*paths)[*n] = fcfit_strdup(g.gl_pathv[k]);
+            if ((*paths)[*n] == NULL) {
+                st = fcfit_error_set(FCFIT_ERR_NOMEM, __FILE__, __LINE__, __func__,
+                                     "out of memory");
+                break;
+            }
+            (*n)++;
+        }
+    }
+    globfree(&g);
+    free(pattern);
+    return st;
 }
 
 /* Convert node y into the value of en. base_dir resolves relative paths. */
@@ -443,41 +506,54 @@ static fcfit_status assign(entry *en, const fcfit_ynode *y, const char *where, c
             return bad_value(en, where, node_text(y), NULL);
         }
         if (en->d.type == FCFIT_OPT_PATHS) {
-            tmp.paths = calloc(n, sizeof(char *));
+            size_t cap = n, used = 0;
+            tmp.paths = calloc(cap, sizeof(char *));
             FCFIT_REQUIRE(tmp.paths != NULL, FCFIT_ERR_NOMEM, "out of memory");
+            for (size_t k = 0; k < n && st == FCFIT_OK; k++) {
+                const fcfit_ynode *it = items[k];
+                if (it->kind != FCFIT_Y_SCALAR || it->text[0] == '\0') {
+                    st = bad_value(en, it->where, node_text(it), NULL);
+                } else if (strpbrk(it->text, "*?[") != NULL) {
+                    st = expand_glob(en, it, base_dir, &tmp.paths, &used, &cap);
+                } else {
+                    if (used == cap) {
+                        char **np = realloc(tmp.paths, (2 * cap + 8) * sizeof *np);
+                        if (np == NULL) {
+                            st = fcfit_error_set(FCFIT_ERR_NOMEM, __FILE__, __LINE__, __func__,
+                                                 "out of memory");
+                            break;
+                        }
+                        tmp.paths = np;
+                        cap = 2 * cap + 8;
+                    }
+                    tmp.paths[used] = fcfit_path_join(base_dir, it->text);
+                    if (tmp.paths[used] == NULL) {
+                        st = fcfit_error_set(FCFIT_ERR_NOMEM, __FILE__, __LINE__, __func__,
+                                             "out of memory");
+                        break;
+                    }
+                    used++;
+                }
+            }
+            if (st != FCFIT_OK) {
+                for (size_t k = 0; k < used; k++) {
+                    free(tmp.paths[k]);
+                }
+                free(tmp.paths);
+                return st;
+            }
+            tmp.nlist = used;
+            break;
         } else {
             tmp.reals = calloc(n, sizeof(double));
             FCFIT_REQUIRE(tmp.reals != NULL, FCFIT_ERR_NOMEM, "out of memory");
         }
         for (size_t k = 0; k < n; k++) {
-            const fcfit_ynode *it = items[k];
-            if (en->d.type == FCFIT_OPT_PATHS) {
-                if (it->kind != FCFIT_Y_SCALAR || it->text[0] == '\0') {
-                    st = bad_value(en, it->where, node_text(it), NULL);
-                    break;
-                }
-                tmp.paths[k] = fcfit_path_join(base_dir, it->text);
-                tmp.nlist = k + 1;
-                if (tmp.paths[k] == NULL) {
-                    st = fcfit_error_set(FCFIT_ERR_NOMEM, __FILE__, __LINE__, __func__,
-                                         "out of memory");
-                    break;
-                }
-            } else {
-                st = real_in_bounds(en, it, it->where, &tmp.reals[k]);
-                tmp.nlist = k + 1;
-                if (st != FCFIT_OK) {
-                    break;
-                }
+            st = real_in_bounds(en, items[k], items[k]->where, &tmp.reals[k]);
+            if (st != FCFIT_OK) {
+                free(tmp.reals);
+                return st;
             }
-        }
-        if (st != FCFIT_OK) {
-            for (size_t k = 0; k < tmp.nlist && tmp.paths != NULL; k++) {
-                free(tmp.paths[k]);
-            }
-            free(tmp.paths);
-            free(tmp.reals);
-            return st;
         }
         tmp.nlist = n;
         break;
@@ -543,6 +619,105 @@ fcfit_status fcfit_config_register(fcfit_config *cfg, const fcfit_opt_desc *d)
     } else {
         en->where = fcfit_strdup("unset");
     }
+    return FCFIT_OK;
+}
+
+/* Back to the registered default, or unset when the key has none (an explicit null). */
+static fcfit_status reset_entry(entry *en)
+{
+    clear_value(en);
+    en->set = 0;
+    free(en->where);
+    en->where = NULL;
+    if (en->d.def != NULL) {
+        fcfit_ynode *y = NULL;
+        fcfit_status st;
+        FCFIT_CHECK(fcfit_yaml_parse(en->d.def, en->d.key, &y));
+        st = assign(en, y, "default", NULL);
+        fcfit_ynode_free(y);
+        FCFIT_CHECK(st);
+    }
+    en->where = fcfit_strdup(en->d.def != NULL ? "default" : "unset");
+    FCFIT_REQUIRE(en->where != NULL, FCFIT_ERR_NOMEM, "out of memory");
+    return FCFIT_OK;
+}
+
+/*
+ * Set the entry `sub` of a mapping node to y (a copy), or remove it when y is null. sub may go
+ * deeper than one entry: "model.rww.G.linspace" sets linspace inside the entry
+ * "model.rww.G" when that entry exists and is a mapping. A new entry is appended.
+ */
+static fcfit_status tree_set(fcfit_ynode *map, const char *sub, const fcfit_ynode *y)
+{
+    for (size_t k = 0; k < map->n; k++) {
+        size_t len = strlen(map->keys[k]);
+        if (strcmp(map->keys[k], sub) == 0) {
+            if (y->kind == FCFIT_Y_SCALAR && y->is_null) {
+                fcfit_ynode_free(map->items[k]);
+                free(map->keys[k]);
+                memmove(map->items + k, map->items + k + 1, (map->n - k - 1) * sizeof *map->items);
+                memmove(map->keys + k, map->keys + k + 1, (map->n - k - 1) * sizeof *map->keys);
+                map->n--;
+            } else {
+                fcfit_ynode *c = ynode_copy(y);
+                FCFIT_REQUIRE(c != NULL, FCFIT_ERR_NOMEM, "out of memory");
+                fcfit_ynode_free(map->items[k]);
+                map->items[k] = c;
+            }
+            return FCFIT_OK;
+        }
+        if (strncmp(map->keys[k], sub, len) == 0 && sub[len] == '.' &&
+            map->items[k]->kind == FCFIT_Y_MAP) {
+            return tree_set(map->items[k], sub + len + 1, y);
+        }
+    }
+    if (y->kind == FCFIT_Y_SCALAR && y->is_null) {
+        return FCFIT_OK; /* nothing to remove */
+    }
+    {
+        fcfit_ynode **items = realloc(map->items, (map->n + 1) * sizeof *items);
+        char **keys;
+        FCFIT_REQUIRE(items != NULL, FCFIT_ERR_NOMEM, "out of memory");
+        map->items = items;
+        keys = realloc(map->keys, (map->n + 1) * sizeof *keys);
+        FCFIT_REQUIRE(keys != NULL, FCFIT_ERR_NOMEM, "out of memory");
+        map->keys = keys;
+        map->keys[map->n] = fcfit_strdup(sub);
+        map->items[map->n] = ynode_copy(y);
+        if (map->keys[map->n] == NULL || map->items[map->n] == NULL) {
+            free(map->keys[map->n]);
+            fcfit_ynode_free(map->items[map->n]);
+            FCFIT_FAIL(FCFIT_ERR_NOMEM, "out of memory");
+        }
+        map->n++;
+    }
+    return FCFIT_OK;
+}
+
+/* --set below a mapping-valued key: en is that key, sub the rest of the path. */
+static fcfit_status set_in_tree(entry *en, const char *sub, const fcfit_ynode *y)
+{
+    char show[600];
+    FCFIT_REQUIRE(sub[0] != '\0', FCFIT_ERR_USAGE, "--set %s.: expected a name after the dot",
+                  en->d.key);
+    if (!en->has) {
+        fcfit_ynode *map = calloc(1, sizeof *map);
+        FCFIT_REQUIRE(map != NULL, FCFIT_ERR_NOMEM, "out of memory");
+        map->kind = FCFIT_Y_MAP;
+        map->text = NULL;
+        map->where = fcfit_strdup("--set");
+        if (map->where == NULL) {
+            fcfit_ynode_free(map);
+            FCFIT_FAIL(FCFIT_ERR_NOMEM, "out of memory");
+        }
+        en->tree = map;
+        en->has = 1;
+    }
+    FCFIT_REQUIRE(en->tree->kind == FCFIT_Y_MAP, FCFIT_ERR_CONFIG,
+                  "--set %s.%s: %s (%s) is a list, not a mapping; set it whole with --set %s=[...]",
+                  en->d.key, visible(sub, show, sizeof show), en->d.key, en->where, en->d.key);
+    FCFIT_CHECK(tree_set(en->tree, sub, y));
+    en->set = 1;
     return FCFIT_OK;
 }
 
@@ -624,6 +799,13 @@ static fcfit_status apply_map(fcfit_config *cfg, const fcfit_ynode *map, const c
                 FCFIT_FAIL(FCFIT_ERR_CONFIG, "%s: key '%s' is given twice (also at %s)", v->where,
                            key, en->where);
             }
+            if (v->kind == FCFIT_Y_SCALAR && v->is_null) {
+                /* An explicit null: the default (or unset), e.g. a --config fragment that
+                 * drops a key the job file gives. */
+                FCFIT_CHECK(reset_entry(en));
+                en->load_gen = cfg->load_gen;
+                continue;
+            }
             FCFIT_CHECK(assign(en, v, v->where, base_dir));
             en->set = 1;
             en->load_gen = cfg->load_gen;
@@ -693,6 +875,21 @@ fcfit_status fcfit_config_set(fcfit_config *cfg, const char *assignment)
     snprintf(key, sizeof key, "%.*s", (int)(eq - assignment), assignment);
     en = find(cfg, key);
     if (en == NULL) {
+        /* Below a mapping-valued key (sweep.params.model.rww.G=...): one entry of it. */
+        for (size_t k = 0; k < cfg->n; k++) {
+            entry *t = &cfg->e[k];
+            size_t len = strlen(t->d.key);
+            if (t->d.type == FCFIT_OPT_TREE && strncmp(key, t->d.key, len) == 0 &&
+                key[len] == '.') {
+                FCFIT_REQUIRE(eq[1] != '\0', FCFIT_ERR_CONFIG,
+                              "--set %s: the value is empty (null removes the entry)",
+                              visible(key, show, sizeof show));
+                FCFIT_CHECK(fcfit_yaml_parse(eq + 1, "--set", &y));
+                st = set_in_tree(t, key + len + 1, y);
+                fcfit_ynode_free(y);
+                return st;
+            }
+        }
         if (has_prefix(cfg, key)) {
             FCFIT_FAIL(FCFIT_ERR_CONFIG,
                        "--set: '%s' is a section; set one of its keys (fcfit keys lists them)",
@@ -704,6 +901,11 @@ fcfit_status fcfit_config_set(fcfit_config *cfg, const char *assignment)
         return bad_value(en, "--set", "", "(the value is empty)");
     }
     FCFIT_CHECK(fcfit_yaml_parse(eq + 1, "--set", &y));
+    if (y->kind == FCFIT_Y_SCALAR && y->is_null) {
+        /* key=null: the default, or unset (target.fc=null drops a target). */
+        fcfit_ynode_free(y);
+        return reset_entry(en);
+    }
     st = assign(en, y, "--set", ".");
     fcfit_ynode_free(y);
     FCFIT_CHECK(st);

@@ -122,6 +122,7 @@ static fcfit_status convert(struct fy_node *fyn, const char *label, int key_line
         if (!y->quoted && (strcmp(y->text, "~") == 0 || strcmp(y->text, "null") == 0 ||
                            strcmp(y->text, "Null") == 0 || strcmp(y->text, "NULL") == 0)) {
             y->text[0] = '\0';
+            y->is_null = 1;
         }
         break;
     }

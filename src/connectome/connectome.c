@@ -4,8 +4,8 @@
  *
  * Order of operations (recorded with every result): zero the diagonal
  * (unless kept), normalise, multiply by the scale; delays are
- * round(L_ij / v / dt) with ties to even, as numpy.around does (MODELS.md
- * §1.2). The CSR keeps only nonzero weights, so a dense matrix and its CSR
+ * round(L_ij / v / dt) with ties to even, as numpy.around does
+ * (docs/inputs.md). The CSR keeps only nonzero weights, so a dense matrix and its CSR
  * form give the same coupling sums in the same column order.
  */
 #include "fcfit/fcfit_connectome.h"

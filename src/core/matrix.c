@@ -1,7 +1,7 @@
 /*
  * matrix.c: allocation and validation of plain dense matrices.
  *
- * Validation runs once on every input before any work starts (DESIGN.md §8);
+ * Validation runs once on every input before any work starts (docs/inputs.md);
  * the messages name the input and the first offending entry (1-based row and
  * column, as a user reading the file counts them).
  */

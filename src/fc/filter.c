@@ -1,8 +1,7 @@
 /*
  * filter.c: Butterworth band-pass design and zero-phase forward-backward
  * filtering, reproducing scipy.signal.butter(N, [lo/fn, hi/fn], btype='band')
- * and scipy.signal.filtfilt(b, a, x) with its defaults (MODELS.md §10.7 and
- * Appendix B).
+ * and scipy.signal.filtfilt(b, a, x) with its defaults (docs/fc-metrics.md).
  *
  * Design, for a prototype order N (1..8), in the zero-pole-gain form:
  *   1. Analog low-pass prototype: no zeros, gain 1, poles on the left half of

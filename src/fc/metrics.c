@@ -1,6 +1,6 @@
 /*
  * metrics.c: scores that compare two FC vectors or matrices, and Fisher-z
- * averaging of correlations (MODELS.md §10.3 and §10.5).
+ * averaging of correlations (docs/fc-metrics.md).
  *
  * - Spearman: Pearson correlation of the ranks, ties given their average
  *   rank (as scipy.stats.spearmanr); any NaN in the input gives NaN.
@@ -20,7 +20,7 @@
 
 #include "fc/fc_impl.h"
 
-/* Largest |r| kept by the Fisher transform (MODELS.md §10.3). */
+/* Largest |r| kept by the Fisher transform (docs/fc-metrics.md). */
 #define METRICS_FISHER_RMAX (1.0 - 1e-7)
 
 /*

@@ -2,7 +2,7 @@
  * pearson.c: Pearson functional connectivity, upper triangles, vector
  * correlation, and the per-series preprocessing (demean, linear detrend).
  *
- * Definitions follow MODELS.md §10.1-10.3. The FC of n series is computed in
+ * Definitions: docs/fc-metrics.md. The FC of n series is computed in
  * two passes (means first, then centred cross products) in double precision,
  * and normalised as numpy.corrcoef does: cov / sd_i / sd_j, clipped to
  * [-1, 1]. A region whose series has zero variance is degenerate: its row and

@@ -1,7 +1,7 @@
 /*
  * score.c: BOLD → features (FC, FCD) → scores against the empirical target.
  *
- * One code path for simulated and empirical data (MODELS.md §10.1): the
+ * One code path for simulated and empirical data (docs/fc-metrics.md): the
  * target's FC and FCD are computed with fcfit_features too, with the same
  * settings at the target's own TR. All buffers are allocated at create; a
  * worker computes the features of every task into the same workspace.
@@ -262,7 +262,7 @@ fcfit_status fcfit_target_create(fcfit_target **out, size_t n, size_t n_fc, cons
         }
     }
 
-    /* Group FC: tanh of the mean Fisher z over subjects (MODELS.md §10.5 REC). */
+    /* Group FC: tanh of the mean Fisher z over subjects (docs/fc-metrics.md). */
     for (size_t m = 0; m < M; m++) {
         double z = 0.0;
         for (size_t k = 0; k < t->n_subjects; k++) {

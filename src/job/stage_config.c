@@ -116,10 +116,10 @@ static fcfit_status parse_spec(const fcfit_ynode *y, const char *section, const 
             d->values = calloc(n, sizeof(double));
             FCFIT_REQUIRE(d->values != NULL, FCFIT_ERR_NOMEM, "out of memory");
             for (size_t k = 0; k < n; k++) {
-                /* numpy.linspace: a + k*step, the last point exactly b */
-                double x = n == 1 ? abn[0]
-                           : k + 1 == n ? abn[1]
-                                        : abn[0] + (double)k * (abn[1] - abn[0]) / (double)(n - 1);
+                /* numpy.linspace: k*step + a with step = (b - a)/(n - 1) computed once (not
+                 * k*(b - a)/(n - 1), which rounds differently), the last point exactly b */
+                double step = n > 1 ? (abn[1] - abn[0]) / (double)(n - 1) : 0.0;
+                double x = n == 1 ? abn[0] : k + 1 == n ? abn[1] : (double)k * step + abn[0];
                 d->values[k] = logsp ? pow(10.0, x) : x;
             }
         }

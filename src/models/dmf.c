@@ -3,7 +3,7 @@
  * population per region with feedback inhibition control (Deco et al. 2014,
  * J Neurosci 34(23):7886; FastDMF: Herzog et al. 2024, Netw Neurosci
  * 8(4):1590; receptor neuromodulation: Deco et al. 2018, Curr Biol
- * 28(19):3065). MODELS.md §4; docs/models/dmf.md.
+ * 28(19):3065). docs/models/dmf.md.
  *
  * Units: time in ms, currents in nA, rates in Hz; gamma_E, gamma_I are the
  * s-unit values (0.641, 1) and enter as gamma/1000 per ms per Hz.
@@ -25,7 +25,7 @@
  *   none       J as given;
  *   heuristic  J_i = fic_slope G s_i + 1 (FastDMF; s_i = row strength);
  *   closed     J_i such that r_E,i = fic_target_hz is a fixed point
- *              (MODELS.md §4.6, extended to R, s_E, s_I, lambda and I_ext;
+ *              (Deco et al. 2014's fixed point, extended to R, s_E, s_I, lambda and I_ext;
  *              Brent root finding, see fcfit_dmf_fic_closed);
  *   iterative  fcfit_sim_tune starts from the closed form and moves J by
  *              `gain` per Hz of mean-rate error (noisy targets).

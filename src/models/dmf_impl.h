@@ -2,7 +2,7 @@
  * dmf_impl.h: internals of the Dynamic Mean Field model (src/models/dmf.c)
  * that its tests need: the per-point parameter record, the transfer
  * functions and currents shared by the drift and the BOLD drive, and the
- * closed-form feedback inhibition control (MODELS.md §4.6).
+ * closed-form feedback inhibition control (docs/models/dmf.md).
  *
  * Units: time in ms, currents in nA, rates in Hz; gamma_E and gamma_I are
  * given in s-units (0.641, 1) and divided by 1000 where they meet ms.

@@ -1,7 +1,7 @@
 /*
  * hopf.c: Stuart–Landau oscillator, the normal form of a supercritical Hopf
  * bifurcation, one per region (Deco, Kringelbach, Jirsa & Ritter 2017, Sci
- * Rep 7:3095). MODELS.md §5; docs/models/hopf.md.
+ * Rep 7:3095). docs/models/hopf.md.
  *
  * Time unit: seconds (ms_per_unit = 1000), so a and G are per second, omega
  * in rad/s and beta per sqrt(s). With z = x + i y:
@@ -59,6 +59,9 @@ static const fcfit_model_param hopf_params[NP] = {
 
 static const char *const coupling_choices[] = {"diffusive_xy", "diffusive_x", "additive_xy", NULL};
 static const char *const drive_choices[] = {"x", "neurolib", NULL};
+static const char *const drive_descs[] = {
+    "x (dimensionless; the BOLD itself with bold.model: direct)",
+    "4*(x + 1) (neurolib's drive, dimensionless)", NULL};
 
 static const fcfit_model_option hopf_options[NO] = {
     [O_COUPLING] = {"coupling", coupling_choices, C_DIFF_XY,
@@ -169,6 +172,8 @@ const fcfit_model_type fcfit_model_hopf = {
     .clamp = NULL,
     .coupling_out = NULL,
     .bold_drive = hopf_drive,
+    .bold_desc_option = "drive",
+    .bold_desc_choices = drive_descs,
     .check = NULL,
     .coupling_used = hopf_coupling_used,
 };

@@ -1,7 +1,7 @@
 /*
  * jansen_rit.c: Jansen–Rit cortical column (pyramidal cells, excitatory and
  * inhibitory interneurons), Jansen & Rit 1995 (Biol Cybern 73:357), with the
- * network coupling of TVB's SigmoidalJansenRit. MODELS.md §6; docs/models/jr.md.
+ * network coupling of TVB's SigmoidalJansenRit. docs/models/jr.md.
  *
  * Units: time in ms, potentials in mV, rates in 1/ms. TVB state naming:
  *
@@ -17,7 +17,7 @@
  * Sc(y1 - y2) = cmax / (1 + exp(cr (cmid - (y1 - y2)))) and receives
  * c_i = sum_j C_ij Sc_j(t - d_ij), scaled by the global gain G inside A a (...).
  *
- * Noise (MODELS.md §6.5 REC): the input rate is Gaussian white,
+ * Noise (docs/models/jr.md): the input rate is Gaussian white,
  * p(t) = p + sigma_p xi / sqrt(dt), which is additive noise A a sigma_p per
  * sqrt(ms) on y4. BOLD drive: the pyramidal firing rate S(y1 - y2) in Hz
  * (x1000). Defaults: JR 1995 (v0 = 6 mV, mean input 220/s). Initial state:

@@ -27,7 +27,7 @@ extern const fcfit_model_type fcfit_model_aln;
 
 /**
  * Abbott–Chance transfer function H = y / (1 - exp(-d*y)), y = a*x - b,
- * evaluated without the 0/0 at y = 0 (MODELS.md §1.6): the series
+ * evaluated without the 0/0 at y = 0 (docs/models/rww.md): the series
  * (1 + d*y/2) / d = 1/d + y/2 below |y| < 1e-9, y / -expm1(-d*y) otherwise.
  * Numerator and denominator are selected without a branch, so that loops
  * over it vectorise, and one division serves both forms.

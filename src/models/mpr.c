@@ -1,7 +1,7 @@
 /*
  * mpr.c: Montbrió–Pazó–Roxin next-generation neural mass (Montbrió, Pazó &
  * Roxin 2015, Phys Rev X 5:021028; whole-brain use: Rabuffo et al. 2021,
- * vbi). MODELS.md §2; docs/models/mpr.md.
+ * vbi). docs/models/mpr.md.
  *
  * Time is in units of the membrane time constant, one unit = 10 ms
  * (ms_per_unit = 10, vbi's convention), so sim.dt_ms = 0.1 is dt = 0.01.

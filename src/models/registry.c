@@ -103,3 +103,14 @@ fcfit_status fcfit_model_check_params(const fcfit_model_type *m, size_t n_nodes,
     }
     return FCFIT_OK;
 }
+
+const char *fcfit_model_bold_desc(const fcfit_model_type *m, const size_t *opt)
+{
+    if (opt != NULL && m->bold_desc_option != NULL && m->bold_desc_choices != NULL) {
+        const size_t o = fcfit_model_option_index(m, m->bold_desc_option);
+        if (o < m->n_options) {
+            return m->bold_desc_choices[opt[o]];
+        }
+    }
+    return m->bold_desc;
+}

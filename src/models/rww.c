@@ -1,10 +1,10 @@
 /*
  * rww.c: reduced Wong–Wang model, one excitatory population per region
  * (Wong & Wang 2006; whole-brain use: Deco et al. 2013, J Neurosci
- * 33(27):11239). MODELS.md §3; docs/models/rww.md.
+ * 33(27):11239). docs/models/rww.md.
  *
  * Units: time in ms, currents in nA, rates in Hz (so gamma enters as
- * gamma/1000 per ms per Hz, MODELS.md §12 item 3).
+ * gamma/1000 per ms per Hz; TVB's kHz/ms form gives the same dynamics).
  *
  *   x_i = w J_N S_i + G J_N sum_j C_ij S_j(t - d_ij) + I_0 + I_ext,i      [nA]
  *   H_i = (a x_i - b) / (1 - exp(-d (a x_i - b)))                        [Hz]

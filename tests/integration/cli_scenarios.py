@@ -134,7 +134,7 @@ def s_determinism():
 
 
 def s_chunk_invariance():
-    """sim.chunk_ms does not change the result (DESIGN.md invariant 2) nor the job hash."""
+    """sim.chunk_ms does not change the result (chunk invariance) nor the job hash."""
     fcfit("simulate", "good.yaml", "-o", "a.h5")
     fcfit("simulate", "good.yaml", "-o", "b.h5", "--set", "sim.chunk_ms=1234.5")
     a, b = read_out("a.h5"), read_out("b.h5")
@@ -233,7 +233,7 @@ def s_sigterm():
             "is too short for this build:\n%s" % (p.returncode, se))
     require(p.returncode == 3, describe_run(args, p.returncode, so, se) +
             "\nexit code %d, expected 3" % p.returncode)
-    require("signal 15" in se and "nothing was written" in se,
+    require("SIGTERM" in se and "signal 15" not in se and "nothing was written" in se,
             "stderr does not explain the stop:\n" + se)
     require(not os.path.exists(os.path.join(ROOT, "out.h5")), "out.h5 was created")
     require(not leftovers("out.h5"), "temporary files left behind: %s" % leftovers("out.h5"))
@@ -366,6 +366,485 @@ def s_tvb_zip_and_npz():
     require("sc6.zip" in zp["connectome"], "connectome attribute = %r" % zp["connectome"])
     fcfit("check", "zip.yaml", "--set", "connectome.velocity_mm_per_ms=0",
           out=["no conduction delays", "sc6.zip (connectome.tvb_zip)"])
+
+
+# ---- issue 10: a newcomer's first day ------------------------------------------------------
+
+REPO = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+SCRIPTS = os.path.join(REPO, "scripts")
+
+
+def mpi_env():
+    """`fcfit run` without mpiexec is a singleton MPI job; Open MPI needs these as root."""
+    for k in ("OMPI_ALLOW_RUN_AS_ROOT", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM",
+              "OMPI_MCA_rmaps_base_oversubscribe"):
+        os.environ.setdefault(k, "1")
+
+
+def file_bytes(name):
+    with open(os.path.join(ROOT, name), "rb") as f:
+        return f.read()
+
+
+def s_resume_names_change():
+    """A refused resume names each key that changed, with the file's and the new value, and
+    each input whose content changed (a file edited in place), and leaves the results file
+    byte-identical; the same job resumes (exit 0)."""
+    mpi_env()
+    fcfit("run", "sweep8.yaml", "-o", "res.h5")
+    before = file_bytes("res.h5")
+    _, se = fcfit("run", "sweep8.yaml", "-o", "res.h5", "--set", "sim.seed=5",
+                  "--set", "sweep.params.model.rww.G={linspace: [0.1, 1.5, 4]}", rc=2,
+                  err=["res.h5 was written by a different job", "What changed: ",
+                       "sim.seed (42 in the file, 5 now)",
+                       "sweep.params ({model.rww.G: {linspace: [0.1, 1.5, 3]}} in the file, "
+                       "{model.rww.G: {linspace: [0.1, 1.5, 4]}} now)"])
+    require("sim.duration_s" not in se and "model.rww.G (" not in se,
+            "the message names keys that did not change:\n" + se)
+    require(file_bytes("res.h5") == before, "the refused resume modified res.h5")
+    fcfit("run", "sweep8.yaml", "-o", "res.h5")  # the same job: resumes (nothing to do)
+    # Same keys, but a target file changed in place: the message says that an input's content
+    # differs, and the file stays as it was.
+    with open(os.path.join(ROOT, "good_data6.yaml")) as f:
+        job = f.read()
+    with open(os.path.join(ROOT, "data6_sweep.yaml"), "w") as f:
+        f.write(job + "sweep:\n  params:\n    model.rww.G: {values: [0.5]}\n"
+                "log:\n  progress_s: 0\n")
+    fcfit("run", "data6_sweep.yaml", "-o", "d6.h5")
+    before = file_bytes("d6.h5")
+    fc = np.loadtxt(os.path.join(ROOT, "fc6.csv"), delimiter=",")
+    fc = 0.9 * fc + 0.1 * np.eye(fc.shape[0])
+    np.savetxt(os.path.join(ROOT, "fc6.csv"), fc, delimiter=",")
+    _, se = fcfit("run", "data6_sweep.yaml", "-o", "d6.h5", rc=2,
+                  err=["d6.h5 was written by a different job",
+                       "What changed: no job key that changes results, but the content of "
+                       "these inputs: target"])
+    require("connectome.weights" not in se and "model_parameters" not in se,
+            "inputs that did not change are named:\n" + se)
+    # A key, and a regional parameter file changed too: each named.
+    with open(os.path.join(ROOT, "w_region.csv")) as f:
+        w = f.read().split("\n")
+    w[0] = "0.91"
+    with open(os.path.join(ROOT, "w_region.csv"), "w") as f:
+        f.write("\n".join(w))
+    fcfit("run", "data6_sweep.yaml", "-o", "d6.h5", "--set", "sim.seed=3", rc=2,
+          err=["What changed: sim.seed (42 in the file, 3 now)",
+               "and the content of these inputs: model_parameters, target"])
+    require(file_bytes("d6.h5") == before, "a refused resume modified d6.h5")
+    require(file_bytes("d6.h5") == before, "the refused resume modified d6.h5")
+
+
+def s_glob_sorted():
+    """target.fc: fc_subject_*.csv expands to the matching files in sorted order (recorded in
+    the job attribute); subject k's score is the score against file k alone."""
+    fc = np.loadtxt(os.path.join(ROOT, "fc6.csv"), delimiter=",")
+    other = fc * 0.5 + np.eye(6) * 0.5        # still a valid FC: symmetric, unit diagonal
+    other[0, 1] = other[1, 0] = -0.3
+    # Created in an order that is not the sorted one.
+    np.savetxt(os.path.join(ROOT, "fc_subject_2.csv"), other, delimiter=",")
+    np.savetxt(os.path.join(ROOT, "fc_subject_1.csv"), fc, delimiter=",")
+    fcfit("simulate", "good_data6.yaml", "-o", "glob.h5", "--set", "target.fc=fc_subject_*.csv")
+    d = read_out("glob.h5")
+    line = [x for x in d["job"].splitlines() if x.startswith("target.fc:")]
+    require(line == ['target.fc: ["fc_subject_1.csv", "fc_subject_2.csv"]'],
+            "target.fc in the job attribute: %r" % line)
+    for k, name in enumerate(("fc_subject_1.csv", "fc_subject_2.csv")):
+        fcfit("simulate", "good_data6.yaml", "-o", "one.h5", "--set", "target.fc=" + name)
+        one = read_out("one.h5")
+        require(one["scores_subject"][0, 0] == d["scores_subject"][k, 0],
+                "subject %d of the glob scores %r, %s alone %r"
+                % (k, d["scores_subject"][k, 0], name, one["scores_subject"][0, 0]))
+    # Quoted in a list, a glob expands in place.
+    fcfit("simulate", "good_data6.yaml", "-o", "list.h5",
+          "--set", "target.fc=[fc6.csv, fc_subject_*.csv]")
+    line = [x for x in read_out("list.h5")["job"].splitlines() if x.startswith("target.fc:")]
+    require(line == ['target.fc: ["fc6.csv", "fc_subject_1.csv", "fc_subject_2.csv"]'],
+            "target.fc of a list with a glob: %r" % line)
+
+
+def csv_rows(text):
+    import csv
+    import io
+    return list(csv.reader(io.StringIO(text)))
+
+
+def s_report_views():
+    """fcfit report: full parameter names, --sort by any score in its own sense, --subjects,
+    unknown --sort names refused, CSV numbers in their shortest round-trip form; a job
+    without a target says so."""
+    mpi_env()
+    fcfit("run", "sweep8.yaml", "-o", "res.h5")
+    with h5py.File(os.path.join(ROOT, "res.h5"), "r") as f:
+        names = [n.decode() if isinstance(n, bytes) else str(n)
+                 for n in f["sweep/scores"].attrs["names"]]
+        scores = f["sweep/scores"][()]
+        params = f["sweep/params"][()]
+        objective = f["sweep/objective"][()]
+        wall = f["sweep/wall_time_s"][()]
+    so, _ = fcfit("report", "res.h5", out=["model.rww.G"])
+    require("model.rww.sigm" not in so and "model.rww.G" in so, so)
+    k = names.index("fc_rmse")
+    so, _ = fcfit("report", "res.h5", "--sort", "fc_rmse",
+                  out=["by fc_rmse (lower is better; the objective is fc_corr)"])
+    table = re.search(r"^\s+row\s+model\.rww\.G.*\n((?:\s+\d+ .*\n)+)", so, re.M)
+    require(table, "no table in:\n" + so)
+    rows = [int(x.split()[0]) for x in table.group(1).splitlines()]
+    require(rows == list(np.argsort(scores[:, k], kind="stable")),
+            "rows %s are not in increasing fc_rmse %s" % (rows, scores[:, k]))
+    best = int(np.argmin(scores[:, k]))
+    require(re.search(r"best row %d by fc_rmse" % best, so), "best row by fc_rmse:\n" + so)
+    fcfit("report", "res.h5", "--sort", "nope", rc=2,
+          err=["--sort nope: not a score of this file", "fc_rmse"])
+    so, _ = fcfit("report", "res.h5", "--subjects", out=["fc_corr per subject (1 subject(s))"])
+    # CSV: every number reads back exactly and no shorter text would (Python's repr is the
+    # shortest round-trip form).
+    so, _ = fcfit("report", "res.h5", "--csv")
+    t = csv_rows(so)
+    head = t[0]
+    require(head[:2] == ["row", "model.rww.G"], "CSV header %s" % head)
+    for p, r in enumerate(t[1:]):
+        cells = [(r[1], params[p, 0]), (r[head.index("objective")], objective[p]),
+                 (r[head.index("wall_time_s")], wall[p])]
+        cells += [(r[head.index(n)], scores[p, j]) for j, n in enumerate(names)]
+        for cell, v in cells:
+            if np.isnan(v):
+                require(cell == "", "row %d: %r for NaN" % (p, cell))
+                continue
+            require(float(cell) == v, "row %d: %r reads back as %r, not %r" % (p, cell,
+                                                                           float(cell), v))
+            require(len(cell) <= len(repr(float(v))),
+                    "row %d: %r is longer than the shortest round trip %r" % (p, cell, repr(v)))
+    require(t[2][1] == repr(float(params[1, 0])), "G of row 1: %r" % t[2][1])
+    # No target: the report says so instead of "no point with a score yet".
+    fcfit("run", "sweep8.yaml", "-o", "nt.h5", "--set", "target.synthetic=false")
+    so, _ = fcfit("report", "nt.h5", out=["the job has no target", "fit:         none (no target)"])
+    require("no point with a score" not in so, so)
+
+
+def s_linspace_is_numpy():
+    """{linspace: [a, b, n]} gives numpy.linspace's values bitwise (a + k*step, the last one
+    exactly b), and {logspace: [a, b, n]} 10 to those powers, read back from the results file."""
+    mpi_env()
+    specs = [(0.1, 1.5, 8), (0.05, 0.95, 7), (-4.0, -2.0, 5)]
+    sets = ["sim.duration_s=10", "sim.transient_s=0", "fc.bandpass=false",
+            "sweep.params.model.rww.G={linspace: [%r, %r, %d]}" % specs[0],
+            "sweep.params.model.rww.w={linspace: [%r, %r, %d]}" % specs[1],
+            "sweep.params.model.rww.sigma={logspace: [%r, %r, %d]}" % specs[2]]
+    args = ["run", "sweep8.yaml", "-o", "lin.h5"]
+    for x in sets:
+        args += ["--set", x]
+    fcfit(*args, timeout=300)
+    with h5py.File(os.path.join(ROOT, "lin.h5"), "r") as f:
+        names = [n.decode() if isinstance(n, bytes) else str(n)
+                 for n in f["sweep/params"].attrs["names"]]
+        params = f["sweep/params"][()]
+    require(names == ["model.rww.G", "model.rww.w", "model.rww.sigma"], "names %s" % names)
+    require(params.shape[0] == 8 * 7 * 5, "%d points" % params.shape[0])
+    for d, (a, b, n) in enumerate(specs):
+        got = np.unique(params[:, d])
+        # logspace: 10 to the power of linspace's points, with the C library's pow (Python's
+        # float power); numpy.logspace's power can be one ulp off (1e-4 -> 9.999999999999999e-05).
+        want = np.linspace(a, b, n) if d < 2 else np.array([10.0 ** x for x in
+                                                              np.linspace(a, b, n)])
+        require(got.tobytes() == want.tobytes(),
+                "%s: %r, numpy %r" % (names[d], list(got), list(want)))
+
+
+def run_py(code, env=None):
+    """Run Python code with the system Python; return (rc, stdout, stderr)."""
+    e = dict(os.environ)
+    e["PYTHONPATH"] = SCRIPTS
+    e.update(env or {})
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, env=e,
+                       timeout=120)
+    return r.returncode, r.stdout.decode(), r.stderr.decode()
+
+
+def s_results_py():
+    """scripts/fcfit_results.py: frame() holds the parameters, status, reason, objective,
+    scores and per-subject scores of every row (a pandas DataFrame, or a numpy structured
+    array with the same columns without pandas); fc(stage, row) is that row's full FC; the
+    command line without h5py says which packages to install (exit 2)."""
+    mpi_env()
+    fcfit("run", "sweep8.yaml", "-o", "res.h5")
+    with h5py.File(os.path.join(ROOT, "res.h5"), "r") as f:
+        names = [n.decode() if isinstance(n, bytes) else str(n)
+                 for n in f["sweep/scores"].attrs["names"]]
+        scores = f["sweep/scores"][()]
+        params = f["sweep/params"][()]
+        subj = f["sweep/scores_subject"][()]
+        fcu = f["sweep/fc"][()]
+        n = int(f["sweep/fc"].attrs["n_regions"])
+    check = r"""
+import json, sys, numpy as np
+import fcfit_results as fr
+with fr.open_run("res.h5") as run:
+    df = run.frame("sweep")
+    kind = type(df).__module__.split(".")[0]
+    cols = list(df.columns) if kind == "pandas" else list(df.dtype.names)
+    col = lambda c: [None if isinstance(v, float) and v != v else v for v in
+                     (df[c].tolist())]
+    out = {"kind": kind, "cols": cols, "G": col("model.rww.G"),
+           "status": [int(s) for s in col("status")],
+           "status_name": [str(s) for s in col("status_name")],
+           "reason": [str(s) for s in col("reason")],
+           "fc_corr": col("fc_corr"), "fc_rmse": col("fc_rmse"), "s0": col("fc_corr.s0"),
+           "fc1": run.fc("sweep", 1).tolist(), "stages": run.stages}
+    if fr.xr is not None and kind == "pandas":
+        ds = run.dataset("sweep")
+        out["xr_scores"] = ds["scores"].sel(score="fc_corr").values.tolist()
+        out["xr_params"] = [str(p) for p in ds["param"].values]
+print(json.dumps(out))
+"""
+    results = {}
+    for label, env in (("pandas", {}), ("numpy", {})):
+        code = check
+        if label == "numpy":
+            code = "import sys\nsys.modules['pandas'] = None\n" + check
+        rc, so, se = run_py(code, env)
+        if label == "pandas" and rc != 0 and "No module named 'pandas'" in se:
+            continue
+        require(rc == 0, "%s: exit %d\n%s" % (label, rc, se))
+        import json
+        out = json.loads(so)
+        results[label] = out
+        want_kind = "pandas" if label == "pandas" else "numpy"
+        require(out["kind"] == want_kind, "%s: frame() is a %s object" % (label, out["kind"]))
+        for c in ["model.rww.G", "status", "reason", "objective"] + names + ["fc_corr.s0"]:
+            require(c in out["cols"], "%s: column %s missing from %s" % (label, c, out["cols"]))
+        require(out["G"] == list(params[:, 0]), "%s: G %s vs %s" % (label, out["G"], params[:, 0]))
+        require(out["status"] == [1] * 3 and out["status_name"] == ["ok"] * 3,
+                "%s: status %s %s" % (label, out["status"], out["status_name"]))
+        require(out["reason"] == [""] * 3, "%s: reason %s" % (label, out["reason"]))
+        for c in ("fc_corr", "fc_rmse"):
+            want = [None if np.isnan(v) else v for v in scores[:, names.index(c)]]
+            require(out[c] == want, "%s: %s %s vs %s" % (label, c, out[c], want))
+        require(out["s0"] == list(subj[:, 0, 0]), "%s: fc_corr.s0 %s" % (label, out["s0"]))
+        full = np.eye(n)
+        iu = np.triu_indices(n, 1)
+        full[iu] = fcu[1]
+        full.T[iu] = fcu[1]
+        require(np.array_equal(np.array(out["fc1"]), full), "%s: fc(sweep, 1) is not row 1's FC"
+                % label)
+        require(out["stages"] == ["sweep"], "%s: stages %s" % (label, out["stages"]))
+        if "xr_scores" in out:
+            require(out["xr_scores"] == list(scores[:, names.index("fc_corr")])
+                    and out["xr_params"] == ["model.rww.G"],
+                    "dataset(): %s %s" % (out["xr_scores"], out["xr_params"]))
+    require("numpy" in results, "the numpy fallback was not run")
+    # Without h5py: a clear message naming the Debian packages, exit 2.
+    rc, so, se = run_py("import sys, runpy\nsys.modules['h5py'] = None\nsys.argv = "
+                        "['fcfit_results.py', 'summary', 'res.h5']\n"
+                        "runpy.run_path(%r, run_name='__main__')"
+                        % os.path.join(SCRIPTS, "fcfit_results.py"))
+    require(rc == 2 and "needs h5py" in se and "python3-h5py" in se,
+            "without h5py: exit %d\n%s" % (rc, se))
+    # The example of docs/output-format.md runs as printed (on this file).
+    with open(os.path.join(REPO, "docs", "output-format.md")) as f:
+        doc = f.read()
+    sec = doc[doc.index("## Reading results in Python"):]
+    example = sec[sec.index("```python\n") + 10:sec.index("```\n", sec.index("```python"))]
+    rc, so, se = run_py(example.replace('"scripts"', repr(SCRIPTS)).replace("results.h5",
+                                                                          "res.h5"))
+    require(rc == 0 and "fc_corr" in so and "'row'" in so,
+            "the example of output-format.md failed: exit %d\n%s%s" % (rc, so, se))
+    rc, so, se = run_py("import sys, runpy\nsys.argv = ['fcfit_results.py', 'summary', "
+                        "'res.h5']\nrunpy.run_path(%r, run_name='__main__')"
+                        % os.path.join(SCRIPTS, "fcfit_results.py"))
+    require(rc == 0 and "sweep" in so, "summary: exit %d\n%s%s" % (rc, so, se))
+
+
+
+def doc_tables(text):
+    """Table rows of a Markdown section: {name: (ndim or None, dtype or None)} for every
+    backticked name of a row's first cell (a row may name several; its shape and type cells
+    then list one entry each, or one for all)."""
+    out = {}
+    for line in text.splitlines():
+        if not line.startswith("| `"):
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        names = re.findall(r"`([^`]+)`", cells[0])
+        shapes = [x.strip() for x in cells[1].split(",")] if len(cells) > 2 else []
+        types = [x.strip() for x in cells[2].split(",")] if len(cells) > 3 else []
+        for i, n in enumerate(names):
+            shape = shapes[i] if len(shapes) == len(names) else (shapes[0] if shapes else None)
+            typ = types[i] if len(types) == len(names) else (types[0] if types else None)
+            ndim = None
+            if shape is not None and re.fullmatch(r"[\w\s×]+", shape) and " " not in shape.replace(" × ", ""):
+                ndim = 0 if shape == "scalar" else shape.count("×") + 1
+            if typ is not None and not re.fullmatch(r"(u?int\d+|float\d+|\d+-byte string)", typ):
+                typ = None
+            out[n] = (ndim, typ)
+    return out
+
+
+def documented(name, table):
+    """The table entry for dataset `name` (`scores/<metric>` covers scores/fc_corr...)."""
+    if name in table:
+        return table[name]
+    for k, v in table.items():
+        m = re.fullmatch(r"(.*/)<[^>]+>", k)
+        if m and name.startswith(m.group(1)) and "/" not in name[len(m.group(1)):]:
+            return v
+    return None
+
+
+def check_against(path, table, where, strip=""):
+    """Every dataset of `path` (under `strip`) is in `table` with its rank and type."""
+    problems = []
+    with h5py.File(os.path.join(ROOT, path), "r") as f:
+        base = f[strip] if strip else f
+
+        def visit(name, obj):
+            if not isinstance(obj, h5py.Dataset):
+                return
+            doc = documented(name, table)
+            if doc is None:
+                problems.append("%s: dataset %s%s is not documented in %s"
+                                % (path, strip + "/" if strip else "", name, where))
+                return
+            ndim, typ = doc
+            if ndim is not None and ndim != obj.ndim:
+                problems.append("%s: %s has %d dimensions, %s says %d"
+                                % (path, name, obj.ndim, where, ndim))
+            if typ is not None:
+                m = re.fullmatch(r"(\d+)-byte string", typ)
+                ok = (obj.dtype.kind == "S" and obj.dtype.itemsize == int(m.group(1))) if m \
+                    else obj.dtype.name == typ
+                if not ok:
+                    problems.append("%s: %s is %s, %s says %s" % (path, name, obj.dtype, where,
+                                                                  typ))
+        base.visititems(visit)
+    return problems
+
+
+CHAIN_JOB = """\
+model: {name: rww}
+connectome: {synthetic: {n_regions: 6, seed: 1}}
+target: {synthetic: true}
+sim: {duration_s: 20, transient_s: 0, seed: 7, replicates: 2}
+bold: {tr_s: 2}
+fc: {bandpass: false}
+test: {function: sphere, noise: 0.002}
+fit: {objective: fc_rmse}
+stages: [sweep, optimize, refine, validate]
+sweep:
+  params:
+    model.rww.G: {linspace: [10, 90, 3]}
+    model.rww.w: {values: [0.5, 4.5]}
+optimize:
+  params:
+    model.rww.G: {range: [0, 100]}
+  n_starts: 2
+  maxeval: 10
+refine:
+  params:
+    model.rww.w: {}
+  popsize: 8
+  maxeval: 16
+validate: {candidates: 2, replicates: 2}
+output: {save_fc: true}
+log: {progress_s: 0}
+"""
+
+
+def s_datasets_documented():
+    """Every dataset and root attribute that simulate and run write is documented in
+    docs/output-format.md, with its number of dimensions and its type where the page gives
+    them."""
+    mpi_env()
+    with open(os.path.join(REPO, "docs", "output-format.md")) as f:
+        doc = f.read()
+    sim_text = doc[doc.index("## `fcfit simulate` output"):doc.index("## `fcfit run` results")]
+    run_text = doc[doc.index("## `fcfit run` results"):]
+    stage_text = run_text[run_text.index("### One group per stage"):run_text.index("### `/fit`")]
+    fit_text = run_text[run_text.index("### `/fit`"):run_text.index("### `/target`")]
+    target_text = run_text[run_text.index("### `/target`"):]
+    sim_table, stage_table, fit_table = (doc_tables(sim_text), doc_tables(stage_text),
+                                         doc_tables(fit_text))
+    require(len(sim_table) >= 10 and len(stage_table) >= 20 and len(fit_table) >= 4,
+            "the tables of output-format.md were not found (%d, %d, %d entries)"
+            % (len(sim_table), len(stage_table), len(fit_table)))
+    # With a target FC and BOLD (FCD, per-subject scores) and regional parameters.
+    fcfit("simulate", "good_data6.yaml", "-o", "sim.h5")
+    problems = check_against("sim.h5", sim_table, "the simulate table")
+    # A sweep with a target (sweep, fit and target groups), and the whole chain of stages with
+    # the analytic test objective (optimize, refine, validate: a second of work).
+    with open(os.path.join(ROOT, "chain.yaml"), "w") as f:
+        f.write(CHAIN_JOB)
+    fcfit("run", "sweep8.yaml", "-o", "res.h5")
+    fcfit("run", "chain.yaml", "-o", "chain.h5", timeout=240)
+    run_attrs = set()
+    for name in ("res.h5", "chain.h5"):
+        with h5py.File(os.path.join(ROOT, name), "r") as f:
+            groups = sorted(k for k in f if isinstance(f[k], h5py.Group))
+            run_attrs |= set(f.attrs)
+            stage_groups = [g for g in groups
+                            if g in ("sweep", "optimize", "refine", "validate")]
+            others = [g for g in groups if g not in stage_groups + ["fit", "target"]]
+            problems += ["%s: group /%s is not documented" % (name, g) for g in others]
+            problems += ["%s: dataset /%s is not documented" % (name, k) for k in f
+                         if isinstance(f[k], h5py.Dataset)]
+            if "target" in f:
+                for k in f["target"]:
+                    if "`%s`" % k not in target_text:
+                        problems.append("%s: /target/%s is not documented" % (name, k))
+        for g in stage_groups:
+            problems += check_against(name, stage_table, "the stage tables", strip=g)
+        problems += check_against(name, fit_table, "the /fit table", strip="fit")
+    with h5py.File(os.path.join(ROOT, "chain.h5"), "r") as f:
+        require(sorted(k for k in f if isinstance(f[k], h5py.Group)) ==
+                ["fit", "optimize", "refine", "sweep", "target", "validate"],
+                "chain.h5 lacks a stage: %s" % list(f))
+    # Root attributes: each in the page (simulate's table, or named in the run section).
+    with h5py.File(os.path.join(ROOT, "sim.h5"), "r") as f:
+        problems += ["sim.h5: root attribute %s is not documented" % a for a in f.attrs
+                     if "`%s`" % a not in sim_text]
+    problems += ["res.h5: root attribute %s is not documented" % a for a in run_attrs
+                 if "`%s`" % a not in doc]
+    require(not problems, "\n".join(problems))
+
+
+def s_bench_quick():
+    """fcfit bench --quick --only NAME runs that workload and prints positive figures;
+    --list names every workload; an unknown name is exit 2 naming the valid ones."""
+    data = os.environ.get("FCFIT_SHARED_DATA", "")
+    so, _ = fcfit("bench", "--list")
+    names = re.findall(r"^# (\w+):", so, re.M)
+    require("dmf100" in names and "fc_fcd80" in names, "bench --list: %s" % names)
+    fcfit("bench", "--only", "dmf100,nope", rc=2,
+          err=["--only dmf100,nope: 'nope' is no such workload", "dmf100_lanes"])
+    if not data or not os.path.isfile(os.path.join(data, "fastdmf_schaefer100",
+                                                    "sc_weights.csv")):
+        print("SKIP: FCFIT_SHARED_DATA lacks fastdmf_schaefer100/sc_weights.csv")
+        raise SystemExit(SKIP)
+    so, se = fcfit("bench", "--quick", "--only", "dmf100", "--data", data, timeout=240)
+    m = re.search(r"^dmf100\s+1\s+([0-9.]+e[+-]?[0-9]+) node-steps/s", so, re.M)
+    require(m, "bench printed no dmf100 figure:\n" + so + se)
+    rate = float(m.group(1))
+    # One lane of DMF costs tens of floating-point operations per node-step: more than 2e9
+    # node-steps per CPU-second would mean that the simulation did not run (as when the
+    # evaluator's setup held an uninitialised test function and evaluated that instead).
+    require(1e4 < rate < 2e9, "dmf100: %g node-steps/s is not a simulation's speed" % rate)
+    require(not any(n for n in names if n != "dmf100" and re.search(r"\b%s\b" % n, so)),
+            "--only dmf100 ran other workloads:\n" + so)
+
+
+
+def s_from_bold_peak_keys():
+    """`fcfit keys` (and so docs/job-reference.md) offers from_bold_peak only for angular
+    frequencies (rad/s) and lists every regional parameter's other forms."""
+    so, _ = fcfit("keys", "--markdown")
+    rows = [x for x in so.splitlines() if x.startswith("| `model.")]
+    regional = [x for x in rows if "a list of one number per region" in x]
+    peak = [x for x in rows if "from_bold_peak" in x]
+    require(len(regional) > 20, "only %d regional parameters in keys --markdown" % len(regional))
+    require(peak and all("rad/s" in x for x in peak),
+            "from_bold_peak offered for parameters that are not angular frequencies:\n"
+            + "\n".join(x for x in peak if "rad/s" not in x))
+    require(all("from_bold_peak" in x for x in regional if "rad/s" in x),
+            "an angular frequency lacks from_bold_peak")
 
 
 SCENARIOS = {k[2:]: v for k, v in globals().items() if k.startswith("s_")}

@@ -19,3 +19,7 @@ add_test(NAME feature_sbatch_script
                  ${CMAKE_CURRENT_BINARY_DIR}/tmp_feature_sbatch sbatch_script)
 set_tests_properties(feature_sbatch_script PROPERTIES LABELS "integration;mpi" TIMEOUT 600
   ENVIRONMENT "OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1;OMPI_MCA_rmaps_base_oversubscribe=1")
+# Every relative link of the Markdown files (README, docs/, ...) resolves, anchors included.
+add_test(NAME doc_links
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/doc_links.py ${CMAKE_SOURCE_DIR})
+set_tests_properties(doc_links PROPERTIES LABELS integration)

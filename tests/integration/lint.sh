@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Source rules that a compiler does not check (STYLE.md §2.7, §2.17):
+# Source rules that a compiler does not check:
 #  - the numerical core never includes mpi.h or hdf5.h and never prints;
-#  - MPI_Abort appears in exactly one file; exit( only in src/app; no abort() or assert().
+#  - MPI_Abort appears in exactly one file; exit( only in src/app; no abort() or assert();
+#  - no file of the repository refers to notes that are not part of it.
 set -u
 root="$1"
 cd "$root" || exit 1
@@ -45,6 +46,20 @@ if [ "$(uname -m)" = x86_64 ] && command -v gcc >/dev/null 2>&1; then
       done
     done
   done
+fi
+# The repository stands on its own: no file points at design or model notes that a user's clone
+# does not have (the notes' names are split here so that this file does not match itself).
+notes="MODEL""S|DESIG""N|STYL""E"
+pattern="(^|[^A-Za-z_])(${notes})\.md|\.\./shared/do""cs"
+if git -C "$root" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  hits=$(git -C "$root" ls-files -z --cached --others --exclude-standard | xargs -0 grep -lIE "$pattern" -- 2>/dev/null)
+else
+  hits=$(grep -rlIE "$pattern" . --exclude-dir=.git --exclude-dir='build*' 2>/dev/null)
+fi
+if [ -n "$hits" ]; then
+  printf '%s\n' "$hits" | while read -r f; do grep -nHE "$pattern" "$f"; done
+  echo "lint: files point at notes outside the repository; cite the paper or a page under docs/"
+  fail=1
 fi
 [ $fail = 0 ] && echo "lint: ok"
 exit $fail

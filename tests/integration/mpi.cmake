@@ -19,6 +19,7 @@ if(MPIEXEC_EXECUTABLE)
   fcfit_mpi_scenario(rank_invariance 240)  # 1-4 ranks, batch_lanes 3, sim.chunk_ms: identical
   fcfit_mpi_scenario(kill_resume 240)      # kill -9 x4 (one in file creation), resume once
   fcfit_mpi_scenario(sigusr1 180)          # exit 3, clean partial file, resume = reference
+  fcfit_mpi_scenario(sigusr1_quiet 120)    # mpiexec -q: exit 3, SIGUSR1 named, no abort banner
   fcfit_mpi_scenario(diverged 120)         # diverged points are rows with a reason
   fcfit_mpi_scenario(mismatch 120)         # another job's file: exit 2, untouched; --force
   fcfit_mpi_scenario(report 120)           # fcfit report: text, --csv, partial, not results

@@ -13,6 +13,7 @@ tests/data/cli), any generated binary fixtures (--gen) and any pre-existing file
   --out TEXT        stdout must contain TEXT (repeatable)
   --out-re REGEX    stdout must match REGEX (repeatable)
   --not-err TEXT    stderr must not contain TEXT (repeatable)
+  --not-out TEXT    stdout must not contain TEXT (repeatable)
   --may-write       allow the run to create or change files; without it, every file
                     of the directory must be byte-identical afterwards and no file may
                     appear (this is how "no output was created" and "an existing file
@@ -227,6 +228,7 @@ def main(argv):
     ap.add_argument("--not-err", action="append", default=[])
     ap.add_argument("--out", action="append", default=[])
     ap.add_argument("--out-re", action="append", default=[])
+    ap.add_argument("--not-out", action="append", default=[])
     ap.add_argument("--may-write", action="store_true")
     ap.add_argument("--creates", action="append", default=[])
     ap.add_argument("--fixtures", action="append", default=None)
@@ -273,7 +275,7 @@ def main(argv):
         if rc != opt.rc:
             problems.append("exit code %d, expected %d" % (rc, opt.rc))
         problems += check_text("stderr", err, opt.err, opt.err_re, opt.not_err)
-        problems += check_text("stdout", out, opt.out, opt.out_re)
+        problems += check_text("stdout", out, opt.out, opt.out_re, opt.not_out)
         if rc < 0 or "Sanitizer" in err or "Segmentation" in err:
             problems.append("fcfit crashed")
         for c in opt.creates:

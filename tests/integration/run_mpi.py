@@ -542,6 +542,28 @@ def s_sigusr1():
     require_identical("ref.h5", "res.h5", "stopped by SIGUSR1 and resumed")
 
 
+def s_sigusr1_quiet():
+    """`mpiexec -q` and SIGUSR1: exit 3 with fcfit's own message naming SIGUSR1 and no Open MPI
+    abort banner (every rank returns 3), a clean partial file."""
+    rww_job("job.yaml", g_values="{linspace: [0.1, 1.5, 12]}", extra="run:\n  batch_lanes: 1\n")
+    r = Run([MPIEXEC, "-q", "-n", "3", FCFIT, "run", "job.yaml", "-o", "res.h5"],
+            env={"FCFIT_TASK_LOG": path("quiet.tasks")}, label="quiet")
+    wait_for(lambda: len(read_task_log("quiet.tasks")) >= 3, 120, "3 finished items", r)
+    require(r.alive(), "the run ended before the signal:\n" + r.describe())
+    r.signal(signal.SIGUSR1)
+    code = r.wait()
+    err = r.stderr
+    require(code == 3, "exit code %d after SIGUSR1, expected 3\n%s" % (code, r.describe()))
+    require(re.search(r"^fcfit .*SIGUSR1", err, re.M) and not re.search(r"^fcfit .*signal 10",
+                                                                      err, re.M),
+            "fcfit does not name SIGUSR1:\n" + err)
+    for banner in ("has been aborted", "exited with non-zero status", "returned\na non-zero"):
+        require(banner not in err, "Open MPI's banner (%r) under -q:\n%s" % (banner, err))
+    check_readable("res.h5")
+    st = statuses("res.h5")
+    require(0 < int((st != 0).sum()) < st.shape[0], "not a partial file: statuses %s" % st)
+
+
 def s_diverged():
     """Failures are data: diverging points end with status 2 and a reason, the run exits 0, the
     report groups them by reason, the best point is a healthy one."""
@@ -857,6 +879,7 @@ SCENARIOS = {
     "rank_invariance": s_rank_invariance,
     "kill_resume": s_kill_resume,
     "sigusr1": s_sigusr1,
+    "sigusr1_quiet": s_sigusr1_quiet,
     "diverged": s_diverged,
     "mismatch": s_mismatch,
     "report": s_report,

@@ -1,4 +1,4 @@
-# Unit tests of the model plugins: one oracle test per model (MODELS.md §13) and the conformance
+# Unit tests of the model plugins: one oracle test per model (docs/models/) and the conformance
 # test that walks the registry, so that every registered model is checked without new code.
 fcfit_add_unit_test(test_model_rww SOURCES test_model_rww.c)
 fcfit_add_unit_test(test_model_mpr SOURCES test_model_mpr.c)

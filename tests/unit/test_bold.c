@@ -1,5 +1,5 @@
 /*
- * test_bold.c: Balloon–Windkessel oracles of MODELS.md §9.7 (B1).
+ * test_bold.c: Balloon–Windkessel oracles of docs/bold.md (B1).
  *   - steady state for constant drive, every listed set, both forms;
  *   - the response to a 1-s unit pulse (peak and undershoot, value and time);
  *   - log and linear forms agree to O(dt);
@@ -105,7 +105,7 @@ static void test_pulse(void)
         double pk, tp, mn, tm;
         pulse(rows[r].preset, FCFIT_BOLD_LINEAR, &pk, &tp, &mn, &tm);
         /* Values quoted to 4-5 significant digits (half a unit: <= 1e-6 absolute);
-         * times have the +-1 ms ambiguity MODELS.md states, so 2e-3 s. */
+         * times have the +-1 ms ambiguity docs/bold.md states, so 2e-3 s. */
         CHECK_ABS(pk, rows[r].peak, 1e-6);
         CHECK_ABS(tp, rows[r].tpeak, 2e-3);
         CHECK_ABS(mn, rows[r].minv, 1e-6);

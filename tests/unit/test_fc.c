@@ -1,6 +1,6 @@
 /*
- * test_fc.c: FC, fit metrics, FCD and KS against the oracles of MODELS.md
- * §10.8, plus the conventions of include/fcfit/fcfit_fc.h (degenerate
+ * test_fc.c: FC, fit metrics, FCD and KS against the oracles of
+ * docs/fc-metrics.md, plus the conventions of include/fcfit/fcfit_fc.h (degenerate
  * regions, window counts, k offsets, ties) and a few algebraic properties.
  *
  * Tolerances: the §10.8 oracles are printed with 9 or 10 decimals, so they
@@ -27,10 +27,10 @@
 #define FCD_NW 9
 #define FCD_NVAL (FCD_NW * (FCD_NW - 1) / 2)
 
-/* Documented tolerance for the metric oracles (MODELS.md §13, F1). */
+/* Documented tolerance for the metric oracles (docs/fc-metrics.md, F1). */
 #define TOL_ORACLE 1e-9
 
-/* The test signals X and Y of MODELS.md §10.8, regions x time, leading dimension ld. */
+/* The test signals X and Y of docs/fc-metrics.md, regions x time, leading dimension ld. */
 static void make_signals(double *x, double *y, size_t ld)
 {
     for (size_t i = 0; i < NREG; i++) {

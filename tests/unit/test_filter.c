@@ -1,6 +1,6 @@
 /*
  * test_filter.c: Butterworth band-pass design and zero-phase filtering
- * against MODELS.md Appendix B (coefficients B.1, steady state B.2, filtfilt
+ * against docs/fc-metrics.md (coefficients B.1, steady state B.2, filtfilt
  * test vector B.3), the error paths of the design and of filtfilt, and
  * frequency-response properties of designs of other orders.
  *
@@ -38,7 +38,7 @@ static double response(const fcfit_iir *f, double w)
 
 static void test_reference_coefficients(void)
 {
-    /* MODELS.md Appendix B.1: TR, band edges, b0, a1..a4. */
+    /* docs/fc-metrics.md, coefficients: TR, band edges, b0, a1..a4. */
     static const double rows[4][7] = {
         {2.0, 0.01, 0.10, 0.175087643672, -2.299055356038, 1.967497759984, -0.874805556449},
         {2.0, 0.04, 0.07, 0.027859766117, -2.726192063279, 3.359759015216, -2.078145396410},
@@ -100,7 +100,7 @@ static void test_steady_state(void)
     double zi[FCFIT_IIR_MAX];
     CHECK_OK(fcfit_butter_bandpass(2, 2.0, 0.01, 0.1, &f));
     fcfit_fc_filter_zi(&f, zi);
-    /* MODELS.md Appendix B.2. */
+    /* docs/fc-metrics.md, steady-state initial conditions. */
     CHECK_ABS(zi[0], -0.175087643672, TOL_COEF);
     CHECK_ABS(zi[1], -0.175087643672, TOL_COEF);
     CHECK_ABS(zi[2], 0.175087643672, TOL_COEF);
@@ -179,7 +179,7 @@ static void test_filtfilt_vector(void)
     }
     CHECK_OK(fcfit_filtfilt(&f, T, x, y, work));
 
-    /* MODELS.md Appendix B.3. */
+    /* docs/fc-metrics.md, filtfilt test vector. */
     static const double head[5] = {0.042842389927, 0.234599244641, 0.468542765282,
                                    0.530785791505, 0.253969813248};
     for (size_t t = 0; t < 5; t++) {

@@ -1,6 +1,6 @@
 /*
  * test_model_conformance.c: the checks every registered model must pass
- * (STYLE.md §2.13, the SUNDIALS test_nvector idea). The test walks
+ * (the SUNDIALS test_nvector idea). The test walks
  * fcfit_model_count() / fcfit_model_at(i), so a new model is tested as soon
  * as it is in the registry, without new test code:
  *

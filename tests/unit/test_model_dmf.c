@@ -1,5 +1,5 @@
 /*
- * test_model_dmf.c: oracles of the Dynamic Mean Field model (MODELS.md §4,
+ * test_model_dmf.c: oracles of the Dynamic Mean Field model (docs/models/dmf.md,
  * oracles D1 and D2 of §13) and of its feedback inhibition control (FIC):
  *   - D1: isolated-node fixed points for J = 1, 0.5, 1.5 reached by
  *     noise-free Euler integration (dt 0.1 ms) from S_E = S_I = 0.001;
@@ -45,7 +45,7 @@ static const fcfit_model_type *const g_m = &fcfit_model_dmf;
 static const double JN = 0.15, I0 = 0.382, WE = 1.0, WI = 0.7, WPLUS = 1.4;
 static const double AE = 310.0, BE = 125.0, DE = 0.16, AI = 615.0, BI = 177.0, DI = 0.087;
 
-/* The test's own transfer function (MODELS.md §1.6), independent of the model file. */
+/* The test's own transfer function, independent of the model file. */
 static double h_test(double y, double d)
 {
     return fabs(y) < 1e-9 ? 1.0 / d + 0.5 * y : y / (1.0 - exp(-d * y));
@@ -140,7 +140,7 @@ static void test_descriptor(void)
 }
 
 /*
- * D1 (MODELS.md §4.9): three uncoupled regions with J = 1, 0.5, 1.5, G = 0,
+ * D1 (docs/models/dmf.md): three uncoupled regions with J = 1, 0.5, 1.5, G = 0,
  * fic none. After 3 s every quantity matches its table row at 1e-4; after
  * 20 s the J = 1 rate matches 3.07732706 Hz at 1e-6 (the table's 3.0773 to
  * the precision of a long run).
@@ -212,7 +212,7 @@ static const char *closed(double target, double G, double c, double I_ext, fcfit
 }
 
 /*
- * D2 (MODELS.md §4.6): alpha, beta for r_E* = 3 Hz and for the effective-
+ * D2 (docs/models/dmf.md): alpha, beta for r_E* = 3 Hz and for the effective-
  * current target I_E - b_E/a_E = -0.026 nA (r_E* = H_E(a_E (-0.026)) =
  * 3.063085 Hz), and the 3-Hz J for extra inputs e = G sum_j C_ij S_E,j.
  */
@@ -549,7 +549,7 @@ static void test_iterative_noisy(void)
 }
 
 /*
- * Neuromodulation (MODELS.md §4.4): five uncoupled regions with R = 1 and
+ * Neuromodulation (docs/models/dmf.md): five uncoupled regions with R = 1 and
  * gains 0, 0.02, 0.05, 0.1, 0.2 (fic none), 20 s to the fixed point. The
  * gain multiplies y = a I - b, the distance of the input from threshold, so
  * it raises a rate only where the input is above threshold and lowers it

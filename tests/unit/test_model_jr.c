@@ -1,5 +1,5 @@
 /*
- * test_model_jr.c: Jansen–Rit oracles J1 (MODELS.md §6.8): single columns
+ * test_model_jr.c: Jansen–Rit oracles J1 (docs/models/jr.md): single columns
  * with constant input, no noise, Heun at dt = 0.1 ms, starting from zeros;
  * the trace y1 - y2 is measured after 3 s of settling. Also: the coupling
  * sigmoid and the BOLD drive against hand-computed values, the noise
@@ -55,7 +55,7 @@ static void test_oracles(const fcfit_model_type *m)
         printf("     v0 = %.2f mV, p = %.0f/s: y1 - y2 in [%.6f, %.6f] mV, %.5f Hz (%zu cycles)\n",
                v0[i], 1000.0 * p[i], z[i].lo, z[i].hi, z[i].freq_hz, z[i].crossings);
     }
-    /* J1 (MODELS.md §13, tolerance 1e-3 relative): 10.938 Hz, [6.0814, 9.0414] mV. */
+    /* J1 (docs/models/jr.md, tolerance 1e-3 relative): 10.938 Hz, [6.0814, 9.0414] mV. */
     CHECK_REL(z[0].freq_hz, 10.938, 1e-3);
     CHECK_REL(z[0].lo, 6.0814, 1e-3);
     CHECK_REL(z[0].hi, 9.0414, 1e-3);
@@ -84,7 +84,7 @@ static void test_oracles(const fcfit_model_type *m)
     free(tr);
 }
 
-/* Kernels at a chosen state with default parameters, against the formulas of MODELS.md §6. */
+/* Kernels at a chosen state with default parameters, against the formulas of docs/models/jr.md. */
 static void test_kernels(const fcfit_model_type *m)
 {
     enum { N = 2, MAXP = 64 };

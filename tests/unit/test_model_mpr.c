@@ -1,6 +1,6 @@
 /*
- * test_model_mpr.c: oracles of the Montbrió–Pazó–Roxin model (MODELS.md
- * §2.10, oracles M1 and M2):
+ * test_model_mpr.c: oracles of the Montbrió–Pazó–Roxin model
+ * (docs/models/mpr.md, oracles M1 and M2):
  *   - noise-free Heun runs (dt = 0.01 time units = 0.1 ms) from the two
  *     reference starts reach the down and up states of J 15, Delta 1, eta -5;
  *   - the down and up states of the other rows of the table, from starts near

