@@ -248,6 +248,9 @@ typedef struct fcfit_model_type {
     const fcfit_model_tuning *tuning; /**< may be NULL */
     fcfit_model_drift_drive_fn drift_drive; /**< may be NULL (drift, then bold_drive) */
     fcfit_model_cused_fn coupling_used;     /**< may be NULL (every output is used) */
+    /** The drive in words under the given options, when an option chooses it (may be NULL:
+     *  bold_desc). */
+    const char *(*bold_desc_for)(const size_t *opt);
 } fcfit_model_type;
 
 /** Number of registered models. */
@@ -261,6 +264,9 @@ const fcfit_model_type *fcfit_model_at(size_t i);
  * @return FCFIT_OK, or FCFIT_ERR_UNKNOWN_NAME with a message listing every valid name.
  */
 fcfit_status fcfit_model_find(const char *name, const fcfit_model_type **type);
+
+/** The BOLD drive in words, with its unit, under the options opt (NULL: the defaults). */
+const char *fcfit_model_drive_desc(const fcfit_model_type *m, const size_t *opt);
 
 /** Index of parameter `name` in the model, or (size_t)-1. */
 size_t fcfit_model_param_index(const fcfit_model_type *m, const char *name);

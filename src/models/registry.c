@@ -47,6 +47,14 @@ fcfit_status fcfit_model_find(const char *name, const fcfit_model_type **type)
     FCFIT_FAIL(FCFIT_ERR_UNKNOWN_NAME, "unknown model '%s'; valid models: %s", name, list);
 }
 
+const char *fcfit_model_drive_desc(const fcfit_model_type *m, const size_t *opt)
+{
+    if (m->bold_desc_for != NULL && opt != NULL) {
+        return m->bold_desc_for(opt);
+    }
+    return m->bold_desc;
+}
+
 size_t fcfit_model_param_index(const fcfit_model_type *m, const char *name)
 {
     for (size_t j = 0; j < m->n_params; j++) {

@@ -40,6 +40,7 @@ typedef struct row_acc {
     size_t row;
     size_t got;
     int64_t instance, eval_index, source_stage, source_row;
+    size_t subject;     /* per-subject connectomes: the row's subject */
     double *x;          /* [D] */
     double *params;     /* [np][N] */
     uint64_t *seeds;    /* [R] */
@@ -52,6 +53,7 @@ typedef struct row_acc {
     double *scores2;    /* [R][K] */
     double *sub;        /* [R][S*3] */
     float *fc;          /* replicate 0's */
+    double *diag;       /* [R][FCFIT_DIAG_COUNT] */
     double wall;
     int32_t rank;
     int64_t tune_it, tune_conv;
@@ -89,6 +91,8 @@ struct coord {
     size_t done_before, done_now, failed;
     long best_row;
     double best_loss;
+    int best_flags;
+    double best_diag[FCFIT_DIAG_COUNT];
     double t0, last_report, busy_s;
     int stopping;
     double stop_deadline;
@@ -97,7 +101,9 @@ struct coord {
     fcfit_work_item *items;
     result_set rs;
     fcfit_eval *ev;     /* rank 0 alone */
+    size_t ev_subject;  /* the subject ev is for */
     double *row_scores, *row_scores2, *row_sub, *row_se, *row_se2, *rep_loss;
+    double *row_sd, row_diag[FCFIT_DIAG_COUNT];
 };
 
 /* ---- rows ---- */
@@ -117,6 +123,7 @@ static void acc_free(row_acc *a)
     free(a->scores2);
     free(a->sub);
     free(a->fc);
+    free(a->diag);
     free(a);
 }
 
@@ -197,9 +204,11 @@ static fcfit_status acc_new(coord *co, const fcfit_request *req)
     FCFIT_ALLOC_GOTO(a->scores2, R * K, "replicate scores");
     FCFIT_ALLOC_GOTO(a->sub, R * (c->S * FCFIT_SSCORE_COUNT + 1), "replicate subject scores");
     FCFIT_ALLOC_GOTO(a->fc, c->M + 1, "row FC");
+    FCFIT_ALLOC_GOTO(a->diag, R * FCFIT_DIAG_COUNT, "row diagnostics");
     if (req->x != NULL && co->D > 0) {
         memcpy(a->x, req->x, co->D * sizeof(double));
     }
+    a->subject = fcfit_stage_point_subject(co->stage, req->x);
     memcpy(a->params, req->params, np * N * sizeof(double));
     for (size_t r = 0; r < R; r++) {
         a->seeds[r] = fcfit_rng_derive(c->job->seed, req->seed_task, r);
@@ -224,7 +233,9 @@ cleanup:
     return st;
 }
 
-static void consider_best(coord *co, size_t row, int32_t status, double loss)
+/* flags/diag: the row's (NULL for rows resumed from the file: their flags are not shown). */
+static void consider_best(coord *co, size_t row, int32_t status, double loss, int flags,
+                          const double *diag)
 {
     if (status != FCFIT_TASK_OK || !isfinite(loss)) {
         return;
@@ -233,6 +244,26 @@ static void consider_best(coord *co, size_t row, int32_t status, double loss)
         (loss == co->best_loss && (long)row < co->best_row)) {
         co->best_row = (long)row;
         co->best_loss = loss;
+        co->best_flags = diag != NULL ? flags : 0;
+        if (diag != NULL) {
+            memcpy(co->best_diag, diag, sizeof co->best_diag);
+        }
+    }
+}
+
+/* Standard deviation over R replicates of [R][n] values (stride apart), in replicate order. */
+static void replicate_sd(const double *v, size_t R, size_t n, size_t stride, double *sd)
+{
+    for (size_t k = 0; k < n; k++) {
+        double s = 0.0, ss = 0.0, mean;
+        for (size_t r = 0; r < R; r++) {
+            s += v[r * stride + k];
+        }
+        mean = s / (double)R;
+        for (size_t r = 0; r < R; r++) {
+            ss += (v[r * stride + k] - mean) * (v[r * stride + k] - mean);
+        }
+        sd[k] = R > 1 ? sqrt(ss / (double)(R - 1)) : NAN;
     }
 }
 
@@ -288,7 +319,12 @@ static fcfit_status finish_row(coord *co, row_acc *a)
         }
         reduce(co->rep_loss, R, 1, 1, &mean_loss, &loss_se);
     }
+    reduce(a->diag, R, FCFIT_DIAG_COUNT, FCFIT_DIAG_COUNT, co->row_diag, NULL);
+    replicate_sd(a->scores, R, K, K, co->row_sd);
     memset(&row, 0, sizeof row);
+    row.scores_sd = co->row_sd;
+    row.diag = co->row_diag;
+    row.flags = status == FCFIT_TASK_OK ? fcfit_diag_flags(co->row_diag) : 0;
     row.status = status;
     row.reason = reason;
     row.rank = a->rank;
@@ -332,7 +368,7 @@ static fcfit_status finish_row(coord *co, row_acc *a)
     if (status != FCFIT_TASK_OK) {
         co->failed++;
     }
-    consider_best(co, a->row, status, loss);
+    consider_best(co, a->row, status, loss, row.flags, co->row_diag);
     {
         size_t rown = a->row;
         acc_drop(co, a);
@@ -361,6 +397,8 @@ static fcfit_status take_result(coord *co, const fcfit_work_result *r, int rank)
     if (SS > 0) {
         memcpy(a->sub + r->replicate * (SS + 1), r->subject_scores, SS * sizeof(double));
     }
+    memcpy(a->diag + r->replicate * FCFIT_DIAG_COUNT, r->diag,
+           FCFIT_DIAG_COUNT * sizeof(double));
     if (r->replicate == 0) {
         if (c->M > 0) {
             memcpy(a->fc, r->fc, c->M * sizeof(float));
@@ -428,7 +466,10 @@ static size_t next_batch(coord *co, fcfit_work_item *items, queued *taken)
     const run_ctx *c = co->c;
     size_t n = 0;
     queued q;
-    while (n < c->lanes && queue_pop(co, &q)) {
+    /* The lanes of a batch share one connectome: a batch ends where the subject changes. */
+    while (n < c->lanes && co->q_len > 0 &&
+           (n == 0 || co->queue[co->q_head].acc->subject == items[0].subject) &&
+           queue_pop(co, &q)) {
         fcfit_work_item *it = &items[n];
         const row_acc *a = q.acc;
         it->stage = (uint64_t)co->stage->kind;
@@ -436,6 +477,7 @@ static size_t next_batch(coord *co, fcfit_work_item *items, queued *taken)
         it->point = a->row;
         it->replicate = q.replicate;
         it->seed = a->seeds[q.replicate];
+        it->subject = a->subject;
         it->n_set = a->n_set;
         memcpy(it->set_param, a->set_param, a->n_set * sizeof(uint32_t));
         it->set_values = a->set_values;
@@ -461,8 +503,11 @@ static void progress(coord *co, int final)
     }
     co->last_report = now;
     if (co->best_row >= 0) {
-        snprintf(best, sizeof best, ", best %s %.5g (row %ld)", c->job->objective.text,
-                 fcfit_objective_display(&c->job->objective, co->best_loss), co->best_row);
+        char words[256];
+        snprintf(best, sizeof best, ", best %s %.5g (row %ld%s%s)", c->job->objective.text,
+                 fcfit_objective_display(&c->job->objective, co->best_loss), co->best_row,
+                 co->best_flags != 0 ? "; WARNING: " : "",
+                 fcfit_diag_describe(co->best_flags, co->best_diag, words, sizeof words));
     }
     if (co->stage->kind == FCFIT_STAGE_SWEEP || co->stage->kind == FCFIT_STAGE_VALIDATE) {
         snprintf(total, sizeof total, "%zu/%zu evaluations",
@@ -520,6 +565,8 @@ static fcfit_status run_alone(coord *co, int *stopped)
                           co->stage->name);
             return FCFIT_OK;
         }
+        FCFIT_CHECK(evaluator_for_subject(c, &co->ev, &co->ev_subject,
+                                          (size_t)co->items[0].subject));
         FCFIT_CHECK(evaluate_batch(c, co->ev, n, co->items, co->rs.r, alone_should_stop, co,
                                    &abandoned));
         if (abandoned) {
@@ -633,13 +680,14 @@ fcfit_status coord_run_stage(coord *co, size_t s, fcfit_search *search, fcfit_bo
     co->done_now = 0;
     co->failed = 0;
     co->best_row = -1;
+    co->best_flags = 0;
     co->best_loss = NAN;
     co->busy_s = 0.0;
     for (size_t r = 0; r < book->capacity; r++) {
         if (book->status[r] != 0) {
             co->done_before++;
             co->failed += book->status[r] != FCFIT_TASK_OK;
-            consider_best(co, r, book->status[r], book->loss[r]);
+            consider_best(co, r, book->status[r], book->loss[r], 0, NULL);
         }
     }
     /* Enough rows to keep every lane of every worker busy twice over. */
@@ -690,6 +738,7 @@ fcfit_status coord_create(coord **out, run_ctx *c, fcfit_results *res)
     FCFIT_ALLOC_GOTO(co->row_se, K, "row standard errors");
     FCFIT_ALLOC_GOTO(co->row_se2, K, "row standard errors");
     FCFIT_ALLOC_GOTO(co->row_sub, c->S * FCFIT_SSCORE_COUNT + 1, "row subject scores");
+    FCFIT_ALLOC_GOTO(co->row_sd, K, "row score deviations");
     FCFIT_TRY(result_set_alloc(&co->rs, c, c->lanes));
     for (size_t k = 0; k < K; k++) {
         co->row_scores2[k] = NAN;
@@ -729,6 +778,7 @@ void coord_destroy(coord **pco)
     free(co->row_se);
     free(co->row_se2);
     free(co->row_sub);
+    free(co->row_sd);
     free(co->rep_loss);
     result_set_free(&co->rs);
     fcfit_eval_destroy(&co->ev);

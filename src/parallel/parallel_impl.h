@@ -60,6 +60,7 @@ typedef struct result_set {
     fcfit_work_result *r;
     double *scores, *scores2, *sub;
     float *fc;
+    double *diag;
 } result_set;
 
 fcfit_status result_set_alloc(result_set *rs, const run_ctx *c, size_t n);
@@ -68,6 +69,14 @@ void result_set_free(result_set *rs);
 /* The evaluator of this rank, for c->lanes lanes. */
 fcfit_status make_evaluator(const run_ctx *c, fcfit_eval **ev);
 
+/* The evaluator of subject `subject` (its connectome and target; per-subject connectomes). */
+fcfit_status make_subject_evaluator(const run_ctx *c, size_t subject, fcfit_eval **ev);
+
+/* Make *ev the evaluator of `subject` (*current: the subject *ev is for), recreating it when the
+ * subject changes. Every item of a batch has the same subject. */
+fcfit_status evaluator_for_subject(const run_ctx *c, fcfit_eval **ev, size_t *current,
+                                   size_t subject);
+
 /* Evaluate a batch of items into result records (arrays owned by the records). */
 fcfit_status evaluate_batch(const run_ctx *c, fcfit_eval *ev, size_t n,
                             const fcfit_work_item *items, fcfit_work_result *res,
@@ -75,6 +84,22 @@ fcfit_status evaluate_batch(const run_ctx *c, fcfit_eval *ev, size_t n,
 
 /* The worker loop: READY, then TASK -> RESULT until STOP (answered with BYE). */
 fcfit_status worker_loop(run_ctx *c);
+
+/* ---- diagnostics and warnings (diagnose.c) ---- */
+
+/* The diagnostics entries of the results layout (names, drive, target FCD median, job warnings). */
+void layout_diagnostics(const fcfit_job *job, fcfit_results_layout *lay);
+
+typedef struct stage_warning_set {
+    size_t n;
+    char lines[FCFIT_RESULTS_WARNINGS][FCFIT_RESULTS_WARNING_LEN];
+    const char *ptr[FCFIT_RESULTS_WARNINGS];
+} stage_warning_set;
+
+/* Warnings about a finished stage (rank 0): from its rows' flags in the file and its best row;
+ * logged, and returned for the stage's summary. */
+fcfit_status stage_warnings(const run_ctx *c, fcfit_results *res, size_t s, const fcfit_book *b,
+                            long best_row, stage_warning_set *w);
 
 /* ---- the coordinator (coordinator.c) ---- */
 

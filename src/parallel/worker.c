@@ -26,6 +26,7 @@ void result_set_free(result_set *rs)
     free(rs->scores2);
     free(rs->sub);
     free(rs->fc);
+    free(rs->diag);
     memset(rs, 0, sizeof *rs);
 }
 
@@ -40,6 +41,7 @@ fcfit_status result_set_alloc(result_set *rs, const run_ctx *c, size_t n)
     FCFIT_ALLOC_GOTO(rs->scores2, n * (K2 + 1), "result scores");
     FCFIT_ALLOC_GOTO(rs->sub, n * (SS + 1), "result subject scores");
     FCFIT_ALLOC_GOTO(rs->fc, n * (c->M + 1), "result FC");
+    FCFIT_ALLOC_GOTO(rs->diag, n * FCFIT_DIAG_COUNT, "result diagnostics");
     for (size_t k = 0; k < n; k++) {
         rs->r[k].n_scores = c->K;
         rs->r[k].scores = rs->scores + k * c->K;
@@ -49,6 +51,8 @@ fcfit_status result_set_alloc(result_set *rs, const run_ctx *c, size_t n)
         rs->r[k].subject_scores = rs->sub + k * (SS + 1);
         rs->r[k].n_fc = c->M;
         rs->r[k].fc = rs->fc + k * (c->M + 1);
+        rs->r[k].n_diag = FCFIT_DIAG_COUNT;
+        rs->r[k].diag = rs->diag + k * FCFIT_DIAG_COUNT;
     }
     return FCFIT_OK;
 cleanup:
@@ -58,14 +62,20 @@ cleanup:
 
 fcfit_status make_evaluator(const run_ctx *c, fcfit_eval **ev)
 {
+    return make_subject_evaluator(c, 0, ev);
+}
+
+fcfit_status make_subject_evaluator(const run_ctx *c, size_t subject, fcfit_eval **ev)
+{
     fcfit_eval_setup s;
     memset(&s, 0, sizeof s);
     s.model = c->job->model;
-    s.conn = c->job->conn;
+    s.conn = fcfit_job_conn(c->job, subject);
     s.sim = &c->job->sim;
     s.opt = c->job->opt;
     s.fcs = &c->job->fcs;
-    s.target = c->job->target;
+    s.target = fcfit_job_target(c->job, subject);
+    s.all_subjects = c->job->n_subjects > 0 ? c->job->target : NULL;
     s.target2 = c->job->target2;
     s.test = (fcfit_test_function)fcfit_config_enum(c->job->cfg, "test.function");
     s.test_noise = fcfit_config_real(c->job->cfg, "test.noise");
@@ -86,6 +96,20 @@ static void log_task(const run_ctx *c, const fcfit_work_item *it)
     if (write(c->task_log_fd, line, (size_t)n) < 0) {
         return;
     }
+}
+
+fcfit_status evaluator_for_subject(const run_ctx *c, fcfit_eval **ev, size_t *current,
+                                   size_t subject)
+{
+    if (*ev != NULL && *current == subject) {
+        return FCFIT_OK;
+    }
+    FCFIT_REQUIRE(c->job->n_subjects == 0 || subject < c->job->n_subjects, FCFIT_ERR_PROTOCOL,
+                  "task for subject %zu of %zu", subject, c->job->n_subjects);
+    fcfit_eval_destroy(ev);
+    FCFIT_CHECK(make_subject_evaluator(c, subject, ev));
+    *current = subject;
+    return FCFIT_OK;
 }
 
 fcfit_status evaluate_batch(const run_ctx *c, fcfit_eval *ev, size_t n,
@@ -137,6 +161,7 @@ fcfit_status evaluate_batch(const run_ctx *c, fcfit_eval *ev, size_t n,
         r->tune_converged = er->tune.converged;
         r->tune_iterations = (int64_t)er->tune.iterations;
         r->tune_max_error = er->tune.max_error;
+        memcpy(r->diag, er->diag, FCFIT_DIAG_COUNT * sizeof(double));
         log_task(c, &items[l]);
     }
     return FCFIT_OK;
@@ -170,6 +195,7 @@ fcfit_status worker_loop(run_ctx *c)
     result_set rs;
     worker_poll wp = {c->comm};
     waiter wt;
+    size_t ev_subject = 0;
     MPI_Status ms;
     int64_t code = 0;
 
@@ -220,6 +246,9 @@ fcfit_status worker_loop(run_ctx *c)
             int stopped = 0;
             fcfit_status s2 = fcfit_proto_unpack_task(in.buf, in.len, c->lanes, c->N,
                                                       c->n_params, items, arena, &n);
+            if (s2 == FCFIT_OK) {
+                s2 = evaluator_for_subject(c, &ev, &ev_subject, (size_t)items[0].subject);
+            }
             if (s2 == FCFIT_OK) {
                 s2 = evaluate_batch(c, ev, n, items, rs.r, worker_should_stop, &wp, &stopped);
             }
