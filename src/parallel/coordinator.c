@@ -94,14 +94,14 @@ struct coord {
     int best_flags;
     double best_diag[FCFIT_DIAG_COUNT];
     double t0, last_report, busy_s;
+    fcfit_work_progress *running; /* [size] where each rank's running batch is (PROGRESS) */
     int stopping;
     double stop_deadline;
     /* buffers */
     fcfit_packer in, out;
     fcfit_work_item *items;
     result_set rs;
-    fcfit_eval *ev;     /* rank 0 alone */
-    size_t ev_subject;  /* the subject ev is for */
+    eval_set ev;        /* rank 0 alone */
     double *row_scores, *row_scores2, *row_sub, *row_se, *row_se2, *rep_loss;
     double *row_sd, row_diag[FCFIT_DIAG_COUNT];
 };
@@ -460,14 +460,19 @@ static fcfit_status pump(coord *co)
     return FCFIT_OK;
 }
 
-/* Fill up to `lanes` items from the queue. */
+/*
+ * Fill a batch from the queue: a fair share of the queued items per worker (so that a short
+ * queue is spread over the workers instead of going to the first idle one), at most `lanes`.
+ */
 static size_t next_batch(coord *co, fcfit_work_item *items, queued *taken)
 {
     const run_ctx *c = co->c;
-    size_t n = 0;
+    const size_t workers = c->size > 1 ? (size_t)(c->size - 1) : 1;
+    size_t n = 0, cap = (co->q_len + workers - 1) / workers;
     queued q;
+    cap = cap < 1 ? 1 : cap > c->lanes ? c->lanes : cap;
     /* The lanes of a batch share one connectome: a batch ends where the subject changes. */
-    while (n < c->lanes && co->q_len > 0 &&
+    while (n < cap && co->q_len > 0 &&
            (n == 0 || co->queue[co->q_head].acc->subject == items[0].subject) &&
            queue_pop(co, &q)) {
         fcfit_work_item *it = &items[n];
@@ -497,11 +502,50 @@ static void progress(coord *co, int final)
     double now = fcfit_wtime(), el = now - co->t0;
     size_t done = co->done_before + co->done_now;
     size_t used = fcfit_search_rows_used(co->search);
-    char best[400] = "", total[96];
+    size_t n_run = 0, run_tasks = 0, target_n = 0;
+    double sim_lo = INFINITY, total_s = 0.0, left_s = 0.0;
+    char best[400] = "", total[96], rate[64], running[200] = "", eta[64] = "";
     if (!final && (c->progress_s <= 0 || now - co->last_report < c->progress_s)) {
         return;
     }
     co->last_report = now;
+    /* Batches reported running (PROGRESS, or rank 0's own): how far the least advanced one is,
+     * and when the slowest should end at its rate so far. */
+    for (int w = 0; !final && w < c->size; w++) {
+        const fcfit_work_progress *r = &co->running[w];
+        if (r->n_tasks == 0 || !(r->total_s > 0)) {
+            continue;
+        }
+        n_run++;
+        run_tasks += (size_t)r->n_tasks;
+        sim_lo = fmin(sim_lo, r->simulated_s);
+        total_s = r->total_s;
+        if (r->simulated_s > 0 && r->wall_s > 0) {
+            left_s = fmax(left_s, r->wall_s * (r->total_s - r->simulated_s) / r->simulated_s);
+        }
+    }
+    if (n_run > 0) {
+        snprintf(running, sizeof running,
+                 "; running %zu task(s) in %zu batch(es), simulated %.4g of %.4g s%s", run_tasks,
+                 n_run, sim_lo, total_s, left_s > 0 ? " (the batches end in about " : "");
+        if (left_s > 0) {
+            size_t len = strlen(running);
+            snprintf(running + len, sizeof running - len, "%.0f s)", left_s);
+        }
+    }
+    if (co->stage->kind == FCFIT_STAGE_SWEEP || co->stage->kind == FCFIT_STAGE_VALIDATE) {
+        target_n = co->stage->kind == FCFIT_STAGE_SWEEP ? co->stage->n_points
+                                                        : co->stage->capacity;
+    }
+    if (co->done_now > 0 && el > 0) {
+        double r = (double)co->done_now / el;
+        snprintf(rate, sizeof rate, "%.3g/s", r);
+        if (!final && target_n > done) {
+            snprintf(eta, sizeof eta, ", about %.0f s left", (double)(target_n - done) / r);
+        }
+    } else {
+        snprintf(rate, sizeof rate, "no evaluation finished yet");
+    }
     if (co->best_row >= 0) {
         char words[256];
         snprintf(best, sizeof best, ", best %s %.5g (row %ld%s%s)", c->job->objective.text,
@@ -517,8 +561,8 @@ static void progress(coord *co, int final)
         snprintf(total, sizeof total, "%zu evaluations (%zu asked for, budget %zu)", done, used,
                  co->stage->capacity);
     }
-    fcfit_log(FCFIT_LOG_INFO, "%s: %s, %zu failed, %.3g/s%s", co->stage->name, total, co->failed,
-              el > 0 ? (double)co->done_now / el : 0.0, best);
+    fcfit_log(FCFIT_LOG_INFO, "%s: %s, %zu failed, %s%s%s%s", co->stage->name, total, co->failed,
+              rate, eta, best, running);
 }
 
 static void check_stop(coord *co)
@@ -540,6 +584,9 @@ static int alone_should_stop(void *ctx)
 {
     coord *co = ctx;
     check_stop(co);
+    if (batch_position(co->c, &co->ev, &co->running[0])) {
+        progress(co, 0);
+    }
     return co->stopping && fcfit_wtime() > co->stop_deadline;
 }
 
@@ -565,14 +612,13 @@ static fcfit_status run_alone(coord *co, int *stopped)
                           co->stage->name);
             return FCFIT_OK;
         }
-        FCFIT_CHECK(evaluator_for_subject(c, &co->ev, &co->ev_subject,
-                                          (size_t)co->items[0].subject));
-        FCFIT_CHECK(evaluate_batch(c, co->ev, n, co->items, co->rs.r, alone_should_stop, co,
+        FCFIT_CHECK(evaluate_batch(c, &co->ev, n, co->items, co->rs.r, alone_should_stop, co,
                                    &abandoned));
         if (abandoned) {
             *stopped = 1;
             return FCFIT_OK;
         }
+        memset(&co->running[0], 0, sizeof co->running[0]);
         for (size_t k = 0; k < n; k++) {
             FCFIT_CHECK(take_result(co, &co->rs.r[k], 0));
         }
@@ -635,6 +681,7 @@ static fcfit_status run_workers(coord *co, int *stopped)
             size_t n = 0;
             FCFIT_CHECK(fcfit_proto_unpack_result(co->in.buf, co->in.len, c->lanes, co->rs.r, &n));
             co->inflight_n[ms.MPI_SOURCE] = 0;
+            memset(&co->running[ms.MPI_SOURCE], 0, sizeof co->running[ms.MPI_SOURCE]);
             co->n_inflight--;
             /* Keep the worker busy first, then take the results. */
             if (!co->stopping) {
@@ -645,6 +692,13 @@ static fcfit_status run_workers(coord *co, int *stopped)
             }
             for (size_t k = 0; k < n; k++) {
                 FCFIT_CHECK(take_result(co, &co->rs.r[k], ms.MPI_SOURCE));
+            }
+        } else if (ms.MPI_TAG == FCFIT_TAG_PROGRESS) {
+            fcfit_work_progress pr;
+            FCFIT_CHECK(fcfit_proto_unpack_progress(co->in.buf, co->in.len, &pr));
+            /* A PROGRESS that crossed its batch's RESULT is stale: keep idle workers idle. */
+            if (co->inflight_n[ms.MPI_SOURCE] > 0) {
+                co->running[ms.MPI_SOURCE] = pr;
             }
         } else if (ms.MPI_TAG == FCFIT_TAG_ERROR) {
             int64_t code = 0;
@@ -730,6 +784,7 @@ fcfit_status coord_create(coord **out, run_ctx *c, fcfit_results *res)
     FCFIT_ALLOC_GOTO(co->idle, c->size, "idle worker list");
     FCFIT_ALLOC_GOTO(co->inflight, c->size, "in-flight lists");
     FCFIT_ALLOC_GOTO(co->inflight_n, c->size, "in-flight counts");
+    FCFIT_ALLOC_GOTO(co->running, c->size, "batch positions");
     for (int w = 0; w < c->size; w++) {
         FCFIT_ALLOC_GOTO(co->inflight[w], c->lanes, "in-flight items");
     }
@@ -745,7 +800,7 @@ fcfit_status coord_create(coord **out, run_ctx *c, fcfit_results *res)
         co->row_se2[k] = NAN;
     }
     if (c->size == 1) {
-        FCFIT_TRY(make_evaluator(c, &co->ev));
+        FCFIT_TRY(eval_set_init(c, &co->ev));
     }
     *out = co;
     return FCFIT_OK;
@@ -771,6 +826,7 @@ void coord_destroy(coord **pco)
     }
     free(co->inflight);
     free(co->inflight_n);
+    free(co->running);
     free(co->idle);
     free(co->items);
     free(co->row_scores);
@@ -781,7 +837,7 @@ void coord_destroy(coord **pco)
     free(co->row_sd);
     free(co->rep_loss);
     result_set_free(&co->rs);
-    fcfit_eval_destroy(&co->ev);
+    eval_set_free(&co->ev);
     fcfit_pack_free(&co->in);
     fcfit_pack_free(&co->out);
     free(co);

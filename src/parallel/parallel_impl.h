@@ -66,21 +66,35 @@ typedef struct result_set {
 fcfit_status result_set_alloc(result_set *rs, const run_ctx *c, size_t n);
 void result_set_free(result_set *rs);
 
-/* The evaluator of this rank, for c->lanes lanes. */
-fcfit_status make_evaluator(const run_ctx *c, fcfit_eval **ev);
+/*
+ * The evaluators of a rank: one per batch size 1, 2, 4, ... below c->lanes, and c->lanes,
+ * made when first needed (the largest at once, so that set-up errors show before any task).
+ * A batch of n items runs on the smallest one with at least n lanes, so a short batch does
+ * not simulate empty lanes; lanes never change a result.
+ */
+typedef struct eval_set {
+    size_t n;
+    size_t subject;  /* the subject every evaluator is for (per-subject connectomes) */
+    fcfit_eval *current;  /* the evaluator of the batch running now (NULL between batches) */
+    size_t current_n;     /* its tasks */
+    double current_t0;    /* when it started (fcfit_wtime) */
+    size_t lanes[8];
+    fcfit_eval *ev[8];
+} eval_set;
 
-/* The evaluator of subject `subject` (its connectome and target; per-subject connectomes). */
-fcfit_status make_subject_evaluator(const run_ctx *c, size_t subject, fcfit_eval **ev);
+fcfit_status eval_set_init(const run_ctx *c, eval_set *es);
+void eval_set_free(eval_set *es);
 
-/* Make *ev the evaluator of `subject` (*current: the subject *ev is for), recreating it when the
- * subject changes. Every item of a batch has the same subject. */
-fcfit_status evaluator_for_subject(const run_ctx *c, fcfit_eval **ev, size_t *current,
-                                   size_t subject);
-
-/* Evaluate a batch of items into result records (arrays owned by the records). */
-fcfit_status evaluate_batch(const run_ctx *c, fcfit_eval *ev, size_t n,
+/* Evaluate a batch of items into result records (every item of one subject) (arrays owned by the records). */
+fcfit_status evaluate_batch(const run_ctx *c, eval_set *es, size_t n,
                             const fcfit_work_item *items, fcfit_work_result *res,
                             fcfit_eval_stop_fn stop, void *sctx, int *stopped);
+
+/*
+ * Where the running batch is (polled between chunks): its tasks, the simulated seconds each
+ * has done and will do in all, and the wall seconds since it started. 0 between batches.
+ */
+int batch_position(const run_ctx *c, const eval_set *es, fcfit_work_progress *pr);
 
 /* The worker loop: READY, then TASK -> RESULT until STOP (answered with BYE). */
 fcfit_status worker_loop(run_ctx *c);

@@ -60,12 +60,9 @@ cleanup:
     return st;
 }
 
-fcfit_status make_evaluator(const run_ctx *c, fcfit_eval **ev)
-{
-    return make_subject_evaluator(c, 0, ev);
-}
-
-fcfit_status make_subject_evaluator(const run_ctx *c, size_t subject, fcfit_eval **ev)
+/* The evaluator of subject `subject` (its connectome and target; per-subject connectomes). */
+static fcfit_status make_evaluator(const run_ctx *c, size_t lanes, size_t subject,
+                                   fcfit_eval **ev)
 {
     fcfit_eval_setup s;
     memset(&s, 0, sizeof s);
@@ -80,7 +77,52 @@ fcfit_status make_subject_evaluator(const run_ctx *c, size_t subject, fcfit_eval
     s.test = (fcfit_test_function)fcfit_config_enum(c->job->cfg, "test.function");
     s.test_noise = fcfit_config_real(c->job->cfg, "test.noise");
     s.test_delay_s = fcfit_config_real(c->job->cfg, "test.delay_s");
-    return fcfit_eval_create(ev, &s, c->lanes);
+    return fcfit_eval_create(ev, &s, lanes);
+}
+
+fcfit_status eval_set_init(const run_ctx *c, eval_set *es)
+{
+    memset(es, 0, sizeof *es);
+    for (size_t L = 1; L < c->lanes && es->n < 7; L *= 2) {
+        es->lanes[es->n++] = L;
+    }
+    es->lanes[es->n++] = c->lanes;
+    es->subject = 0;
+    return make_evaluator(c, c->lanes, 0, &es->ev[es->n - 1]);
+}
+
+void eval_set_free(eval_set *es)
+{
+    for (size_t k = 0; k < es->n; k++) {
+        fcfit_eval_destroy(&es->ev[k]);
+    }
+    es->n = 0;
+}
+
+/* The smallest evaluator of `subject` with at least n lanes. The evaluators are for one
+ * subject at a time (per-subject connectomes): a batch of another subject remakes them. */
+static fcfit_status eval_set_get(const run_ctx *c, eval_set *es, size_t n, size_t subject,
+                                 fcfit_eval **ev)
+{
+    size_t k = 0;
+    FCFIT_REQUIRE(c->job->n_subjects == 0 || subject < c->job->n_subjects, FCFIT_ERR_PROTOCOL,
+                  "task for subject %zu of %zu", subject, c->job->n_subjects);
+    FCFIT_REQUIRE(c->job->n_subjects > 0 || subject == 0, FCFIT_ERR_PROTOCOL,
+                  "task for subject %zu in a job without per-subject connectomes", subject);
+    if (subject != es->subject) {
+        for (size_t j = 0; j < es->n; j++) {
+            fcfit_eval_destroy(&es->ev[j]);
+        }
+        es->subject = subject;
+    }
+    while (k + 1 < es->n && es->lanes[k] < n) {
+        k++;
+    }
+    if (es->ev[k] == NULL) {
+        FCFIT_CHECK(make_evaluator(c, es->lanes[k], subject, &es->ev[k]));
+    }
+    *ev = es->ev[k];
+    return FCFIT_OK;
 }
 
 static void log_task(const run_ctx *c, const fcfit_work_item *it)
@@ -98,28 +140,22 @@ static void log_task(const run_ctx *c, const fcfit_work_item *it)
     }
 }
 
-fcfit_status evaluator_for_subject(const run_ctx *c, fcfit_eval **ev, size_t *current,
-                                   size_t subject)
-{
-    if (*ev != NULL && *current == subject) {
-        return FCFIT_OK;
-    }
-    FCFIT_REQUIRE(c->job->n_subjects == 0 || subject < c->job->n_subjects, FCFIT_ERR_PROTOCOL,
-                  "task for subject %zu of %zu", subject, c->job->n_subjects);
-    fcfit_eval_destroy(ev);
-    FCFIT_CHECK(make_subject_evaluator(c, subject, ev));
-    *current = subject;
-    return FCFIT_OK;
-}
-
-fcfit_status evaluate_batch(const run_ctx *c, fcfit_eval *ev, size_t n,
+fcfit_status evaluate_batch(const run_ctx *c, eval_set *es, size_t n,
                             const fcfit_work_item *items, fcfit_work_result *res,
                             fcfit_eval_stop_fn stop, void *sctx, int *stopped)
 {
     uint64_t seeds[64];
     const size_t N = c->N, np = c->n_params;
     double t0 = fcfit_wtime(), dt;
+    fcfit_eval *ev = NULL;
+    fcfit_status st;
     FCFIT_REQUIRE(n <= 64, FCFIT_ERR_INTERNAL, "batch of %zu items", n);
+    for (size_t l = 1; l < n; l++) {
+        FCFIT_REQUIRE(items[l].subject == items[0].subject, FCFIT_ERR_PROTOCOL,
+                      "batch mixes subjects %llu and %llu", (unsigned long long)items[0].subject,
+                      (unsigned long long)items[l].subject);
+    }
+    FCFIT_CHECK(eval_set_get(c, es, n, (size_t)items[0].subject, &ev));
     for (size_t l = 0; l < n; l++) {
         double *p = fcfit_eval_params(ev, l);
         memcpy(p, c->job->params, np * N * sizeof(double));
@@ -131,7 +167,12 @@ fcfit_status evaluate_batch(const run_ctx *c, fcfit_eval *ev, size_t n,
         }
         seeds[l] = items[l].seed;
     }
-    FCFIT_CHECK(fcfit_eval_run(ev, n, seeds, stop, sctx, stopped));
+    es->current = ev;
+    es->current_n = n;
+    es->current_t0 = t0;
+    st = fcfit_eval_run(ev, n, seeds, stop, sctx, stopped);
+    es->current = NULL;
+    FCFIT_CHECK(st);
     if (*stopped) {
         return FCFIT_OK;
     }
@@ -167,15 +208,52 @@ fcfit_status evaluate_batch(const run_ctx *c, fcfit_eval *ev, size_t n,
     return FCFIT_OK;
 }
 
+int batch_position(const run_ctx *c, const eval_set *es, fcfit_work_progress *pr)
+{
+    const fcfit_sim *sim;
+    const double dt_s = c->job->sim.dt_ms / 1000.0;
+    memset(pr, 0, sizeof *pr);
+    if (es->current == NULL || (sim = fcfit_eval_sim(es->current)) == NULL) {
+        return 0; /* between batches, or analytic test functions (no simulation) */
+    }
+    pr->n_tasks = es->current_n;
+    pr->simulated_s = (double)fcfit_sim_steps_done(sim) * dt_s;
+    pr->total_s = (double)fcfit_sim_n_steps(sim) * dt_s;
+    pr->wall_s = fcfit_wtime() - es->current_t0;
+    return 1;
+}
+
 typedef struct worker_poll {
-    MPI_Comm comm;
+    const run_ctx *c;
+    const eval_set *es;
+    fcfit_packer out;
+    double last_sent;
 } worker_poll;
 
+/*
+ * Between chunks: STOP from rank 0 abandons the batch; and a batch that runs longer than
+ * log.progress_s tells rank 0 every log.progress_s seconds how far it is (PROGRESS), so that
+ * the progress lines show running work before the first result arrives.
+ */
 static int worker_should_stop(void *ctx)
 {
     worker_poll *w = ctx;
+    fcfit_work_progress pr;
     int flag = 0;
-    MPI_Iprobe(0, FCFIT_TAG_STOP, w->comm, &flag, MPI_STATUS_IGNORE);
+    MPI_Iprobe(0, FCFIT_TAG_STOP, w->c->comm, &flag, MPI_STATUS_IGNORE);
+    if (!flag && w->c->progress_s > 0 && batch_position(w->c, w->es, &pr)) {
+        double now = fcfit_wtime();
+        double since = now - (w->last_sent > w->es->current_t0 ? w->last_sent
+                                                                : w->es->current_t0);
+        if (since >= w->c->progress_s) {
+            fcfit_proto_pack_progress(&w->out, &pr);
+            if (fcfit_pack_status(&w->out) == FCFIT_OK) {
+                MPI_Send(w->out.buf, (int)w->out.len, MPI_BYTE, 0, FCFIT_TAG_PROGRESS,
+                         w->c->comm);
+            }
+            w->last_sent = now;
+        }
+    }
     return flag;
 }
 
@@ -188,21 +266,24 @@ static void send_error(run_ctx *c, fcfit_packer *out, fcfit_status st, const cha
 fcfit_status worker_loop(run_ctx *c)
 {
     fcfit_status st = FCFIT_OK;
-    fcfit_eval *ev = NULL;
+    eval_set ev;
     fcfit_packer in, out;
     fcfit_work_item *items = NULL;
     double *arena = NULL;
     result_set rs;
-    worker_poll wp = {c->comm};
+    worker_poll wp;
     waiter wt;
-    size_t ev_subject = 0;
     MPI_Status ms;
     int64_t code = 0;
 
     fcfit_pack_init(&in);
     fcfit_pack_init(&out);
     memset(&rs, 0, sizeof rs);
-    st = make_evaluator(c, &ev);
+    memset(&wp, 0, sizeof wp);
+    fcfit_pack_init(&wp.out);
+    wp.c = c;
+    wp.es = &ev;
+    st = eval_set_init(c, &ev);
     if (st == FCFIT_OK) {
         st = result_set_alloc(&rs, c, c->lanes);
     }
@@ -247,10 +328,7 @@ fcfit_status worker_loop(run_ctx *c)
             fcfit_status s2 = fcfit_proto_unpack_task(in.buf, in.len, c->lanes, c->N,
                                                       c->n_params, items, arena, &n);
             if (s2 == FCFIT_OK) {
-                s2 = evaluator_for_subject(c, &ev, &ev_subject, (size_t)items[0].subject);
-            }
-            if (s2 == FCFIT_OK) {
-                s2 = evaluate_batch(c, ev, n, items, rs.r, worker_should_stop, &wp, &stopped);
+                s2 = evaluate_batch(c, &ev, n, items, rs.r, worker_should_stop, &wp, &stopped);
             }
             if (s2 != FCFIT_OK) {
                 st = s2;
@@ -272,9 +350,10 @@ fcfit_status worker_loop(run_ctx *c)
         }
     }
     result_set_free(&rs);
-    fcfit_eval_destroy(&ev);
+    eval_set_free(&ev);
     free(items);
     free(arena);
+    fcfit_pack_free(&wp.out);
     fcfit_pack_free(&in);
     fcfit_pack_free(&out);
     return st;
