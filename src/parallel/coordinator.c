@@ -526,7 +526,7 @@ static void progress(coord *co, int final)
     }
     if (n_run > 0) {
         snprintf(running, sizeof running,
-                 "; running %zu task(s) in %zu batch(es), simulated %.4g of %.4g s%s", run_tasks,
+                 "; running %zu task(s) in %zu batch(es), simulated %.6g of %.6g s%s", run_tasks,
                  n_run, sim_lo, total_s, left_s > 0 ? " (the batches end in about " : "");
         if (left_s > 0) {
             size_t len = strlen(running);
