@@ -37,9 +37,11 @@ static int divides(double big, double small)
 
 const char *job_step_hint(double tr_ms, double bold_dt_ms, double dt_ms, char *buf, size_t cap)
 {
-    /* The largest multiple of sim.dt_ms up to bold.dt_ms that divides the TR. */
+    /* The largest multiple of sim.dt_ms up to bold.dt_ms (at least sim.dt_ms itself) that
+     * divides the TR. */
     long m = (long)floor(bold_dt_ms / dt_ms + 1e-9);
     buf[0] = '\0';
+    m = m < 1 ? 1 : m;
     for (; m >= 1 && m <= 100000000; m--) {
         if (divides(tr_ms, (double)m * dt_ms)) {
             snprintf(buf, cap, " (e.g. bold.dt_ms: %g with sim.dt_ms: %g)", (double)m * dt_ms,

@@ -123,6 +123,10 @@ def check_warnings(fcfit, tmp):
     code, out = run(fcfit, tmp, "check", "short.yaml", "--set", "bold.tr_s=2.5", "--set",
                     "bold.dt_ms=300")
     assert code == 2 and "bold.tr_s" in out and "e.g. bold.dt_ms: 100 with sim.dt_ms: 100" in out, out
+    # A BOLD step below the neural step: the hint keeps sim.dt_ms, which divides the TR.
+    code, out = run(fcfit, tmp, "check", "short.yaml", "--set", "bold.dt_ms=1")
+    assert code == 2 and "e.g. bold.dt_ms: 100 with sim.dt_ms: 100" in out, out
+    assert "does not divide" not in out, out
     # Delays: lengths 5..25 mm at 1 mm/ms are 5..25 ms; a 40-ms step rounds them all away.
     n = 6
     L = 5 + 20 * np.random.default_rng(1).random((n, n))
