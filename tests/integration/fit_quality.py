@@ -102,9 +102,15 @@ def target_rule(fcfit, tmp):
     with h5py.File(os.path.join(tmp, "files.h5")) as a, h5py.File(os.path.join(tmp, "bold.h5")) as b:
         fa, fb = a["target/fc"][:], b["target/fc"][:]
         sa, sb = a["sweep/scores"][:, 0], b["sweep/scores"][:, 0]
+        # FCD medians (simulated per row, the target's once) are stored for the report.
+        tmed = float(a["target/fcd_median"][0])
+        dmed = a["sweep/diagnostics"][:, 8]
     assert np.allclose(fa, np.corrcoef(x), atol=1e-12), "fc_from files: target/fc is the file"
     assert np.abs(fb - np.corrcoef(x)).max() > 0.05, "fc_from bold: target/fc is the BOLD's FC"
     assert not np.array_equal(sa, sb), (sa, sb)
+    assert -1 <= tmed <= 1 and np.all((dmed >= -1) & (dmed <= 1)), (tmed, dmed)
+    code, out = run(fcfit, tmp, "report", "files.h5")
+    assert code == 0 and ("target FCD median %.3f" % tmed) in out, out
     print("target_rule: ok")
 
 
