@@ -48,7 +48,7 @@ fcfit_status stage_warnings(const run_ctx *c, fcfit_results *res, size_t s, cons
     int32_t *flags = NULL;
     double *diag = NULL;
     size_t n_ok = 0, n_sat = 0, n_flat = 0, n_unstable = 0;
-    char text[FCFIT_RESULTS_WARNING_LEN], head[64];
+    char text[FCFIT_RESULTS_WARNING_LEN], head[128];
     fcfit_status st = FCFIT_OK;
 
     memset(w, 0, sizeof *w);
