@@ -25,6 +25,7 @@ progress: a batch longer than log.progress_s is reported while it runs (simulate
 """
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -317,7 +318,8 @@ log: {progress_s: 0.2}
 
 def main():
     fcfit, tmp, case = sys.argv[1], sys.argv[2], sys.argv[3]
-    os.makedirs(tmp, exist_ok=True)
+    shutil.rmtree(tmp, ignore_errors=True)  # a rerun starts afresh (no resume of old outputs)
+    os.makedirs(tmp)
     {"target_rule": target_rule, "check_warnings": check_warnings, "diagnostics": diagnostics,
      "results_size": results_size, "subjects": subjects, "progress": progress}[case](fcfit, tmp)
     return 0
