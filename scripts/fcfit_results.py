@@ -80,7 +80,7 @@ EXECUTION_ONLY = {"worker_rank", "wall_time_s", "busy_worker_s", "stage_wall_s",
 # Per-stage datasets that are not one row per evaluation.
 STAGE_LEVEL = {"base_params", "state", "rows_used", "n_failed", "best_row", "best_objective",
                "instance_code", "instance_evaluations", "instance_best_row",
-               "instance_best_objective"}
+               "instance_best_objective", "warnings"}
 # Rows compared at a time by compare(): memory stays bounded whatever the file's size.
 BLOCK_ROWS = 4096
 

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "fcfit/fcfit_connectome.h"
+#include "fcfit/fcfit_diag.h"
 #include "fcfit/fcfit_model.h"
 #include "fcfit/fcfit_score.h"
 #include "fcfit/fcfit_sim.h"
@@ -57,6 +58,9 @@ typedef struct fcfit_eval_setup {
     const fcfit_fc_settings *fcs;
     const fcfit_target *target;    /**< may be NULL (no scores) */
     const fcfit_target *target2;   /**< second target (validation), may be NULL */
+    const fcfit_target *all_subjects; /**< per-subject fits: the whole target, against whose
+                                           subjects subject_scores are computed (scores use
+                                           `target`); NULL: subject_scores against `target` */
     fcfit_test_function test;      /**< FCFIT_TEST_NONE: simulate */
     double test_noise;
     double test_delay_s;           /**< wall time an analytic evaluation takes (testing) */
@@ -75,6 +79,7 @@ typedef struct fcfit_eval_result {
     float *fc_upper;               /**< [M] upper triangle of the simulated FC */
     size_t n_degenerate;
     fcfit_tune_report tune;
+    double diag[FCFIT_DIAG_COUNT]; /**< diagnostics (fcfit_diag.h); NaN when the run failed */
 } fcfit_eval_result;
 
 /** Polled between chunks; nonzero abandons the batch. */

@@ -39,8 +39,9 @@ typedef struct fcfit_job {
     fcfit_matrix weights;         /**< as loaded (or synthetic), before normalisation */
     fcfit_matrix lengths;         /**< empty when none */
     char *weights_label;          /**< "path (connectome.weights)" or "synthetic(...)" */
-    char **labels;                /**< n region labels (from connectome.tvb_zip), NULL when none;
-                                       not part of the plan or the hash */
+    char **labels;                /**< n region labels (connectome.labels, the TVB zip's, else
+                                       r0, r1, ...; NULL on workers): not part of the plan or
+                                       the hash */
     size_t n_labels;
     fcfit_connectome *conn;
     fcfit_sim_config sim;         /**< complete simulation settings */
@@ -67,6 +68,16 @@ typedef struct fcfit_job {
      *  stored in output files so that a refused resume can say which input changed; "" in a
      *  job unpacked from a plan. */
     char input_hashes[512];
+    int save_fc;                  /**< resolved output.save_fc (part of the plan) */
+    double fc_rows_mb;            /**< size the stored FC rows take (or would take), MB */
+    char **warnings;              /**< warnings about the job (rank 0; fcfit_job_load) */
+    size_t n_warnings;
+    /* Per-subject connectomes (connectome.subjects): subject s is simulated on its own SC and
+     * scored against target subject s only. n_subjects == 0 without them. */
+    size_t n_subjects;
+    fcfit_matrix *subject_weights;     /**< [n_subjects] as loaded */
+    fcfit_connectome **subject_conns;  /**< [n_subjects] */
+    fcfit_target **subject_targets;    /**< [n_subjects] one-subject targets */
 } fcfit_job;
 
 /** Register every job key (all sections, and model.<name>.<param> for every model). */
@@ -114,6 +125,10 @@ fcfit_status fcfit_job_explain_mismatch(const fcfit_job *job, const char *result
  */
 char **fcfit_job_other_model_prefixes(const fcfit_model_type *keep);
 void fcfit_job_free_skips(char **skips);
+
+/** The connectome and target a task of subject s uses (the job's own without subjects). */
+const fcfit_connectome *fcfit_job_conn(const fcfit_job *job, size_t subject);
+const fcfit_target *fcfit_job_target(const fcfit_job *job, size_t subject);
 
 /**
  * Write the job's parameter values into lane `lane` of a simulation (all

@@ -88,6 +88,16 @@ fcfit_status fcfit_tvb_zip_load(const char *path, fcfit_tvb_connectivity *out);
 void fcfit_tvb_connectivity_free(fcfit_tvb_connectivity *c);
 
 /**
+ * Region labels from a text file, one per line (surrounding blanks and a
+ * trailing "\r" removed, blank lines at the end ignored); each 1 to 127
+ * bytes of printable UTF-8.
+ * @param labels  out, n malloc'd strings (free with fcfit_labels_free)
+ * @return FCFIT_ERR_INPUT naming the file and line, FCFIT_ERR_NOMEM
+ */
+fcfit_status fcfit_labels_load(const char *path, char ***labels, size_t *n);
+void fcfit_labels_free(char **labels, size_t n);
+
+/**
  * Write m as comma-separated text with full round-trip precision ("%.17g"),
  * one row per line. Used by `fcfit report --csv` style exports and by tests.
  */

@@ -248,10 +248,9 @@ typedef struct fcfit_model_type {
     const fcfit_model_tuning *tuning; /**< may be NULL */
     fcfit_model_drift_drive_fn drift_drive; /**< may be NULL (drift, then bold_drive) */
     fcfit_model_cused_fn coupling_used;     /**< may be NULL (every output is used) */
-    /** Optional: when the drive depends on an option, that option's name and the drive in
-     *  words for each of its choices (bold_desc then describes them all). */
-    const char *bold_desc_option;
-    const char *const *bold_desc_choices;
+    /** The drive in words under the given options, when an option chooses it (may be NULL:
+     *  bold_desc). */
+    const char *(*bold_desc_for)(const size_t *opt);
 } fcfit_model_type;
 
 /** Number of registered models. */
@@ -266,15 +265,14 @@ const fcfit_model_type *fcfit_model_at(size_t i);
  */
 fcfit_status fcfit_model_find(const char *name, const fcfit_model_type **type);
 
+/** The BOLD drive in words, with its unit, under the options opt (NULL: the defaults). */
+const char *fcfit_model_drive_desc(const fcfit_model_type *m, const size_t *opt);
+
 /** Index of parameter `name` in the model, or (size_t)-1. */
 size_t fcfit_model_param_index(const fcfit_model_type *m, const char *name);
 
 /** Index of option `name` in the model, or (size_t)-1. */
 size_t fcfit_model_option_index(const fcfit_model_type *m, const char *name);
-
-/** The BOLD drive in words for the model options opt (the chosen drive when an option selects
- *  it, else bold_desc); opt may be NULL (bold_desc). */
-const char *fcfit_model_bold_desc(const fcfit_model_type *m, const size_t *opt);
 
 /** Index of choice `value` of option o, or (size_t)-1. */
 size_t fcfit_model_choice_index(const fcfit_model_option *o, const char *value);

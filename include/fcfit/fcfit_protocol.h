@@ -27,10 +27,11 @@ enum {
     FCFIT_TAG_TASK = 12,
     FCFIT_TAG_RESULT = 13,
     FCFIT_TAG_ERROR = 14,
-    FCFIT_TAG_STOP = 15
+    FCFIT_TAG_STOP = 15,
+    FCFIT_TAG_PROGRESS = 16
 };
 
-#define FCFIT_PROTOCOL_VERSION 2u
+#define FCFIT_PROTOCOL_VERSION 3u
 
 /** Most parameter rows one work item may set (more than any model has parameters). */
 #define FCFIT_PROTOCOL_MAX_SET 256
@@ -47,6 +48,8 @@ typedef struct fcfit_work_item {
     uint64_t point;     /**< row within its stage */
     uint64_t replicate;
     uint64_t seed;      /**< the replicate's noise seed */
+    uint64_t subject;   /**< per-subject connectomes: the subject whose SC and target the task
+                             uses (0 otherwise) */
     size_t n_set;       /**< parameter rows set */
     uint32_t set_param[FCFIT_PROTOCOL_MAX_SET]; /**< their model parameter indices */
     double *set_values; /**< [n_set][n_regions]: packing borrows it; unpacking points it into
@@ -69,7 +72,19 @@ typedef struct fcfit_work_result {
     float *fc;
     int64_t tune_active, tune_converged, tune_iterations;
     double tune_max_error;
+    size_t n_diag;               /**< diagnostics (fcfit_diag.h) */
+    double *diag;
 } fcfit_work_result;
+
+/**
+ * Progress of a worker inside a long batch (PROGRESS, worker to rank 0, sent
+ * between chunks at most every log.progress_s seconds): the simulated time
+ * of the batch so far and its total, and the wall time it has taken.
+ */
+typedef struct fcfit_work_progress {
+    uint64_t n_tasks;            /**< work items in the batch */
+    double simulated_s, total_s, wall_s;
+} fcfit_work_progress;
 
 void fcfit_proto_pack_task(fcfit_packer *p, size_t n, size_t n_regions,
                            const fcfit_work_item *items);
@@ -94,6 +109,10 @@ void fcfit_proto_pack_result(fcfit_packer *p, size_t n, const fcfit_work_result 
  */
 fcfit_status fcfit_proto_unpack_result(const void *buf, size_t len, size_t cap,
                                        fcfit_work_result *res, size_t *n);
+
+/** Pack / unpack a PROGRESS message. */
+void fcfit_proto_pack_progress(fcfit_packer *p, const fcfit_work_progress *pr);
+fcfit_status fcfit_proto_unpack_progress(const void *buf, size_t len, fcfit_work_progress *pr);
 
 /** Pack / unpack an ERROR (status and message) or STOP (code) message. */
 void fcfit_proto_pack_error(fcfit_packer *p, int64_t status, const char *message);

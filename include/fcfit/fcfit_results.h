@@ -35,6 +35,10 @@ extern "C" {
 
 #define FCFIT_RESULTS_MAX_STAGES 4
 
+/** Warning lines a stage group or /fit can hold (dataset `warnings`), and their length. */
+#define FCFIT_RESULTS_WARNINGS 8
+#define FCFIT_RESULTS_WARNING_LEN 256
+
 /** Shape and labels of one stage's group. All pointers borrowed. */
 typedef struct fcfit_results_stage_layout {
     const char *name;          /**< group name: "sweep", "optimize", "refine", "validate" */
@@ -69,6 +73,17 @@ typedef struct fcfit_results_layout {
     size_t target_subjects;
     const char *objective;           /**< the objective as written */
     const char *objective_better;    /**< "higher" or "lower" (display values) */
+    /* Diagnostics (fcfit_diag.h): one row of n_diag values per evaluation. */
+    size_t n_diag;
+    const char *const *diag_names;
+    const char *drive_desc;          /**< the BOLD drive in words, with its unit */
+    double target_fcd_median;        /**< median of the target's pooled FCD values (NaN: none) */
+    const char *const *region_labels;  /**< [n_regions] (dataset /regions, a dimension scale) */
+    const struct fcfit_model_param *model_params; /**< [n_params] units of the parameters */
+    size_t n_job_warnings;           /**< warnings about the job itself (at most
+                                          FCFIT_RESULTS_WARNINGS - 2), written to /fit/warnings
+                                          at creation */
+    const char *const *job_warnings;
 } fcfit_results_layout;
 
 /** One finished row. */
@@ -97,6 +112,9 @@ typedef struct fcfit_results_row {
     const double *region_params;   /**< [n_params][n_regions] */
     const double *scores2;         /**< [n_scores] mean against the second target */
     const double *scores2_se;
+    const double *scores_sd;       /**< [n_scores] standard deviation over the replicates */
+    const double *diag;            /**< [n_diag] mean diagnostics over the replicates */
+    int32_t flags;                 /**< fcfit_diag_flags of diag */
 } fcfit_results_row;
 
 /** What a stage found, written when it ends (and its state when it starts). */
@@ -114,6 +132,9 @@ typedef struct fcfit_results_stage_summary {
     const int64_t *instance_evaluations;
     const int64_t *instance_best_row;
     const double *instance_best_objective;
+    size_t n_warnings;         /**< warning lines about the stage's result (at most
+                                    FCFIT_RESULTS_WARNINGS) */
+    const char *const *warnings;
 } fcfit_results_stage_summary;
 
 /** The job's answer: the best candidate by validated mean (or best row of the last stage). */
@@ -127,6 +148,13 @@ typedef struct fcfit_results_fit {
 } fcfit_results_fit;
 
 typedef struct fcfit_results fcfit_results;
+
+/**
+ * The size in bytes a results file of this layout will have: the raw data of
+ * every dataset (all allocated at creation) plus an estimate of the metadata.
+ * *fc_bytes (may be NULL) receives the part the stored FC rows take.
+ */
+double fcfit_results_layout_bytes(const fcfit_results_layout *lay, double *fc_bytes);
 
 /**
  * Rank-0 check of an existing file before anything is created or run.
@@ -167,7 +195,13 @@ fcfit_status fcfit_results_start_stage(fcfit_results *r, size_t stage, const dou
 fcfit_status fcfit_results_write_summary(fcfit_results *r, size_t stage,
                                          const fcfit_results_stage_summary *s);
 
-/** Write the job's answer (rank 0; independent). */
+/** Read a stage's flags and diagnostics (rank 0); either pointer may be NULL. */
+fcfit_status fcfit_results_read_diag(fcfit_results *r, size_t stage, int32_t *flags, double *diag);
+
+/**
+ * Write the job's answer (rank 0; independent). The warnings of the answer's
+ * row (its flags, fcfit_diag.h) follow the job's warnings in /fit/warnings.
+ */
 fcfit_status fcfit_results_write_fit(fcfit_results *r, const fcfit_results_fit *fit);
 
 /** Collective close; safe on NULL; sets *r to NULL. */
@@ -210,6 +244,15 @@ typedef struct fcfit_results_table {
     char *job;
     char *created;
     char *model;
+    double *scores_sd;  /**< [P][K] standard deviation over replicates, or NULL (older file) */
+    size_t n_diag;      /**< 0 in files without diagnostics */
+    char **diag_names;
+    double *diag;       /**< [P][n_diag] */
+    int32_t *flags;     /**< [P] or NULL */
+    size_t n_warnings;  /**< non-empty warning lines of the stage */
+    char **warnings;
+    char *drive_desc;   /**< the BOLD drive in words ("" when unknown) */
+    double target_fcd_median; /**< NaN when none */
 } fcfit_results_table;
 
 /** Read a stage of a results file without MPI (sec2 driver). FCFIT_ERR_INPUT when not one. */
@@ -225,6 +268,8 @@ typedef struct fcfit_results_fit_info {
     size_t n_params, n_regions;
     char **param_names;  /**< [n_params] */
     double *params;      /**< [n_params][n_regions] */
+    size_t n_warnings;   /**< non-empty lines of /fit/warnings */
+    char **warnings;
 } fcfit_results_fit_info;
 
 fcfit_status fcfit_results_read_fit(const char *path, fcfit_results_fit_info *f);

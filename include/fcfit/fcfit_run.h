@@ -40,6 +40,13 @@ typedef struct fcfit_run_opts {
  */
 fcfit_status fcfit_run(MPI_Comm comm, fcfit_job *job, const fcfit_run_opts *opts);
 
+/**
+ * The size the results file of the job will have (bytes, every dataset being
+ * allocated at creation) and, in *fc_bytes, the part the stored FC rows take
+ * (0 when output.save_fc is off). No MPI, no file.
+ */
+fcfit_status fcfit_run_file_size(const fcfit_job *job, double *bytes, double *fc_bytes);
+
 #ifdef __cplusplus
 }
 #endif

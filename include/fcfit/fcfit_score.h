@@ -109,7 +109,22 @@ typedef struct fcfit_target {
     double **fcd_subject;   /**< [subject] sorted FCD values (NULL: none) */
     size_t n_fcd_pooled;
     double *fcd_pooled;     /**< all subjects' FCD values, sorted */
+    /* When both FC and BOLD were given: how the supplied FC agrees with the FC computed from
+     * the BOLD with the same settings (fcfit_target_create_ex). */
+    size_t fc_check_pairs;  /**< matrices compared (0: none; 1 for a group FC vs the BOLD group) */
+    double fc_check_corr;   /**< mean over the pairs of r(upper triangles); NaN when none */
+    double fc_check_mad;    /**< mean over the pairs of the mean |difference|; NaN when none */
+    int fc_from_bold;       /**< the FC subjects come from the BOLD (the supplied FC is only
+                                 compared) */
 } fcfit_target;
+
+/**
+ * Agreement limits between a supplied target FC and the FC of the target BOLD
+ * processed as the job says: below FCFIT_FC_CHECK_MIN_CORR or above
+ * FCFIT_FC_CHECK_MAX_MAD the two are considered differently processed.
+ */
+#define FCFIT_FC_CHECK_MIN_CORR 0.99
+#define FCFIT_FC_CHECK_MAX_MAD 0.02
 
 /**
  * Build a target. Either or both of:
@@ -123,7 +138,27 @@ fcfit_status fcfit_target_create(fcfit_target **t, size_t n, size_t n_fc, const 
                                  const char *const *fc_labels, size_t n_bold,
                                  const fcfit_matrix *bold, const char *const *bold_labels,
                                  double bold_tr_s, const fcfit_fc_settings *s);
+
+/**
+ * As fcfit_target_create; when both FC and BOLD are given, also compares each
+ * supplied FC with the FC of its BOLD subject (n_fc == n_bold: in pairs;
+ * n_fc == 1: the one matrix against the Fisher-z group FC of the BOLD
+ * subjects) into fc_check_*. With fc_from_bold the FC subjects are the BOLD
+ * subjects' FCs (the supplied FC is then only compared).
+ */
+fcfit_status fcfit_target_create_ex(fcfit_target **t, size_t n, size_t n_fc,
+                                    const fcfit_matrix *fc, const char *const *fc_labels,
+                                    size_t n_bold, const fcfit_matrix *bold,
+                                    const char *const *bold_labels, double bold_tr_s,
+                                    const fcfit_fc_settings *s, int fc_from_bold);
 void fcfit_target_destroy(fcfit_target **t);
+
+/**
+ * A target made of subject s of t alone (its FC as the group FC, its own FCD
+ * values as the pooled ones), for fits of one subject (per-subject
+ * connectomes). FCFIT_ERR_ARG when s is out of range.
+ */
+fcfit_status fcfit_target_subset(const fcfit_target *t, size_t s, fcfit_target **out);
 
 /**
  * Scores of features f against target t.

@@ -52,6 +52,15 @@ typedef struct fcfit_simfile_data {
     const double *target_fc;  /**< n x n group target FC */
     size_t n_windows;
     const double *fcd;        /**< n_windows x n_windows */
+    const char *const *labels;      /**< n region labels (dimension scale "regions"); NULL: r0.. */
+    const char *bold_units;         /**< unit of the BOLD signal */
+    const char *const *param_units; /**< [n_params] */
+    size_t n_diag;                  /**< diagnostics (fcfit_diag.h), 0: none */
+    const char *const *diag_names;
+    const double *diag;
+    int flags;                      /**< fcfit_diag_flags */
+    size_t n_warnings;              /**< warnings (the job's, then the run's flags in words) */
+    const char *const *warnings;
     size_t n_attrs;           /**< provenance attributes on the root group */
     const char *const *attr_names;
     const char *const *attr_values;

@@ -53,7 +53,9 @@ typedef enum fcfit_dim_kind {
     FCFIT_DIM_GLOBAL = 0,     /**< p_i = value for every region */
     FCFIT_DIM_MAP_OFFSET = 1, /**< the offset of a map-based parameter */
     FCFIT_DIM_MAP_SLOPE = 2,  /**< the slope of a map-based parameter */
-    FCFIT_DIM_REGION = 3      /**< p_region = value (other regions untouched) */
+    FCFIT_DIM_REGION = 3,     /**< p_region = value (other regions untouched) */
+    FCFIT_DIM_SUBJECT = 4     /**< per-subject connectomes: the subject (0, 1, ...) whose SC
+                                   and target the row uses; sets no parameter */
 } fcfit_dim_kind;
 
 /** One free dimension of a stage. */
@@ -148,7 +150,20 @@ typedef struct fcfit_stage {
     /* validate */
     size_t n_candidates;     /**< best M candidates re-evaluated */
     int has_target2;         /**< also scored against validate.target */
+    /* per-subject connectomes (sweep): rows are subject-major, row = subject * P + point */
+    int has_subjects;
+    size_t subject_dim;      /**< the FCFIT_DIM_SUBJECT dimension (the last one) */
 } fcfit_stage;
+
+/**
+ * Per-subject sweep: repeat every point of an enumerated sweep for subjects
+ * 0..n_subjects-1 (subject-major: row = subject * P + point) and add the
+ * subject as its last dimension, named "subject".
+ */
+fcfit_status fcfit_stage_add_subjects(fcfit_stage *s, size_t n_subjects);
+
+/** The subject of a row's point (0 without per-subject connectomes or without a point). */
+size_t fcfit_stage_point_subject(const fcfit_stage *s, const double *point);
 
 /** Free a stage; safe on NULL; sets *s to NULL. */
 void fcfit_stage_destroy(fcfit_stage **s);
@@ -167,6 +182,16 @@ fcfit_status fcfit_stage_enumerate(fcfit_stage *s);
 /** Map a value of dimension d to [0, 1] (linear or log10 within [lo, hi]) and back. */
 double fcfit_dim_to_unit(const fcfit_dim *d, double v);
 double fcfit_dim_from_unit(const fcfit_dim *d, double u);
+
+/**
+ * Does a point lie on the edge of the stage's searched range? A dimension is
+ * at an edge when its value is the first or last of its grid values (grids of
+ * at least 3 values) or lies within 1% of its range (in the unit box) of a
+ * bound. Regional dimensions (refine) are counted per parameter ("12 of 80
+ * values of model.rww.w at a bound"). Writes a description of every such
+ * dimension to buf ("" when none) and returns their number.
+ */
+size_t fcfit_stage_edge(const fcfit_stage *s, const double *point, char *buf, size_t cap);
 
 /** Index of `name` in a NULL-terminated list, or -1. */
 int fcfit_name_index(const char *const *names, const char *name);

@@ -15,18 +15,104 @@
 #include "fcfit/fcfit_build_info.h"
 #include "fcfit/fcfit_log.h"
 #include "fcfit/fcfit_optim.h"
+#include "fcfit/fcfit_run.h"
 #include "fcfit/fcfit_simfile.h"
 #include "fcfit/fcfit_util.h"
 
 fcfit_status app_load_job(const app_args *a, fcfit_job **job)
 {
+    double t0 = fcfit_wtime(), dt;
+    size_t n_bold;
     FCFIT_REQUIRE(a->job_path != NULL, FCFIT_ERR_USAGE, "%s: missing the JOB file argument",
                   a->command);
     FCFIT_CHECK(fcfit_job_load_ex(job, a->job_path, a->n_configs, a->configs, a->n_sets, a->sets));
     if (a->log_level == NULL) {
         fcfit_log_set_level((fcfit_log_level)fcfit_config_enum((*job)->cfg, "log.level"));
     }
+    dt = fcfit_wtime() - t0;
+    n_bold = fcfit_config_list_len((*job)->cfg, "target.bold") +
+             fcfit_config_list_len((*job)->cfg, "validate.target.bold");
+    if (dt > 1.0 && n_bold > 0) {
+        /* Not cached: the features depend on every fc.* setting, and computing them is the
+         * check that the BOLD files are usable. */
+        fcfit_log(FCFIT_LOG_INFO,
+                  "job loaded in %.1f s, mostly the FC and FCD of the %zu target BOLD file(s)",
+                  dt, n_bold);
+    }
+    /* fcfit check prints the warnings in its summary; the other commands log them. */
+    if (strcmp(a->command, "check") != 0) {
+        for (size_t k = 0; k < (*job)->n_warnings; k++) {
+            fcfit_log(FCFIT_LOG_WARN, "%s", (*job)->warnings[k]);
+        }
+    }
     return FCFIT_OK;
+}
+
+/* How the target FC is made (issue: one processing path for target and simulation). */
+static void print_target_rule(const fcfit_job *job)
+{
+    const fcfit_target *t = job->target;
+    size_t n_fc = fcfit_config_list_len(job->cfg, "target.fc");
+    size_t n_bold = fcfit_config_list_len(job->cfg, "target.bold");
+    char proc[160];
+    if (t == NULL || fcfit_config_bool(job->cfg, "target.synthetic")) {
+        return;
+    }
+    if (job->fcs.bandpass) {
+        snprintf(proc, sizeof proc, "band-pass %g-%g Hz%s", job->fcs.bp_lo_hz, job->fcs.bp_hi_hz,
+                 job->fcs.detrend ? ", detrended" : "");
+    } else {
+        snprintf(proc, sizeof proc, "no band-pass%s", job->fcs.detrend ? ", detrended" : "");
+    }
+    if (n_fc == 0) {
+        printf("             target FC: from target.bold, processed exactly as the simulated "
+               "BOLD (%s)\n",
+               proc);
+        return;
+    }
+    if (t->fc_from_bold) {
+        printf("             target FC: from target.bold (target.fc_from: bold), processed as the "
+               "simulated BOLD (%s); target.fc is only compared\n",
+               proc);
+    } else {
+        printf("             target FC: target.fc as given, taken to be processed like the "
+               "simulated BOLD (%s)%s\n",
+               proc, n_bold > 0 ? "; target.bold gives the FCD" : "");
+    }
+    if (n_bold > 0 && t->fc_check_pairs > 0) {
+        int bad = t->fc_check_corr < FCFIT_FC_CHECK_MIN_CORR ||
+                  t->fc_check_mad > FCFIT_FC_CHECK_MAX_MAD;
+        printf("             target.fc vs the FC of target.bold (%s): r = %.3f, mean |difference| "
+               "%.3f over %zu pair(s): %s\n",
+               proc, t->fc_check_corr, t->fc_check_mad, t->fc_check_pairs,
+               bad ? "they DISAGREE (limits: r >= 0.99, mean |difference| <= 0.02)" : "consistent");
+    }
+}
+
+/* The results file fcfit run would write: its size and whether FC rows are stored. */
+static void print_output_size(const fcfit_job *job)
+{
+    double bytes = 0.0, fc_bytes = 0.0;
+    int any = 0;
+    for (int k = 0; k < FCFIT_STAGE_KIND_COUNT; k++) {
+        any |= job->stages[k] != NULL;
+    }
+    if (!any || fcfit_run_file_size(job, &bytes, &fc_bytes) != FCFIT_OK) {
+        fcfit_error_clear();
+        return;
+    }
+    printf("             fcfit run writes about %.3g MB (every row allocated at creation)", bytes / 1e6);
+    if (job->save_fc) {
+        printf(", of which %.3g MB are the simulated FC rows (output.save_fc)\n", fc_bytes / 1e6);
+    } else if (job->fc_rows_mb > 0.0) {
+        printf("; the simulated FC rows (%.3g MB) are not stored%s\n", job->fc_rows_mb,
+               fcfit_config_has_value(job->cfg, "output.save_fc")
+                   ? " (output.save_fc: false)"
+                   : ", being above output.save_fc_max_mb (set output.save_fc: true to store "
+                     "them; fcfit simulate --from re-creates any row's FC)");
+    } else {
+        printf("\n");
+    }
 }
 
 const char *app_output_path(const app_args *a, const fcfit_job *job)
@@ -172,6 +258,19 @@ void app_print_job_summary(const fcfit_job *job, const char *output_path)
     printf("model:       %s - %s\n", job->model->name, job->model->long_name);
     print_params(job);
     printf("connectome:  %s\n", job->weights_label);
+    if (job->labels != NULL && job->n_labels > 0) {
+        printf("             region labels %s ... %s (%s)\n", job->labels[0],
+               job->labels[job->n_labels - 1],
+               fcfit_config_string(job->cfg, "connectome.labels") != NULL ? "connectome.labels"
+               : fcfit_config_string(job->cfg, "connectome.tvb_zip") != NULL
+                   ? "the TVB zip"
+                   : "none given: set connectome.labels");
+    }
+    if (job->n_subjects > 0) {
+        printf("             per-subject connectomes: %zu (connectome.subjects), subject s paired "
+               "with target subject s; every sweep point is fitted to each\n",
+               job->n_subjects);
+    }
     printf("             %zu regions, %.1f%% of connections present, normalisation %s x %g\n",
            c->n, 100.0 * fcfit_connectome_density(c), fcfit_norm_names[c->norm], c->scale);
     if (c->delay != NULL) {
@@ -187,7 +286,8 @@ void app_print_job_summary(const fcfit_job *job, const char *output_path)
            job->replicates);
     printf("BOLD:        %s, drive %s (%s), TR %g s, %zu volumes kept\n",
            s->bold_kind == FCFIT_BOLD_KIND_BALLOON ? "Balloon-Windkessel" : "direct",
-           fcfit_model_bold_desc(job->model, job->opt), fcfit_drive_mode_names[s->drive_mode], s->tr_ms / 1000.0, vols);
+           fcfit_model_drive_desc(job->model, job->opt), fcfit_drive_mode_names[s->drive_mode],
+           s->tr_ms / 1000.0, vols);
     if (s->bold_kind == FCFIT_BOLD_KIND_BALLOON) {
         printf("             parameters %s, %s space, step %g ms\n",
                fcfit_config_string(job->cfg, "bold.params"),
@@ -205,9 +305,14 @@ void app_print_job_summary(const fcfit_job *job, const char *output_path)
                job->fcs.fcd_step_s > 0 ? job->fcs.fcd_step_s : s->tr_ms / 1000.0);
     }
     printf("target:      %s\n", job->target_desc);
+    print_target_rule(job);
     print_stage_plan(job);
     if (output_path != NULL) {
         printf("output:      %s\n", output_path);
+        print_output_size(job);
+    }
+    for (size_t k = 0; k < job->n_warnings; k++) {
+        printf("%s %s\n", k == 0 ? "warnings:   " : "            ", job->warnings[k]);
     }
 }
 
@@ -226,7 +331,11 @@ fcfit_status app_cmd_check(const app_args *a)
                                     &job->fcs,
                                     FCFIT_SIM_BOLD_LABEL));
     app_print_job_summary(job, app_output_path(a, job));
-    printf("check:       OK\n");
+    if (job->n_warnings > 0) {
+        printf("check:       OK, with %zu warning(s) above\n", job->n_warnings);
+    } else {
+        printf("check:       OK\n");
+    }
 
 cleanup:
     fcfit_features_destroy(&feat);

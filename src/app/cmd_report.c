@@ -22,6 +22,7 @@
 #include <nlopt.h>
 
 #include "app/app.h"
+#include "fcfit/fcfit_diag.h"
 #include "fcfit/fcfit_results.h"
 #include "fcfit/fcfit_sim.h"
 #include "fcfit/fcfit_stage.h"
@@ -420,6 +421,85 @@ static void print_validation(const fcfit_results_table *t, const size_t *order, 
     }
 }
 
+/* Index of a diagnostic by name in the file's list, or -1 (files of other fcfit versions). */
+static long diag_col(const fcfit_results_table *t, const char *name)
+{
+    for (size_t k = 0; k < t->n_diag; k++) {
+        if (strcmp(t->diag_names[k], name) == 0) {
+            return (long)k;
+        }
+    }
+    return -1;
+}
+
+static double diag_at(const fcfit_results_table *t, size_t row, const char *name)
+{
+    long k = diag_col(t, name);
+    return k >= 0 ? t->diag[row * t->n_diag + (size_t)k] : NAN;
+}
+
+/*
+ * The regime behind the best rows: the BOLD drive's time mean over regions (mean and range),
+ * the FC's mean and spread, the agreement of the two halves of the scored BOLD, the FCD
+ * medians (simulated and target), each score's replicate standard deviation, and the flags.
+ */
+static void print_regime(const fcfit_results_table *t, const size_t *order, size_t n_order,
+                         long top)
+{
+    double d[FCFIT_DIAG_COUNT];
+    if (t->diag == NULL || t->n_diag == 0) {
+        return;
+    }
+    {
+        char tmed[32] = "none (no target BOLD)";
+        if (!isnan(t->target_fcd_median)) {
+            snprintf(tmed, sizeof tmed, "%.3f", t->target_fcd_median);
+        }
+        printf("    regime of the top rows (drive: %s; target FCD median %s):\n",
+               t->drive_desc != NULL && t->drive_desc[0] != '\0' ? t->drive_desc : "?", tmed);
+    }
+    printf("    %6s %24s %15s %22s %10s  %s\n", "row", "drive mean [min, max]",
+           "FC mean (sd)", "halves: r, fc_corr", "FCD med", "replicate sd / flags");
+    for (size_t i = 0; i < n_order && (long)i < top; i++) {
+        size_t p = order[i];
+        char range[64], fcm[32], halves[48], fcd[24];
+        int flags = t->flags != NULL ? t->flags[p] : 0;
+        for (size_t k = 0; k < FCFIT_DIAG_COUNT; k++) {
+            d[k] = diag_at(t, p, fcfit_diag_names[k]);
+        }
+        snprintf(range, sizeof range, "%.4g [%.3g, %.3g]", d[FCFIT_DIAG_DRIVE_MEAN],
+                 d[FCFIT_DIAG_DRIVE_MIN], d[FCFIT_DIAG_DRIVE_MAX]);
+        snprintf(fcm, sizeof fcm, "%.3f (%.3f)", d[FCFIT_DIAG_FC_MEAN], d[FCFIT_DIAG_FC_SD]);
+        if (isnan(d[FCFIT_DIAG_HALF1_FIT])) {
+            snprintf(halves, sizeof halves, "%.2f", d[FCFIT_DIAG_HALF_CORR]);
+        } else {
+            snprintf(halves, sizeof halves, "%.2f, %.3f / %.3f", d[FCFIT_DIAG_HALF_CORR],
+                     d[FCFIT_DIAG_HALF1_FIT], d[FCFIT_DIAG_HALF2_FIT]);
+        }
+        snprintf(fcd, sizeof fcd, "%.3f", d[FCFIT_DIAG_FCD_MEDIAN]);
+        printf("    %6zu %24s %15s %22s %10s ", p, range, fcm, halves,
+               isnan(d[FCFIT_DIAG_FCD_MEDIAN]) ? "-" : fcd);
+        if (t->scores_sd != NULL) {
+            int any = 0;
+            for (size_t k = 0; k < t->n_scores; k++) {
+                double v = t->scores_sd[p * t->n_scores + k];
+                if (!isnan(v)) {
+                    printf(" %s %.2g", t->score_names[k], v);
+                    any = 1;
+                }
+            }
+            if (!any) {
+                printf(" (one replicate)");
+            }
+        }
+        if (flags != 0) {
+            char words[256];
+            printf("  WARNING: %s", fcfit_diag_describe(flags, d, words, sizeof words));
+        }
+        printf("\n");
+    }
+}
+
 static fcfit_status report_stage(const app_args *a, const char *path, const char *stage)
 {
     static const char *const states[] = {"not started", "running", "done"};
@@ -471,6 +551,9 @@ static fcfit_status report_stage(const app_args *a, const char *path, const char
                t.stage_wall_s, 100.0 * t.busy_worker_s / ((double)t.n_workers * t.stage_wall_s),
                t.busy_worker_s, (long long)t.n_workers, t.stage_wall_s);
     }
+    for (size_t k = 0; k < t.n_warnings; k++) {
+        printf("    WARNING: %s\n", t.warnings[k]);
+    }
     print_failures(&t);
     if (!sj.has_target) {
         printf("    no target: the rows were simulated but not scored, so there is nothing to "
@@ -492,6 +575,7 @@ static fcfit_status report_stage(const app_args *a, const char *path, const char
             print_traces(&t);
         }
     }
+    print_regime(&t, order, n_order, t.scores_se != NULL ? (long)n_order : a->top);
     if (a->subjects) {
         print_subjects(&sj, order, n_order, a->top);
     }
@@ -536,6 +620,9 @@ static fcfit_status report_fit(const char *path, const char *objective, const ch
     }
     printf(", %s row %lld\n", fi.stage >= 0 && fi.stage < 4 ? stages[fi.stage] : "?",
            (long long)fi.row);
+    for (size_t k = 0; k < fi.n_warnings; k++) {
+        printf("%s %s\n", k == 0 ? "warnings:   " : "            ", fi.warnings[k]);
+    }
     printf("             parameters (also in %s:/fit/params):\n", path);
     for (size_t j = 0; j < fi.n_params; j++) {
         const double *v = fi.params + j * fi.n_regions;

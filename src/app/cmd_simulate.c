@@ -28,10 +28,14 @@
 
 typedef struct sim_progress {
     const fcfit_sim *sim;
-    double t0, last, every_s;
+    double t0, last, every_s, dt_ms;
 } sim_progress;
 
-/* Between chunks: report progress now and then, and stop on a signal. */
+/*
+ * Between chunks: stop on a signal, and every log.progress_s seconds of a simulation that takes
+ * that long say how far it is, in simulated seconds, with its rate and the time left (a
+ * simulation shorter than log.progress_s prints nothing).
+ */
 static int simulate_poll(void *ctx)
 {
     sim_progress *pr = ctx;
@@ -40,10 +44,14 @@ static int simulate_poll(void *ctx)
         return 1;
     }
     if (pr->every_s > 0 && now - pr->last >= pr->every_s) {
-        double frac = (double)fcfit_sim_steps_done(pr->sim) / (double)fcfit_sim_n_steps(pr->sim);
-        double el = now - pr->t0;
-        fcfit_log(FCFIT_LOG_INFO, "%.0f%% simulated, %.1f s elapsed, about %.0f s left",
-                  100.0 * frac, el, el * (1.0 - frac) / fmax(frac, 1e-9));
+        double done_s = (double)fcfit_sim_steps_done(pr->sim) * pr->dt_ms / 1000.0;
+        double total_s = (double)fcfit_sim_n_steps(pr->sim) * pr->dt_ms / 1000.0;
+        double el = now - pr->t0, rate = el > 0 ? done_s / el : 0.0;
+        fcfit_log(FCFIT_LOG_INFO,
+                  "simulated %.1f of %.1f s (%.0f%%) in %.1f s: %.3g simulated s per s, about "
+                  "%.0f s left",
+                  done_s, total_s, 100.0 * done_s / total_s, el, rate,
+                  rate > 0 ? (total_s - done_s) / rate : 0.0);
         pr->last = now;
     }
     return 0;
@@ -54,7 +62,7 @@ static int simulate_poll(void *ctx)
  * run of this job (default: the row the fit's answer comes from).
  */
 static fcfit_status params_from_results(const app_args *a, const fcfit_job *job, double *params,
-                                        uint64_t *seed)
+                                        uint64_t *seed, size_t *subject)
 {
     fcfit_results_row_inputs in;
     fcfit_status st = FCFIT_OK;
@@ -84,6 +92,7 @@ static fcfit_status params_from_results(const app_args *a, const fcfit_job *job,
         FCFIT_REQUIRE_GOTO(sg != NULL && sg->n_dims == in.n_dims, FCFIT_ERR_MISMATCH,
                            "%s: the %s stage does not match this job's", a->from, stage);
         fcfit_stage_point_params(sg, in.base, in.x, params);
+        *subject = fcfit_stage_point_subject(sg, in.x);
     }
     *seed = in.seeds[a->replicate];
     fcfit_log(FCFIT_LOG_INFO, "parameters and noise of %s row %ld (replicate %ld) of %s", stage,
@@ -104,7 +113,12 @@ fcfit_status app_cmd_simulate(const app_args *a)
     const fcfit_eval_result *res;
     const fcfit_sim *sim;
     double *bold = NULL, *tvec = NULL, *dmean = NULL, *dlast = NULL, *fcbuf = NULL;
-    double *fcd = NULL, *pvals = NULL;
+    double *fcd = NULL, *pvals = NULL, *p0 = NULL;
+    const char **punits = NULL;
+    size_t subject = 0;
+    char flagtext[256];
+    const char *warn[FCFIT_RESULTS_WARNINGS + 1];
+    size_t n_warn = 0;
     const char **pnames = NULL;
     size_t nw = 0;
     const char *out;
@@ -130,40 +144,47 @@ fcfit_status app_cmd_simulate(const app_args *a)
     }
     out = app_output_path(a, job);
     FCFIT_TRY(fcfit_simfile_check_target(out, a->force));
+    n = job->n;
+    FCFIT_ALLOC_GOTO(p0, job->model->n_params * n, "parameters");
+    seed = fcfit_rng_derive(job->seed, task, (uint64_t)a->replicate);
+    if (a->from != NULL) {
+        FCFIT_TRY(params_from_results(a, job, p0, &seed, &subject));
+    } else if (a->point >= 0) {
+        const fcfit_stage *sw = job->stages[FCFIT_STAGE_SWEEP];
+        const double *x = sw->points + (size_t)a->point * sw->n_dims;
+        fcfit_stage_point_params(sw, job->params, x, p0);
+        subject = fcfit_stage_point_subject(sw, x);
+    } else {
+        memcpy(p0, job->params, job->model->n_params * n * sizeof(double));
+    }
+    if (job->n_subjects > 0) {
+        fcfit_log(FCFIT_LOG_INFO, "subject %zu: its own connectome and target", subject);
+    }
     memset(&setup, 0, sizeof setup);
     memset(&setup, 0, sizeof setup); /* target2, test and test_delay_s: none */
     setup.model = job->model;
-    setup.conn = job->conn;
+    setup.conn = fcfit_job_conn(job, subject);
     setup.sim = &job->sim;
     setup.opt = job->opt;
     setup.fcs = &job->fcs;
-    setup.target = job->target;
+    setup.target = fcfit_job_target(job, subject);
+    setup.all_subjects = job->n_subjects > 0 ? job->target : NULL;
     setup.test = (fcfit_test_function)fcfit_config_enum(job->cfg, "test.function");
     setup.test_noise = fcfit_config_real(job->cfg, "test.noise");
     FCFIT_TRY(fcfit_eval_create(&ev, &setup, 1));
     sim = fcfit_eval_sim(ev);
-    n = job->n;
+    memcpy(fcfit_eval_params(ev, 0), p0, job->model->n_params * n * sizeof(double));
     T = fcfit_sim_n_vols(sim);
     FCFIT_ALLOC_GOTO(bold, n * T, "BOLD buffer");
     FCFIT_ALLOC_GOTO(tvec, T, "volume times");
     FCFIT_ALLOC_GOTO(dmean, n, "drive means");
     FCFIT_ALLOC_GOTO(dlast, n, "last drives");
     FCFIT_ALLOC_GOTO(fcbuf, n * n, "FC buffer");
-    seed = fcfit_rng_derive(job->seed, task, (uint64_t)a->replicate);
-    if (a->from != NULL) {
-        FCFIT_TRY(params_from_results(a, job, fcfit_eval_params(ev, 0), &seed));
-    } else if (a->point >= 0) {
-        const fcfit_stage *sw = job->stages[FCFIT_STAGE_SWEEP];
-        fcfit_stage_point_params(sw, job->params, sw->points + (size_t)a->point * sw->n_dims,
-                                 fcfit_eval_params(ev, 0));
-    } else {
-        memcpy(fcfit_eval_params(ev, 0), job->params,
-               job->model->n_params * n * sizeof(double));
-    }
 
     app_install_signal_handlers();
     pr.sim = sim;
     pr.every_s = fcfit_config_real(job->cfg, "log.progress_s");
+    pr.dt_ms = job->sim.dt_ms;
     pr.t0 = fcfit_wtime();
     pr.last = pr.t0;
     fcfit_log(FCFIT_LOG_INFO, "simulating %s on %zu regions: %g s in %zu steps (task %llu, replicate %ld)",
@@ -209,7 +230,24 @@ fcfit_status app_cmd_simulate(const app_args *a)
         d.fc = fcbuf;
         d.drive_mean = dmean;
         d.drive_last = dlast;
-        d.drive_desc = fcfit_model_bold_desc(job->model, job->opt);
+        d.drive_desc = fcfit_model_drive_desc(job->model, job->opt);
+        d.labels = (const char *const *)job->labels;
+        d.bold_units = job->sim.bold_kind == FCFIT_BOLD_KIND_BALLOON
+                           ? "1 (fractional BOLD signal change, Balloon-Windkessel)"
+                           : d.drive_desc;
+        d.n_diag = FCFIT_DIAG_COUNT;
+        d.diag_names = fcfit_diag_names;
+        d.diag = res->diag;
+        d.flags = res->status == FCFIT_TASK_OK ? fcfit_diag_flags(res->diag) : 0;
+        for (size_t k = 0; k < job->n_warnings && n_warn < FCFIT_RESULTS_WARNINGS; k++) {
+            warn[n_warn++] = job->warnings[k];
+        }
+        if (d.flags != 0) {
+            fcfit_diag_describe(d.flags, res->diag, flagtext, sizeof flagtext);
+            warn[n_warn++] = flagtext;
+        }
+        d.n_warnings = n_warn;
+        d.warnings = warn;
         d.status = res->status;
         d.status_name = fcfit_task_status_name(res->status);
         d.reason = res->reason;
@@ -224,14 +262,17 @@ fcfit_status app_cmd_simulate(const app_args *a)
         }
         FCFIT_ALLOC_GOTO(pnames, job->model->n_params, "parameter names");
         FCFIT_ALLOC_GOTO(pvals, job->model->n_params * n, "parameter values");
+        FCFIT_ALLOC_GOTO(punits, job->model->n_params, "parameter units");
         for (size_t j = 0; j < job->model->n_params; j++) {
             /* The values the run used, after binding (derived ones such as FIC J included). */
             const double *src = fcfit_sim_param_values(sim, j);
             pnames[j] = job->model->params[j].name;
+            punits[j] = job->model->params[j].unit;
             memcpy(pvals + j * n, src, n * sizeof(double));
         }
         d.n_params = job->model->n_params;
         d.param_names = pnames;
+        d.param_units = punits;
         d.params = pvals;
         if (job->target != NULL) {
             d.n_scores = FCFIT_SCORE_COUNT;
@@ -271,6 +312,19 @@ fcfit_status app_cmd_simulate(const app_args *a)
     if (res->status != FCFIT_TASK_OK) {
         fcfit_log(FCFIT_LOG_WARN, "the simulation %s: %s", fcfit_task_status_name(res->status),
                   res->reason);
+    } else {
+        const double *dg = res->diag;
+        printf("regime:      drive %.4g [%.4g, %.4g] (%s); FC mean %.3g, sd %.3g; halves r %.2f",
+               dg[FCFIT_DIAG_DRIVE_MEAN], dg[FCFIT_DIAG_DRIVE_MIN], dg[FCFIT_DIAG_DRIVE_MAX],
+               fcfit_model_drive_desc(job->model, job->opt), dg[FCFIT_DIAG_FC_MEAN],
+               dg[FCFIT_DIAG_FC_SD], dg[FCFIT_DIAG_HALF_CORR]);
+        if (!isnan(dg[FCFIT_DIAG_HALF1_FIT])) {
+            printf(", fc_corr %.3f then %.3f", dg[FCFIT_DIAG_HALF1_FIT], dg[FCFIT_DIAG_HALF2_FIT]);
+        }
+        printf("\n");
+        if (fcfit_diag_flags(dg) != 0) {
+            fcfit_log(FCFIT_LOG_WARN, "suspect fit: %s", flagtext);
+        }
     }
 
 cleanup:
@@ -281,7 +335,9 @@ cleanup:
     free(fcbuf);
     free(fcd);
     free(pvals);
+    free(p0);
     free((void *)pnames);
+    free((void *)punits);
     fcfit_eval_destroy(&ev);
     fcfit_job_destroy(&job);
     return st;

@@ -24,6 +24,8 @@ struct fcfit_eval {
     fcfit_eval_result *res;
     double *sub;       /* [L][n_subj][3] */
     float *fcu;        /* [L][M] */
+    double *dwork;     /* diagnostics workspace */
+    double *dmean;     /* N drive means */
 };
 
 void fcfit_eval_destroy(fcfit_eval **pev)
@@ -42,6 +44,8 @@ void fcfit_eval_destroy(fcfit_eval **pev)
     free(ev->res);
     free(ev->sub);
     free(ev->fcu);
+    free(ev->dwork);
+    free(ev->dmean);
     free(ev);
     *pev = NULL;
 }
@@ -58,7 +62,9 @@ fcfit_status fcfit_eval_create(fcfit_eval **out, const fcfit_eval_setup *setup, 
     ev->L = n_lanes;
     ev->N = setup->conn->n;
     ev->M = ev->N * (ev->N - 1) / 2;
-    ev->n_subj = setup->target != NULL ? setup->target->n_subjects : 0;
+    ev->n_subj = setup->all_subjects != NULL ? setup->all_subjects->n_subjects
+                 : setup->target != NULL      ? setup->target->n_subjects
+                                              : 0;
     FCFIT_TRY(fcfit_sim_create(&ev->sim, setup->model, setup->conn, setup->sim, n_lanes));
     ev->T = fcfit_sim_n_vols(ev->sim);
     FCFIT_TRY(fcfit_features_create(&ev->feat, ev->N, ev->T, setup->sim->tr_ms / 1000.0,
@@ -69,6 +75,8 @@ fcfit_status fcfit_eval_create(fcfit_eval **out, const fcfit_eval_setup *setup, 
     FCFIT_ALLOC_GOTO(ev->tune, n_lanes, "tuning reports");
     FCFIT_ALLOC_GOTO(ev->res, n_lanes, "results");
     FCFIT_ALLOC_GOTO(ev->fcu, n_lanes * ev->M, "FC buffers");
+    FCFIT_ALLOC_GOTO(ev->dwork, fcfit_diag_work_size(ev->N), "diagnostics workspace");
+    FCFIT_ALLOC_GOTO(ev->dmean, ev->N, "drive means");
     if (ev->n_subj > 0) {
         FCFIT_ALLOC_GOTO(ev->sub, n_lanes * ev->n_subj * FCFIT_SSCORE_COUNT, "subject scores");
     }
@@ -226,6 +234,9 @@ static void eval_test(fcfit_eval *ev, size_t n_used)
         for (size_t m = 0; m < ev->M; m++) {
             r->fc_upper[m] = 0.0f;
         }
+        for (size_t k = 0; k < FCFIT_DIAG_COUNT; k++) {
+            r->diag[k] = NAN;
+        }
     }
 }
 
@@ -279,6 +290,9 @@ fcfit_status fcfit_eval_run(fcfit_eval *ev, size_t n_used, const uint64_t *seeds
         for (size_t m = 0; m < ev->M; m++) {
             r->fc_upper[m] = NAN;
         }
+        for (size_t k = 0; k < FCFIT_DIAG_COUNT; k++) {
+            r->diag[k] = NAN;
+        }
         if (r->status == FCFIT_TASK_OK && r->tune.failed) {
             r->status = FCFIT_TASK_OUT_OF_DOMAIN;
             snprintf(r->reason, sizeof r->reason, "tuning failed: %s",
@@ -297,14 +311,23 @@ fcfit_status fcfit_eval_run(fcfit_eval *ev, size_t n_used, const uint64_t *seeds
             snprintf(r->reason, sizeof r->reason,
                      "%zu region(s) have constant BOLD after preprocessing; FC is undefined there",
                      ev->feat->n_degenerate);
+            fcfit_sim_get_drive_mean(ev->sim, l, ev->dmean);
+            fcfit_diag_compute(ev->feat, ev->s.target, ev->dmean, ev->dwork, r->diag);
             continue;
         }
-        if (ev->s.target != NULL) {
+        if (ev->s.target != NULL && ev->s.all_subjects != NULL) {
+            double all[FCFIT_SCORE_COUNT];
+            fcfit_score_compute(ev->s.target, ev->feat, r->scores, NULL);
+            fcfit_score_compute(ev->s.all_subjects, ev->feat, all, r->subject_scores);
+        } else if (ev->s.target != NULL) {
             fcfit_score_compute(ev->s.target, ev->feat, r->scores, r->subject_scores);
         }
         if (ev->s.target2 != NULL) {
             fcfit_score_compute(ev->s.target2, ev->feat, r->scores2, NULL);
         }
+        /* Last: the diagnostics overwrite the preprocessed series of the features. */
+        fcfit_sim_get_drive_mean(ev->sim, l, ev->dmean);
+        fcfit_diag_compute(ev->feat, ev->s.target, ev->dmean, ev->dwork, r->diag);
     }
     return FCFIT_OK;
 }

@@ -167,6 +167,55 @@ void fcfit_target_destroy(fcfit_target **pt)
     *pt = NULL;
 }
 
+fcfit_status fcfit_target_subset(const fcfit_target *t, size_t s, fcfit_target **out)
+{
+    fcfit_status st = FCFIT_OK;
+    fcfit_target *o = NULL;
+    const size_t n = t->n, M = t->M;
+
+    *out = NULL;
+    FCFIT_REQUIRE(s < t->n_subjects, FCFIT_ERR_ARG, "subject %zu of a target of %zu", s,
+                  t->n_subjects);
+    o = calloc(1, sizeof *o);
+    FCFIT_REQUIRE(o != NULL, FCFIT_ERR_NOMEM, "cannot allocate a subject target");
+    o->n = n;
+    o->M = M;
+    o->n_subjects = 1;
+    o->fc_check_corr = NAN;
+    o->fc_check_mad = NAN;
+    FCFIT_ALLOC_GOTO(o->fc_upper, M + 1, "subject FC");
+    FCFIT_ALLOC_GOTO(o->fc_group, n * n, "subject FC");
+    FCFIT_ALLOC_GOTO(o->fc_group_upper, M + 1, "subject FC");
+    FCFIT_ALLOC_GOTO(o->n_fcd_subject, 1, "subject FCD count");
+    FCFIT_ALLOC_GOTO(o->fcd_subject, 1, "subject FCD");
+    memcpy(o->fc_upper, t->fc_upper + s * M, M * sizeof(double));
+    memcpy(o->fc_group_upper, o->fc_upper, M * sizeof(double));
+    for (size_t i = 0, m = 0; i < n; i++) {
+        o->fc_group[i * n + i] = 1.0;
+        for (size_t j = i + 1; j < n; j++, m++) {
+            o->fc_group[i * n + j] = o->fc_upper[m];
+            o->fc_group[j * n + i] = o->fc_upper[m];
+        }
+    }
+    o->fc_group_mean = fcfit_vec_mean(M, o->fc_group_upper);
+    if (t->has_fcd && t->n_fcd_subject[s] > 0) {
+        const size_t k = t->n_fcd_subject[s];
+        o->has_fcd = 1;
+        FCFIT_ALLOC_GOTO(o->fcd_subject[0], k, "subject FCD");
+        FCFIT_ALLOC_GOTO(o->fcd_pooled, k, "subject FCD");
+        memcpy(o->fcd_subject[0], t->fcd_subject[s], k * sizeof(double));
+        memcpy(o->fcd_pooled, t->fcd_subject[s], k * sizeof(double));
+        o->n_fcd_subject[0] = k;
+        o->n_fcd_pooled = k;
+    }
+    *out = o;
+    return FCFIT_OK;
+
+cleanup:
+    fcfit_target_destroy(&o);
+    return st;
+}
+
 static fcfit_status check_fc(const fcfit_matrix *m, size_t n, const char *label)
 {
     FCFIT_CHECK(fcfit_matrix_check_size(m, n, 1, label, "the connectome"));
@@ -188,12 +237,40 @@ fcfit_status fcfit_target_create(fcfit_target **out, size_t n, size_t n_fc, cons
                                  const fcfit_matrix *bold, const char *const *bold_labels,
                                  double bold_tr_s, const fcfit_fc_settings *s)
 {
+    return fcfit_target_create_ex(out, n, n_fc, fc, fc_labels, n_bold, bold, bold_labels,
+                                  bold_tr_s, s, 0);
+}
+
+/* Add the agreement of one supplied FC (n x n) with an upper triangle to the running sums. */
+static void check_pair(const fcfit_matrix *fc, const double *upper, size_t n, double *work,
+                       double *corr, double *mad)
+{
+    const size_t M = n * (n - 1) / 2;
+    double d = 0.0;
+    fcfit_fc_upper(n, fc->data, work);
+    *corr += fcfit_vec_corr(M, work, upper);
+    for (size_t m = 0; m < M; m++) {
+        d += fabs(work[m] - upper[m]);
+    }
+    *mad += d / (double)M;
+}
+
+fcfit_status fcfit_target_create_ex(fcfit_target **out, size_t n, size_t n_fc,
+                                    const fcfit_matrix *fc, const char *const *fc_labels,
+                                    size_t n_bold, const fcfit_matrix *bold,
+                                    const char *const *bold_labels, double bold_tr_s,
+                                    const fcfit_fc_settings *s, int fc_from_bold)
+{
     fcfit_status st = FCFIT_OK;
     fcfit_target *t = NULL;
     fcfit_features *feat = NULL;
     double **bold_fcd = NULL;
     size_t *bold_nfcd = NULL;
     size_t M = n * (n - 1) / 2;
+    /* The supplied FC is compared with the BOLD's when it can be paired with it. */
+    int compare = n_fc > 0 && n_bold > 0 && (n_fc == n_bold || n_fc == 1);
+    int use_fc = n_fc > 0 && !(fc_from_bold && n_bold > 0);
+    double *zsum = NULL, *work = NULL, ccorr = 0.0, cmad = 0.0;
 
     *out = NULL;
     FCFIT_REQUIRE(n_fc > 0 || n_bold > 0, FCFIT_ERR_ARG, "empty target");
@@ -208,14 +285,21 @@ fcfit_status fcfit_target_create(fcfit_target **out, size_t n, size_t n_fc, cons
     FCFIT_REQUIRE(t != NULL, FCFIT_ERR_NOMEM, "cannot allocate the target");
     t->n = n;
     t->M = M;
-    t->n_subjects = n_fc > 0 ? n_fc : n_bold;
+    t->n_subjects = use_fc ? n_fc : n_bold;
+    t->fc_from_bold = !use_fc && n_fc > 0;
+    t->fc_check_corr = NAN;
+    t->fc_check_mad = NAN;
+    if (compare) {
+        FCFIT_ALLOC_GOTO(work, M + 1, "FC comparison");
+        FCFIT_ALLOC_GOTO(zsum, M + 1, "FC comparison");
+    }
     FCFIT_ALLOC_GOTO(t->fc_upper, t->n_subjects * M, "target FC");
     FCFIT_ALLOC_GOTO(t->fc_group, n * n, "group FC");
     FCFIT_ALLOC_GOTO(t->fc_group_upper, M, "group FC");
     FCFIT_ALLOC_GOTO(t->n_fcd_subject, t->n_subjects, "FCD counts");
     FCFIT_ALLOC_GOTO(t->fcd_subject, t->n_subjects, "FCD values");
 
-    for (size_t k = 0; k < n_fc; k++) {
+    for (size_t k = 0; use_fc && k < n_fc; k++) {
         fcfit_fc_upper(n, fc[k].data, t->fc_upper + k * M);
     }
     t->has_fcd = n_bold > 0 && s->fcd;
@@ -229,8 +313,15 @@ fcfit_status fcfit_target_create(fcfit_target **out, size_t n, size_t n_fc, cons
         FCFIT_REQUIRE_GOTO(feat->n_degenerate == 0, FCFIT_ERR_INPUT,
                            "%s: %zu region(s) have a constant time series; FC is undefined",
                            bold_labels[k], feat->n_degenerate);
-        if (n_fc == 0) {
+        if (!use_fc) {
             memcpy(t->fc_upper + k * M, feat->fc_upper, M * sizeof(double));
+        }
+        if (compare && n_fc == n_bold) {
+            check_pair(&fc[k], feat->fc_upper, n, work, &ccorr, &cmad);
+        } else if (compare) {
+            for (size_t m = 0; m < M; m++) {
+                zsum[m] += fcfit_fisher_z(feat->fc_upper[m]);
+            }
         }
         if (t->has_fcd) {
             bold_nfcd[k] = feat->n_fcd;
@@ -243,7 +334,7 @@ fcfit_status fcfit_target_create(fcfit_target **out, size_t n, size_t n_fc, cons
     if (t->has_fcd) {
         size_t off = 0;
         /* Per-subject FCD only when the BOLD subjects are the FC subjects. */
-        int paired = n_fc == 0 || n_fc == n_bold;
+        int paired = !use_fc || n_fc == n_bold;
         FCFIT_ALLOC_GOTO(t->fcd_pooled, t->n_fcd_pooled, "pooled FCD");
         for (size_t k = 0; k < n_bold; k++) {
             memcpy(t->fcd_pooled + off, bold_fcd[k], bold_nfcd[k] * sizeof(double));
@@ -279,10 +370,25 @@ fcfit_status fcfit_target_create(fcfit_target **out, size_t n, size_t n_fc, cons
         }
     }
     t->fc_group_mean = fcfit_vec_mean(M, t->fc_group_upper);
+    if (compare) {
+        if (n_fc == 1 && n_bold > 1) {
+            for (size_t m = 0; m < M; m++) {
+                zsum[m] = tanh(zsum[m] / (double)n_bold);
+            }
+            check_pair(&fc[0], zsum, n, work, &ccorr, &cmad);
+            t->fc_check_pairs = 1;
+        } else {
+            t->fc_check_pairs = n_bold;
+        }
+        t->fc_check_corr = ccorr / (double)t->fc_check_pairs;
+        t->fc_check_mad = cmad / (double)t->fc_check_pairs;
+    }
     *out = t;
     t = NULL;
 
 cleanup:
+    free(zsum);
+    free(work);
     fcfit_features_destroy(&feat);
     fcfit_target_destroy(&t);
     for (size_t k = 0; bold_fcd != NULL && k < n_bold; k++) {

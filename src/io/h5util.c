@@ -3,6 +3,8 @@
  */
 #include "io/h5util.h"
 
+#include <hdf5_hl.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,6 +201,89 @@ fcfit_status fcfit_h5_write_doubles(hid_t loc, const char *name, int rank, const
     }
     H5Sclose(s);
     return st;
+}
+
+fcfit_status fcfit_h5_write_strings(hid_t loc, const char *name, size_t n,
+                                    const char *const *values)
+{
+    /* Fixed-length strings: variable-length data cannot be written through MPI-IO (the run
+     * results), and one kind of label dataset in both outputs keeps readers simple. */
+    size_t width = 1;
+    hsize_t dim = n;
+    hid_t t = -1, sp = -1, ds = -1;
+    char *buf = NULL, what[256];
+    fcfit_status st = FCFIT_OK;
+    snprintf(what, sizeof what, "cannot write dataset %s", name);
+    for (size_t k = 0; k < n; k++) {
+        size_t len = strlen(values[k]);
+        width = len + 1 > width ? len + 1 : width;
+    }
+    buf = calloc(n > 0 ? n : 1, width);
+    if (buf == NULL) {
+        FCFIT_FAIL(FCFIT_ERR_NOMEM, "cannot allocate %s", name);
+    }
+    for (size_t k = 0; k < n; k++) {
+        memcpy(buf + k * width, values[k], strlen(values[k]));
+    }
+    t = H5Tcopy(H5T_C_S1);
+    sp = H5Screate_simple(1, &dim, NULL);
+    if (t < 0 || sp < 0 || H5Tset_size(t, width) < 0 || H5Tset_strpad(t, H5T_STR_NULLTERM) < 0 ||
+        H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
+        st = FCFIT_H5_FAIL(what);
+        goto done;
+    }
+    ds = H5Dcreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (ds < 0 || H5Dwrite(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
+        st = FCFIT_H5_FAIL(what);
+    }
+done:
+    if (ds >= 0) {
+        H5Dclose(ds);
+    }
+    if (sp >= 0) {
+        H5Sclose(sp);
+    }
+    if (t >= 0) {
+        H5Tclose(t);
+    }
+    free(buf);
+    return st;
+}
+
+fcfit_status fcfit_h5_make_scale(hid_t loc, const char *name, const char *scale_name)
+{
+    hid_t ds = H5Dopen2(loc, name, H5P_DEFAULT);
+    herr_t r = ds >= 0 ? H5DSset_scale(ds, scale_name) : -1;
+    char what[256];
+    if (ds >= 0) {
+        H5Dclose(ds);
+    }
+    if (r < 0) {
+        snprintf(what, sizeof what, "cannot make %s a dimension scale", name);
+        return FCFIT_H5_FAIL(what);
+    }
+    return FCFIT_OK;
+}
+
+fcfit_status fcfit_h5_attach_scale(hid_t loc, const char *scale, hid_t loc2, const char *name,
+                                   unsigned dim)
+{
+    hid_t sc = H5Dopen2(loc, scale, H5P_DEFAULT);
+    hid_t ds = H5Dopen2(loc2, name, H5P_DEFAULT);
+    herr_t r = sc >= 0 && ds >= 0 ? H5DSattach_scale(ds, sc, dim) : -1;
+    char what[256];
+    if (sc >= 0) {
+        H5Dclose(sc);
+    }
+    if (ds >= 0) {
+        H5Dclose(ds);
+    }
+    if (r < 0) {
+        snprintf(what, sizeof what, "cannot attach the %s scale to dimension %u of %s", scale,
+                 dim, name);
+        return FCFIT_H5_FAIL(what);
+    }
+    return FCFIT_OK;
 }
 
 void fcfit_h5_version(char *buf, size_t cap)

@@ -33,6 +33,17 @@ fcfit_status fcfit_h5_read_attr_str(hid_t obj, const char *name, char **out);
 fcfit_status fcfit_h5_write_doubles(hid_t loc, const char *name, int rank, const size_t *dims,
                                     const double *data);
 
+/** Write a 1-D dataset of n variable-length UTF-8 strings. */
+fcfit_status fcfit_h5_write_strings(hid_t loc, const char *name, size_t n,
+                                    const char *const *values);
+
+/** Make dataset `name` of loc a dimension scale named `scale_name` (H5DS). */
+fcfit_status fcfit_h5_make_scale(hid_t loc, const char *name, const char *scale_name);
+
+/** Attach the scale at path `scale` (from loc) to dimension dim of dataset `name` of loc2. */
+fcfit_status fcfit_h5_attach_scale(hid_t loc, const char *scale, hid_t loc2, const char *name,
+                                   unsigned dim);
+
 /** Library version string of the HDF5 in use ("1.10.8"). */
 void fcfit_h5_version(char *buf, size_t cap);
 

@@ -24,12 +24,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fcfit/fcfit_diag.h"
+#include "fcfit/fcfit_model.h"
 #include "fcfit/fcfit_util.h"
 #include "io/h5util.h"
 
 #define REASON_LEN 128
 
-typedef enum elem_type { T_F64, T_F32, T_I32, T_I64, T_U64, T_I8, T_STR } elem_type;
+typedef enum elem_type { T_F64, T_F32, T_I32, T_I64, T_U64, T_I8, T_STR, T_WSTR } elem_type;
 typedef enum fill_kind { FILL_NAN, FILL_ZERO, FILL_MINUS1 } fill_kind;
 typedef enum shape_kind {
     SH_ROWS,          /* [rows] */
@@ -42,7 +44,9 @@ typedef enum shape_kind {
     SH_ROWS_PR,       /* [rows][params][regions] */
     SH_PR,            /* [params][regions] */
     SH_ONE,           /* [1] */
-    SH_INST           /* [instances] */
+    SH_INST,          /* [instances] */
+    SH_ROWS_DIAG,     /* [rows][diagnostics] */
+    SH_WARN           /* [FCFIT_RESULTS_WARNINGS] */
 } shape_kind;
 typedef enum when_kind { W_ALWAYS, W_DIMS, W_SUBJ, W_FC, W_TUNE, W_INST, W_VALIDATE, W_TARGET2 } when_kind;
 
@@ -61,6 +65,7 @@ enum {
     DS_REGION_PARAMS, DS_SCORES2, DS_SCORES2_SE,
     DS_BASE, DS_STATE, DS_ROWS_USED, DS_N_FAILED, DS_BEST_ROW, DS_BEST_OBJ, DS_BUSY, DS_STAGE_WALL,
     DS_N_WORKERS, DS_INST_CODE, DS_INST_EVALS, DS_INST_BEST_ROW, DS_INST_BEST_OBJ,
+    DS_SCORES_SD, DS_DIAG, DS_FLAGS, DS_WARNINGS,
     DS_COUNT
 };
 
@@ -102,10 +107,14 @@ static const ds_desc ds_table[DS_COUNT] = {
     [DS_INST_EVALS] = {"instance_evaluations", T_I64, FILL_ZERO, SH_INST, W_INST},
     [DS_INST_BEST_ROW] = {"instance_best_row", T_I64, FILL_MINUS1, SH_INST, W_INST},
     [DS_INST_BEST_OBJ] = {"instance_best_objective", T_F64, FILL_NAN, SH_INST, W_INST},
+    [DS_SCORES_SD] = {"scores_sd", T_F64, FILL_NAN, SH_ROWS_K, W_ALWAYS},
+    [DS_DIAG] = {"diagnostics", T_F64, FILL_NAN, SH_ROWS_DIAG, W_ALWAYS},
+    [DS_FLAGS] = {"flags", T_I32, FILL_ZERO, SH_ROWS, W_ALWAYS},
+    [DS_WARNINGS] = {"warnings", T_WSTR, FILL_ZERO, SH_WARN, W_ALWAYS},
 };
 
 /* The /fit group: the job's answer. */
-enum { FIT_STATE, FIT_STAGE, FIT_ROW, FIT_OBJ, FIT_OBJ_SE, FIT_PARAMS, FIT_COUNT };
+enum { FIT_STATE, FIT_STAGE, FIT_ROW, FIT_OBJ, FIT_OBJ_SE, FIT_PARAMS, FIT_WARNINGS, FIT_COUNT };
 static const ds_desc fit_table[FIT_COUNT] = {
     [FIT_STATE] = {"state", T_I32, FILL_ZERO, SH_ONE, W_ALWAYS},
     [FIT_STAGE] = {"stage", T_I32, FILL_MINUS1, SH_ONE, W_ALWAYS},
@@ -113,6 +122,7 @@ static const ds_desc fit_table[FIT_COUNT] = {
     [FIT_OBJ] = {"objective", T_F64, FILL_NAN, SH_ONE, W_ALWAYS},
     [FIT_OBJ_SE] = {"objective_se", T_F64, FILL_NAN, SH_ONE, W_ALWAYS},
     [FIT_PARAMS] = {"params", T_F64, FILL_NAN, SH_PR, W_ALWAYS},
+    [FIT_WARNINGS] = {"warnings", T_WSTR, FILL_ZERO, SH_WARN, W_ALWAYS},
 };
 
 typedef struct stage_handles {
@@ -128,6 +138,7 @@ struct fcfit_results {
     hid_t fit_ds[FIT_COUNT];
     stage_handles st[FCFIT_RESULTS_MAX_STAGES];
     hid_t reason_type;
+    hid_t warning_type;
     fcfit_results_layout lay;
 };
 
@@ -204,6 +215,13 @@ static int ds_shape(const fcfit_results_layout *lay, const fcfit_results_stage_l
     case SH_INST:
         dims[0] = sl->n_instances;
         return 1;
+    case SH_ROWS_DIAG:
+        dims[0] = rows;
+        dims[1] = lay->n_diag;
+        return 2;
+    case SH_WARN:
+        dims[0] = FCFIT_RESULTS_WARNINGS;
+        return 1;
     }
     return 0;
 }
@@ -225,6 +243,8 @@ static hid_t file_type(const fcfit_results *r, elem_type t)
         return H5T_STD_I8LE;
     case T_STR:
         return r->reason_type;
+    case T_WSTR:
+        return r->warning_type;
     }
     return -1;
 }
@@ -246,8 +266,72 @@ static hid_t mem_type(const fcfit_results *r, elem_type t)
         return H5T_NATIVE_INT8;
     case T_STR:
         return r->reason_type;
+    case T_WSTR:
+        return r->warning_type;
     }
     return -1;
+}
+
+static size_t elem_size(elem_type t)
+{
+    switch (t) {
+    case T_F64:
+    case T_I64:
+    case T_U64:
+        return 8;
+    case T_F32:
+    case T_I32:
+        return 4;
+    case T_I8:
+        return 1;
+    case T_STR:
+        return REASON_LEN;
+    case T_WSTR:
+        return FCFIT_RESULTS_WARNING_LEN;
+    }
+    return 0;
+}
+
+static double ds_bytes(const fcfit_results_layout *lay, const fcfit_results_stage_layout *sl,
+                       const ds_desc *d)
+{
+    hsize_t dims[3] = {1, 1, 1};
+    int rank = ds_shape(lay, sl, d->shape, dims);
+    double b = (double)elem_size(d->type);
+    for (int k = 0; k < rank; k++) {
+        b *= (double)dims[k];
+    }
+    /* Object header, names and attributes: a few hundred bytes per dataset. */
+    return b + 600.0;
+}
+
+double fcfit_results_layout_bytes(const fcfit_results_layout *lay, double *fc_bytes)
+{
+    double total = 8192.0, fc = 0.0;
+    for (size_t s = 0; s < lay->n_stages; s++) {
+        const fcfit_results_stage_layout *sl = &lay->stages[s];
+        for (int k = 0; k < DS_COUNT; k++) {
+            if (ds_used(lay, sl, &ds_table[k])) {
+                double b = ds_bytes(lay, sl, &ds_table[k]);
+                total += b;
+                if (k == DS_FC) {
+                    fc += b;
+                }
+            }
+        }
+    }
+    for (int k = 0; k < FIT_COUNT; k++) {
+        total += ds_bytes(lay, NULL, &fit_table[k]);
+    }
+    if (lay->target_fc != NULL) {
+        total += 8.0 * (double)lay->n_regions * (double)lay->n_regions + 1200.0;
+    }
+    /* Region labels (dimension scale) and the job text among the root attributes. */
+    total += 140.0 * (double)lay->n_regions + 65536.0;
+    if (fc_bytes != NULL) {
+        *fc_bytes = fc;
+    }
+    return total;
 }
 
 fcfit_status fcfit_results_check(const char *path, const char *job_hash, int force, int *resume)
@@ -311,7 +395,7 @@ static fcfit_status set_fill(const fcfit_results *r, hid_t dcpl, const ds_desc *
     float nan_f = NAN;
     int64_t minus1 = -1, zero = 0;
     int32_t minus1_32 = -1;
-    char empty[REASON_LEN];
+    char empty[FCFIT_RESULTS_WARNING_LEN];
     const void *fill = &zero;
     hid_t mt = mem_type(r, d->type);
     memset(empty, 0, sizeof empty);
@@ -323,7 +407,7 @@ static fcfit_status set_fill(const fcfit_results *r, hid_t dcpl, const ds_desc *
         fill = d->type == T_I32 ? (const void *)&minus1_32 : (const void *)&minus1;
         break;
     case FILL_ZERO:
-        fill = d->type == T_STR ? (const void *)empty : (const void *)&zero;
+        fill = d->type == T_STR || d->type == T_WSTR ? (const void *)empty : (const void *)&zero;
         break;
     }
     if (H5Pset_fill_value(dcpl, mt, fill) < 0) {
@@ -439,6 +523,24 @@ static fcfit_status create_stage(fcfit_results *r, size_t s)
         FCFIT_CHECK(fcfit_h5_attr_str(h->ds[DS_CAND_STAGE], "codes",
                                       "0 sweep, 1 optimize, 2 refine"));
     }
+    FCFIT_CHECK(fcfit_h5_attr_strs(h->ds[DS_SCORES_SD], "names", lay->n_scores,
+                                   lay->score_names));
+    FCFIT_CHECK(fcfit_h5_attr_str(h->ds[DS_SCORES_SD], "meaning",
+                                  "standard deviation of each score over the row's replicates "
+                                  "(NaN with one replicate)"));
+    FCFIT_CHECK(fcfit_h5_attr_strs(h->ds[DS_DIAG], "names", lay->n_diag, lay->diag_names));
+    FCFIT_CHECK(fcfit_h5_attr_str(h->ds[DS_DIAG], "drive",
+                                  lay->drive_desc != NULL ? lay->drive_desc : ""));
+    FCFIT_CHECK(fcfit_h5_attr_str(h->ds[DS_DIAG], "meaning",
+                                  "mean over the row's replicates of: the mean, smallest and "
+                                  "largest over regions of the time mean of the BOLD drive (unit "
+                                  "in attribute drive); mean and sd of the FC upper triangle; the "
+                                  "correlation of the FCs of the two halves of the scored BOLD and "
+                                  "the fc_corr of each half; the median of the simulated FCD"));
+    FCFIT_CHECK(fcfit_h5_attr_str(h->ds[DS_FLAGS], "codes", fcfit_flag_codes));
+    FCFIT_CHECK(fcfit_h5_attr_str(h->ds[DS_WARNINGS], "meaning",
+                                  "warnings about the stage's result, written when it ends "
+                                  "(empty strings: none)"));
     FCFIT_CHECK(fcfit_h5_attr_int(h->group, "kind", sl->kind));
     FCFIT_CHECK(fcfit_h5_attr_int(h->group, "order", (long long)s));
     FCFIT_CHECK(fcfit_h5_attr_int(h->group, "n_rows", (long long)sl->n_rows));
@@ -447,6 +549,131 @@ static fcfit_status create_stage(fcfit_results *r, size_t s)
                                   sl->description != NULL ? sl->description : ""));
     FCFIT_CHECK(fcfit_h5_attr_str(h->group, "objective", lay->objective));
     return FCFIT_OK;
+}
+
+/* The unit of a stage dimension, from its name (model.<m>.<p>, .offset, .slope, [i], subject). */
+static const char *dim_unit(const fcfit_results_layout *lay, const char *name, char *buf,
+                            size_t cap)
+{
+    const char *p = name;
+    buf[0] = '\0';
+    if (lay->model_params == NULL || strncmp(name, "model.", 6) != 0) {
+        return buf;
+    }
+    p = strchr(name + 6, '.');
+    if (p == NULL) {
+        return buf;
+    }
+    p++;
+    for (size_t j = 0; j < lay->n_params; j++) {
+        const char *pn = lay->model_params[j].name;
+        size_t len = strlen(pn);
+        if (strncmp(p, pn, len) == 0 && (p[len] == '\0' || p[len] == '[' || p[len] == '.')) {
+            snprintf(buf, cap, "%s%s", lay->model_params[j].unit,
+                     strcmp(p + len, ".slope") == 0 ? " per map unit" : "");
+            return buf;
+        }
+    }
+    return buf;
+}
+
+/* Units of a stage's datasets as attributes (the parameters' own, "s", "1"). */
+static fcfit_status stage_units(fcfit_results *r, size_t s)
+{
+    const fcfit_results_layout *lay = &r->lay;
+    const fcfit_results_stage_layout *sl = &lay->stages[s];
+    stage_handles *h = &r->st[s];
+    fcfit_status st = FCFIT_OK;
+    if (sl->n_dims > 0) {
+        char (*buf)[64] = calloc(sl->n_dims, sizeof *buf);
+        const char **u = calloc(sl->n_dims, sizeof *u);
+        if (buf == NULL || u == NULL) {
+            free(buf);
+            free(u);
+            FCFIT_FAIL(FCFIT_ERR_NOMEM, "out of memory");
+        }
+        for (size_t d = 0; d < sl->n_dims; d++) {
+            u[d] = dim_unit(lay, sl->dim_names[d], buf[d], sizeof buf[d]);
+        }
+        st = fcfit_h5_attr_strs(h->ds[DS_PARAMS], "units", sl->n_dims, u);
+        free(buf);
+        free(u);
+        FCFIT_CHECK(st);
+    }
+    FCFIT_CHECK(fcfit_h5_attr_str(h->ds[DS_WALL], "units", "s"));
+    FCFIT_CHECK(fcfit_h5_attr_str(h->ds[DS_BUSY], "units", "s"));
+    FCFIT_CHECK(fcfit_h5_attr_str(h->ds[DS_STAGE_WALL], "units", "s"));
+    FCFIT_CHECK(fcfit_h5_attr_str(h->ds[DS_SCORES], "units", "1 (every score is dimensionless)"));
+    if (ds_used(lay, sl, &ds_table[DS_FC])) {
+        FCFIT_CHECK(fcfit_h5_attr_str(h->ds[DS_FC], "units", "1 (Pearson correlation)"));
+    }
+    return FCFIT_OK;
+}
+
+/* Units of an array of every model parameter ([.. x] params x regions). */
+static fcfit_status param_units_attr(const fcfit_results_layout *lay, hid_t ds)
+{
+    const char **u;
+    fcfit_status st;
+    if (lay->model_params == NULL) {
+        return FCFIT_OK;
+    }
+    u = calloc(lay->n_params + 1, sizeof *u);
+    FCFIT_REQUIRE(u != NULL, FCFIT_ERR_NOMEM, "out of memory");
+    for (size_t j = 0; j < lay->n_params; j++) {
+        u[j] = lay->model_params[j].unit;
+    }
+    st = fcfit_h5_attr_strs(ds, "units", lay->n_params, u);
+    free(u);
+    return st;
+}
+
+/*
+ * /regions: the region labels as a dimension scale, attached to every axis that runs over
+ * regions (target FC, the parameters of /fit, every stage's base parameters and validated
+ * candidates), so that xarray and h5py's .dims name them.
+ */
+static fcfit_status attach_regions(fcfit_results *r)
+{
+    const fcfit_results_layout *lay = &r->lay;
+    char **gen = NULL;
+    const char *const *labels = lay->region_labels;
+    fcfit_status st = FCFIT_OK;
+    if (labels == NULL) {
+        FCFIT_ALLOC_GOTO(gen, lay->n_regions, "region labels");
+        for (size_t i = 0; i < lay->n_regions; i++) {
+            char buf[32];
+            snprintf(buf, sizeof buf, "r%zu", i);
+            gen[i] = fcfit_strdup(buf);
+            FCFIT_REQUIRE_GOTO(gen[i] != NULL, FCFIT_ERR_NOMEM, "out of memory");
+        }
+        labels = (const char *const *)gen;
+    }
+    FCFIT_TRY(fcfit_h5_write_strings(r->file, "regions", lay->n_regions, labels));
+    FCFIT_TRY(fcfit_h5_make_scale(r->file, "regions", "region"));
+    FCFIT_TRY(fcfit_h5_attach_scale(r->file, "regions", r->fit_group, "params", 1));
+    FCFIT_TRY(param_units_attr(lay, r->fit_ds[FIT_PARAMS]));
+    for (size_t s = 0; s < lay->n_stages; s++) {
+        FCFIT_TRY(fcfit_h5_attach_scale(r->file, "regions", r->st[s].group, "base_params", 1));
+        FCFIT_TRY(param_units_attr(lay, r->st[s].ds[DS_BASE]));
+        if (lay->stages[s].validate) {
+            FCFIT_TRY(fcfit_h5_attach_scale(r->file, "regions", r->st[s].group, "region_params",
+                                            2));
+            FCFIT_TRY(param_units_attr(lay, r->st[s].ds[DS_REGION_PARAMS]));
+        }
+        FCFIT_TRY(stage_units(r, s));
+    }
+    if (lay->target_fc != NULL) {
+        FCFIT_TRY(fcfit_h5_attach_scale(r->file, "regions", r->file, "target/fc", 0));
+        FCFIT_TRY(fcfit_h5_attach_scale(r->file, "regions", r->file, "target/fc", 1));
+    }
+
+cleanup:
+    for (size_t i = 0; gen != NULL && i < lay->n_regions; i++) {
+        free(gen[i]);
+    }
+    free(gen);
+    return st;
 }
 
 static fcfit_status create_fit_group(fcfit_results *r)
@@ -463,6 +690,9 @@ static fcfit_status create_fit_group(fcfit_results *r)
     FCFIT_CHECK(fcfit_h5_attr_str(r->fit_ds[FIT_STATE], "codes", "0 running, 1 complete"));
     FCFIT_CHECK(fcfit_h5_attr_str(r->fit_ds[FIT_STAGE], "codes",
                                   "0 sweep, 1 optimize, 2 refine, 3 validate"));
+    FCFIT_CHECK(fcfit_h5_attr_str(r->fit_ds[FIT_WARNINGS], "meaning",
+                                  "warnings about the job (written at creation), then about the "
+                                  "answer's row (written with the answer); empty strings: none"));
     return FCFIT_OK;
 }
 
@@ -496,6 +726,24 @@ static fcfit_status write_block(fcfit_results *r, hid_t ds, elem_type t, size_t 
         return FCFIT_H5_FAIL(msg);
     }
     return FCFIT_OK;
+}
+
+/* Write warning lines first..first+n-1 of a warnings dataset (fixed-length strings). */
+static fcfit_status write_warning_lines(fcfit_results *r, hid_t ds, size_t first, size_t n,
+                                        const char *const *lines, const char *what)
+{
+    char buf[FCFIT_RESULTS_WARNINGS][FCFIT_RESULTS_WARNING_LEN];
+    if (first >= FCFIT_RESULTS_WARNINGS || n == 0) {
+        return FCFIT_OK;
+    }
+    if (n > FCFIT_RESULTS_WARNINGS - first) {
+        n = FCFIT_RESULTS_WARNINGS - first;
+    }
+    memset(buf, 0, sizeof buf);
+    for (size_t k = 0; k < n; k++) {
+        snprintf(buf[k], sizeof buf[k], "%s", lines[k] != NULL ? lines[k] : "");
+    }
+    return write_block(r, ds, T_WSTR, first, n, buf, what);
 }
 
 static fcfit_status write_ds(fcfit_results *r, size_t s, int k, size_t first, size_t count,
@@ -628,6 +876,10 @@ static fcfit_status create_file(fcfit_results *r, const char *path, size_t n_att
     if (st == FCFIT_OK) {
         st = create_fit_group(r);
     }
+    if (st == FCFIT_OK && r->rank == 0) {
+        st = write_warning_lines(r, r->fit_ds[FIT_WARNINGS], 0, r->lay.n_job_warnings,
+                                 r->lay.job_warnings, "fit/warnings");
+    }
     if (st == FCFIT_OK && r->lay.target_fc != NULL) {
         size_t dims[2] = {r->lay.n_regions, r->lay.n_regions};
         hid_t g = H5Gcreate2(r->file, "target", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
@@ -643,8 +895,15 @@ static fcfit_status create_file(fcfit_results *r, const char *path, size_t n_att
             if (st == FCFIT_OK) {
                 st = fcfit_h5_attr_int(g, "n_subjects", (long long)r->lay.target_subjects);
             }
+            if (st == FCFIT_OK) {
+                size_t one = 1;
+                st = fcfit_h5_write_doubles(g, "fcd_median", 1, &one, &r->lay.target_fcd_median);
+            }
             H5Gclose(g);
         }
+    }
+    if (st == FCFIT_OK) {
+        st = attach_regions(r);
     }
     if (pause != NULL && st == FCFIT_OK) {
         /* Test hook: widen the creation window so a test can kill the run inside it. */
@@ -749,6 +1008,7 @@ fcfit_status fcfit_results_open(fcfit_results **out, MPI_Comm comm, const char *
     MPI_Comm_rank(comm, &r->rank);
     r->file = -1;
     r->fit_group = -1;
+    r->warning_type = -1;
     for (int k = 0; k < FIT_COUNT; k++) {
         r->fit_ds[k] = -1;
     }
@@ -763,6 +1023,12 @@ fcfit_status fcfit_results_open(fcfit_results **out, MPI_Comm comm, const char *
     if (r->reason_type < 0 || H5Tset_size(r->reason_type, REASON_LEN) < 0 ||
         H5Tset_strpad(r->reason_type, H5T_STR_NULLTERM) < 0) {
         st = FCFIT_H5_FAIL("cannot make the reason string type");
+        goto cleanup;
+    }
+    r->warning_type = H5Tcopy(H5T_C_S1);
+    if (r->warning_type < 0 || H5Tset_size(r->warning_type, FCFIT_RESULTS_WARNING_LEN) < 0 ||
+        H5Tset_strpad(r->warning_type, H5T_STR_NULLTERM) < 0) {
+        st = FCFIT_H5_FAIL("cannot make the warning string type");
         goto cleanup;
     }
     if (create) {
@@ -788,6 +1054,9 @@ cleanup:
     close_handles(r);
     if (r->reason_type >= 0) {
         H5Tclose(r->reason_type);
+    }
+    if (r->warning_type >= 0) {
+        H5Tclose(r->warning_type);
     }
     free(r);
     return st;
@@ -874,6 +1143,13 @@ fcfit_status fcfit_results_write_row(fcfit_results *r, size_t s, size_t row,
             FCFIT_CHECK(write_ds(r, s, DS_SCORES2_SE, row, 1, rw->scores2_se));
         }
     }
+    if (rw->scores_sd != NULL) {
+        FCFIT_CHECK(write_ds(r, s, DS_SCORES_SD, row, 1, rw->scores_sd));
+    }
+    if (rw->diag != NULL) {
+        FCFIT_CHECK(write_ds(r, s, DS_DIAG, row, 1, rw->diag));
+    }
+    FCFIT_CHECK(write_ds(r, s, DS_FLAGS, row, 1, &rw->flags));
     FCFIT_CHECK(write_ds(r, s, DS_REASON, row, 1, reason));
     FCFIT_CHECK(write_ds(r, s, DS_RANK, row, 1, &rw->rank));
     FCFIT_CHECK(write_ds(r, s, DS_WALL, row, 1, &rw->wall_s));
@@ -908,13 +1184,92 @@ fcfit_status fcfit_results_write_summary(fcfit_results *r, size_t s,
         FCFIT_CHECK(write_ds(r, s, DS_INST_BEST_ROW, 0, n, m->instance_best_row));
         FCFIT_CHECK(write_ds(r, s, DS_INST_BEST_OBJ, 0, n, m->instance_best_objective));
     }
+    if (m->n_warnings > 0) {
+        char what[160];
+        snprintf(what, sizeof what, "%s/warnings", sl->name);
+        FCFIT_CHECK(write_warning_lines(r, r->st[s].ds[DS_WARNINGS], 0, m->n_warnings,
+                                        m->warnings, what));
+    }
     /* The state last: a reader that sees "done" sees the summary. */
     FCFIT_CHECK(write_ds(r, s, DS_STATE, 0, 1, &m->state));
     return FCFIT_OK;
 }
 
+fcfit_status fcfit_results_read_diag(fcfit_results *r, size_t s, int32_t *flags, double *diag)
+{
+    if (flags != NULL) {
+        FCFIT_CHECK(read_ds_all(r, s, DS_FLAGS, flags));
+    }
+    if (diag != NULL) {
+        FCFIT_CHECK(read_ds_all(r, s, DS_DIAG, diag));
+    }
+    return FCFIT_OK;
+}
+
+/* Read one row of a dataset through an open handle (rank 0). */
+static fcfit_status read_row_handle(fcfit_results *r, hid_t ds, elem_type t, size_t row,
+                                    void *buf, const char *what)
+{
+    hsize_t dims[3] = {0, 0, 0}, start[3] = {0, 0, 0}, cnt[3] = {1, 1, 1};
+    hid_t fs = H5Dget_space(ds), ms = -1;
+    int rank = fs >= 0 ? H5Sget_simple_extent_dims(fs, dims, NULL) : -1;
+    herr_t rr = -1;
+    if (rank >= 1 && row < dims[0]) {
+        start[0] = row;
+        for (int k = 1; k < rank; k++) {
+            cnt[k] = dims[k];
+        }
+        ms = H5Screate_simple(rank, cnt, NULL);
+        if (ms >= 0 && H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, cnt, NULL) >= 0) {
+            rr = H5Dread(ds, mem_type(r, t), ms, fs, H5P_DEFAULT, buf);
+        }
+    }
+    if (ms >= 0) {
+        H5Sclose(ms);
+    }
+    if (fs >= 0) {
+        H5Sclose(fs);
+    }
+    if (rr < 0) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "cannot read row %zu of %s", row, what);
+        return FCFIT_H5_FAIL(msg);
+    }
+    return FCFIT_OK;
+}
+
+/* The answer's row warnings (its flags in words) after the job's warnings in /fit/warnings. */
+static fcfit_status write_fit_warnings(fcfit_results *r, const fcfit_results_fit *fit)
+{
+    size_t s;
+    int32_t flags = 0;
+    double diag[FCFIT_DIAG_COUNT];
+    char line[FCFIT_RESULTS_WARNING_LEN], words[FCFIT_RESULTS_WARNING_LEN];
+    const char *lines[1] = {line};
+    if (fit->stage < 0 || fit->row < 0 || r->lay.n_diag != FCFIT_DIAG_COUNT) {
+        return FCFIT_OK;
+    }
+    for (s = 0; s < r->lay.n_stages && r->lay.stages[s].kind != fit->stage; s++) {
+    }
+    if (s == r->lay.n_stages) {
+        return FCFIT_OK;
+    }
+    FCFIT_CHECK(read_row_handle(r, r->st[s].ds[DS_FLAGS], T_I32, (size_t)fit->row, &flags,
+                                "flags"));
+    FCFIT_CHECK(read_row_handle(r, r->st[s].ds[DS_DIAG], T_F64, (size_t)fit->row, diag,
+                                "diagnostics"));
+    if (flags == 0) {
+        return FCFIT_OK;
+    }
+    snprintf(line, sizeof line, "the answer (%s row %lld): %s", r->lay.stages[s].name,
+             (long long)fit->row, fcfit_diag_describe(flags, diag, words, sizeof words));
+    return write_warning_lines(r, r->fit_ds[FIT_WARNINGS], r->lay.n_job_warnings, 1, lines,
+                               "fit/warnings");
+}
+
 fcfit_status fcfit_results_write_fit(fcfit_results *r, const fcfit_results_fit *fit)
 {
+    FCFIT_CHECK(write_fit_warnings(r, fit));
     FCFIT_CHECK(write_block(r, r->fit_ds[FIT_STAGE], T_I32, 0, 1, &fit->stage, "fit/stage"));
     FCFIT_CHECK(write_block(r, r->fit_ds[FIT_ROW], T_I64, 0, 1, &fit->row, "fit/row"));
     FCFIT_CHECK(write_block(r, r->fit_ds[FIT_OBJ], T_F64, 0, 1, &fit->objective, "fit/objective"));
@@ -936,6 +1291,9 @@ fcfit_status fcfit_results_close(fcfit_results **pr)
     close_handles(r);
     if (r->reason_type >= 0) {
         H5Tclose(r->reason_type);
+    }
+    if (r->warning_type >= 0) {
+        H5Tclose(r->warning_type);
     }
     free(r);
     *pr = NULL;
@@ -1011,6 +1369,18 @@ void fcfit_results_table_free(fcfit_results_table *t)
     free(t->job);
     free(t->created);
     free(t->model);
+    free(t->scores_sd);
+    for (size_t k = 0; t->diag_names != NULL && k < t->n_diag; k++) {
+        free(t->diag_names[k]);
+    }
+    free(t->diag_names);
+    free(t->diag);
+    free(t->flags);
+    for (size_t k = 0; t->warnings != NULL && k < t->n_warnings; k++) {
+        free(t->warnings[k]);
+    }
+    free(t->warnings);
+    free(t->drive_desc);
     memset(t, 0, sizeof *t);
 }
 
@@ -1079,6 +1449,44 @@ static fcfit_status open_run_file(const char *path, hid_t *f)
         H5Fclose(*f);
         *f = -1;
     }
+    return st;
+}
+
+/* The non-empty lines of a group's `warnings` dataset (none when it has no such dataset). */
+static fcfit_status read_warning_lines(hid_t g, char ***out, size_t *n_out)
+{
+    hsize_t dims[3];
+    hid_t t;
+    char *buf;
+    fcfit_status st = FCFIT_OK;
+    *out = NULL;
+    *n_out = 0;
+    if (!has_ds(g, "warnings") || ds_dims(g, "warnings", dims) != 1) {
+        return FCFIT_OK;
+    }
+    buf = calloc(dims[0] + 1, FCFIT_RESULTS_WARNING_LEN);
+    *out = calloc(dims[0] + 1, sizeof(char *));
+    t = H5Tcopy(H5T_C_S1);
+    if (buf == NULL || *out == NULL || t < 0) {
+        free(buf);
+        free(*out);
+        *out = NULL;
+        if (t >= 0) {
+            H5Tclose(t);
+        }
+        FCFIT_FAIL(FCFIT_ERR_NOMEM, "out of memory");
+    }
+    H5Tset_size(t, FCFIT_RESULTS_WARNING_LEN);
+    st = read_named(g, "warnings", t, buf);
+    H5Tclose(t);
+    for (size_t k = 0; st == FCFIT_OK && k < dims[0]; k++) {
+        char *line = buf + k * FCFIT_RESULTS_WARNING_LEN;
+        line[FCFIT_RESULTS_WARNING_LEN - 1] = '\0';
+        if (line[0] != '\0') {
+            (*out)[(*n_out)++] = fcfit_strdup(line);
+        }
+    }
+    free(buf);
     return st;
 }
 
@@ -1262,6 +1670,40 @@ fcfit_status fcfit_results_read_table(const char *path, const char *stage,
         FCFIT_ALLOC_GOTO(t->scores2, t->n_points * t->n_scores, "second-target scores");
         FCFIT_TRY(read_named(g, "scores_target2", H5T_NATIVE_DOUBLE, t->scores2));
     }
+    t->target_fcd_median = NAN;
+    if (has_ds(g, "scores_sd")) {
+        FCFIT_ALLOC_GOTO(t->scores_sd, t->n_points * t->n_scores, "score deviations");
+        FCFIT_TRY(read_named(g, "scores_sd", H5T_NATIVE_DOUBLE, t->scores_sd));
+    }
+    if (has_ds(g, "diagnostics") && ds_dims(g, "diagnostics", dims) == 2 &&
+        dims[0] == t->n_points) {
+        hid_t ds = H5Dopen2(g, "diagnostics", H5P_DEFAULT);
+        t->n_diag = dims[1];
+        st = read_strs_attr(ds, "names", t->n_diag, &t->diag_names);
+        if (st == FCFIT_OK) {
+            st = fcfit_h5_read_attr_str(ds, "drive", &t->drive_desc);
+        }
+        H5Dclose(ds);
+        FCFIT_TRY(st);
+        FCFIT_ALLOC_GOTO(t->diag, t->n_points * t->n_diag, "diagnostics");
+        FCFIT_TRY(read_named(g, "diagnostics", H5T_NATIVE_DOUBLE, t->diag));
+    }
+    if (has_ds(g, "flags")) {
+        FCFIT_ALLOC_GOTO(t->flags, t->n_points, "flags");
+        FCFIT_TRY(read_named(g, "flags", H5T_NATIVE_INT32, t->flags));
+    }
+    FCFIT_TRY(read_warning_lines(g, &t->warnings, &t->n_warnings));
+    if (H5Lexists(f, "target", H5P_DEFAULT) > 0) {
+        hid_t tg = H5Gopen2(f, "target", H5P_DEFAULT);
+        if (tg >= 0 && has_ds(tg, "fcd_median")) {
+            st = read_named(tg, "fcd_median", H5T_NATIVE_DOUBLE, &t->target_fcd_median);
+        }
+        if (tg >= 0) {
+            H5Gclose(tg);
+        }
+        FCFIT_TRY(st);
+    }
+    H5Eclear2(H5E_DEFAULT);
     rt = H5Tcopy(H5T_C_S1);
     H5Tset_size(rt, REASON_LEN);
     FCFIT_TRY(read_named(g, "reason", rt, rbuf));
@@ -1294,6 +1736,10 @@ void fcfit_results_fit_info_free(fcfit_results_fit_info *f)
     }
     free(f->param_names);
     free(f->params);
+    for (size_t k = 0; f->warnings != NULL && k < f->n_warnings; k++) {
+        free(f->warnings[k]);
+    }
+    free(f->warnings);
     memset(f, 0, sizeof *f);
 }
 
@@ -1323,6 +1769,7 @@ fcfit_status fcfit_results_read_fit(const char *path, fcfit_results_fit_info *fi
     FCFIT_TRY(read_named(g, "objective_se", H5T_NATIVE_DOUBLE, &fi->objective_se));
     ds = H5Dopen2(g, "params", H5P_DEFAULT);
     FCFIT_TRY(read_strs_attr(ds, "names", fi->n_params, &fi->param_names));
+    FCFIT_TRY(read_warning_lines(g, &fi->warnings, &fi->n_warnings));
 
 cleanup:
     if (ds >= 0) {

@@ -74,6 +74,101 @@ fcfit_status fcfit_simfile_check_target(const char *path, int force)
     return FCFIT_OK;
 }
 
+/* Set a string attribute on dataset `name` of loc when it exists. */
+static fcfit_status ds_attr(hid_t loc, const char *name, const char *attr, const char *value)
+{
+    fcfit_status st = FCFIT_OK;
+    hid_t ds;
+    if (H5Lexists(loc, name, H5P_DEFAULT) <= 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return FCFIT_OK;
+    }
+    ds = H5Dopen2(loc, name, H5P_DEFAULT);
+    st = ds >= 0 ? fcfit_h5_attr_str(ds, attr, value) : FCFIT_H5_FAIL("cannot open a dataset");
+    if (ds >= 0) {
+        H5Dclose(ds);
+    }
+    return st;
+}
+
+/*
+ * Region labels and volume times as HDF5 dimension scales on the datasets' axes (xarray and
+ * h5py's dims read them), units as attributes, and the run's diagnostics and warnings.
+ */
+static fcfit_status write_axes(hid_t f, const fcfit_simfile_data *d)
+{
+    static const char *const by_region[] = {"drive_mean", "drive_last"};
+    static const char *const square[] = {"fc", "target_fc"};
+    char **gen = NULL;
+    const char *const *labels = d->labels;
+    fcfit_status st = FCFIT_OK;
+
+    if (labels == NULL) {
+        FCFIT_ALLOC_GOTO(gen, d->n, "region labels");
+        for (size_t i = 0; i < d->n; i++) {
+            char buf[32];
+            snprintf(buf, sizeof buf, "r%zu", i);
+            gen[i] = fcfit_strdup(buf);
+            FCFIT_REQUIRE_GOTO(gen[i] != NULL, FCFIT_ERR_NOMEM, "out of memory");
+        }
+        labels = (const char *const *)gen;
+    }
+    FCFIT_TRY(fcfit_h5_write_strings(f, "regions", d->n, labels));
+    FCFIT_TRY(fcfit_h5_make_scale(f, "regions", "region"));
+    FCFIT_TRY(fcfit_h5_make_scale(f, "time_s", "time"));
+    FCFIT_TRY(fcfit_h5_attach_scale(f, "time_s", f, "bold", 0));
+    FCFIT_TRY(fcfit_h5_attach_scale(f, "regions", f, "bold", 1));
+    for (size_t k = 0; k < 2; k++) {
+        if (H5Lexists(f, square[k], H5P_DEFAULT) > 0) {
+            FCFIT_TRY(fcfit_h5_attach_scale(f, "regions", f, square[k], 0));
+            FCFIT_TRY(fcfit_h5_attach_scale(f, "regions", f, square[k], 1));
+            FCFIT_TRY(ds_attr(f, square[k], "units", "1 (Pearson correlation)"));
+        }
+        FCFIT_TRY(fcfit_h5_attach_scale(f, "regions", f, by_region[k], 0));
+        FCFIT_TRY(ds_attr(f, by_region[k], "units", d->drive_desc != NULL ? d->drive_desc : ""));
+    }
+    H5Eclear2(H5E_DEFAULT);
+    FCFIT_TRY(ds_attr(f, "time_s", "units", "s"));
+    FCFIT_TRY(ds_attr(f, "bold", "units", d->bold_units != NULL ? d->bold_units : ""));
+    FCFIT_TRY(ds_attr(f, "fcd", "units", "1 (Pearson correlation of window FCs)"));
+    if (d->n_params > 0) {
+        hid_t pg = H5Gopen2(f, "params", H5P_DEFAULT);
+        FCFIT_REQUIRE_GOTO(pg >= 0, FCFIT_ERR_HDF5, "cannot open /params");
+        for (size_t j = 0; j < d->n_params && st == FCFIT_OK; j++) {
+            st = fcfit_h5_attach_scale(f, "regions", pg, d->param_names[j], 0);
+            if (st == FCFIT_OK && d->param_units != NULL) {
+                st = ds_attr(pg, d->param_names[j], "units", d->param_units[j]);
+            }
+        }
+        H5Gclose(pg);
+        FCFIT_TRY(st);
+    }
+    if (d->n_diag > 0) {
+        size_t one = d->n_diag;
+        hid_t ds;
+        FCFIT_TRY(fcfit_h5_write_doubles(f, "diagnostics", 1, &one, d->diag));
+        ds = H5Dopen2(f, "diagnostics", H5P_DEFAULT);
+        FCFIT_REQUIRE_GOTO(ds >= 0, FCFIT_ERR_HDF5, "cannot open /diagnostics");
+        st = fcfit_h5_attr_strs(ds, "names", d->n_diag, d->diag_names);
+        if (st == FCFIT_OK) {
+            st = fcfit_h5_attr_str(ds, "drive", d->drive_desc != NULL ? d->drive_desc : "");
+        }
+        H5Dclose(ds);
+        FCFIT_TRY(st);
+        FCFIT_TRY(fcfit_h5_attr_int(f, "flags", d->flags));
+    }
+    if (d->n_warnings > 0) {
+        FCFIT_TRY(fcfit_h5_attr_strs(f, "warnings", d->n_warnings, d->warnings));
+    }
+
+cleanup:
+    for (size_t i = 0; gen != NULL && i < d->n; i++) {
+        free(gen[i]);
+    }
+    free(gen);
+    return st;
+}
+
 static fcfit_status write_body(hid_t f, const fcfit_simfile_data *d)
 {
     size_t dims[2];
@@ -187,6 +282,7 @@ static fcfit_status write_body(hid_t f, const fcfit_simfile_data *d)
     for (size_t k = 0; k < d->n_attrs; k++) {
         FCFIT_TRY(fcfit_h5_attr_str(f, d->attr_names[k], d->attr_values[k]));
     }
+    FCFIT_TRY(write_axes(f, d));
 
 cleanup:
     if (g >= 0) {

@@ -50,6 +50,24 @@ void fcfit_job_destroy(fcfit_job **pjob)
     free(j->target_desc);
     free(j->canonical);
     fcfit_aln_tables_destroy(&j->aln_tables);
+    for (size_t k = 0; k < j->n_warnings; k++) {
+        free(j->warnings[k]);
+    }
+    free(j->warnings);
+    for (size_t k = 0; k < j->n_subjects; k++) {
+        if (j->subject_weights != NULL) {
+            fcfit_matrix_free(&j->subject_weights[k]);
+        }
+        if (j->subject_conns != NULL) {
+            fcfit_connectome_destroy(&j->subject_conns[k]);
+        }
+        if (j->subject_targets != NULL) {
+            fcfit_target_destroy(&j->subject_targets[k]);
+        }
+    }
+    free(j->subject_weights);
+    free(j->subject_conns);
+    free(j->subject_targets);
     free(j);
     *pjob = NULL;
 }
@@ -201,18 +219,13 @@ static fcfit_status setup_sim(fcfit_job *job)
                       sset ? "" : " (model ", sset ? "" : job->model->name,
                       sset ? "" : "'s default step)",
                       s->dt_ms * fmax(1.0, nearbyint(s->bold_dt_ms / s->dt_ms)));
+        char hint[256];
         r = s->tr_ms / s->bold_dt_ms;
-        if (!(fabs(r - nearbyint(r)) <= 1e-9 * r && nearbyint(r) >= 1.0)) {
-            /* A BOLD step that divides the TR, and an integration step that divides it. */
-            const double bdt = s->tr_ms / ceil(s->tr_ms / s->bold_dt_ms);
-            const double sdt = bdt / ceil(bdt / s->dt_ms - 1e-9);
-            FCFIT_FAIL(FCFIT_ERR_CONFIG,
-                       "%s: bold.tr_s = %g must be a positive integer multiple of bold.dt_ms = %g "
-                       "ms, and bold.dt_ms one of sim.dt_ms = %g ms: set both, e.g. "
-                       "bold.dt_ms: %.9g and sim.dt_ms: %.9g",
-                       fcfit_config_where(cfg, "bold.tr_s"), s->tr_ms / 1000.0, s->bold_dt_ms,
-                       s->dt_ms, bdt, sdt);
-        }
+        FCFIT_REQUIRE(fabs(r - nearbyint(r)) <= 1e-9 * r && nearbyint(r) >= 1.0, FCFIT_ERR_CONFIG,
+                      "%s: bold.tr_s = %g must be a positive integer multiple of bold.dt_ms = %g ms, "
+                      "which must itself be a multiple of sim.dt_ms = %g ms%s",
+                      fcfit_config_where(cfg, "bold.tr_s"), s->tr_ms / 1000.0, s->bold_dt_ms,
+                      s->dt_ms, job_step_hint(s->tr_ms, s->bold_dt_ms, s->dt_ms, hint, sizeof hint));
     }
     {
         double vols = floor(s->duration_ms / s->tr_ms + 1e-9) -
@@ -247,52 +260,9 @@ static fcfit_status setup_sim(fcfit_job *job)
     return FCFIT_OK;
 }
 
-/*
- * Delays are whole integration steps: at a coarse sim.dt_ms short delays move by up to half a
- * step (a 22-ms delay at dt 40 ms becomes 40 ms). Say so when more than a tenth of the
- * delayed connections move by more than a quarter of their length in time.
- */
-static void warn_delay_rounding(const fcfit_job *job, double velocity)
-{
-    const fcfit_connectome *c = job->conn;
-    const size_t n = c->n;
-    const double dt = job->sim.dt_ms;
-    size_t n_delayed = 0, n_moved = 0, worst_steps = 0;
-    double worst = 0.0, worst_ms = 0.0;
-    if (c->delay == NULL || job->lengths.data == NULL || velocity <= 0.0) {
-        return;
-    }
-    for (size_t i = 0; i < n; i++) {
-        for (size_t j = 0; j < n; j++) {
-            const double d = job->lengths.data[i * n + j] / velocity;
-            double rel;
-            if (i == j || c->weights[i * n + j] == 0.0 || !(d > 0.0)) {
-                continue;
-            }
-            n_delayed++;
-            rel = fabs((double)c->delay[i * n + j] * dt - d) / d;
-            if (rel > 0.25) {
-                n_moved++;
-            }
-            if (rel > worst) {
-                worst = rel;
-                worst_ms = d;
-                worst_steps = c->delay[i * n + j];
-            }
-        }
-    }
-    if (n_moved > 0 && 10 * n_moved > n_delayed) {
-        fcfit_log(FCFIT_LOG_WARN,
-                  "%s: delays are whole steps of sim.dt_ms = %g ms: %zu of %zu delayed "
-                  "connections move by more than 25%% (e.g. %.3g ms became %zu step(s), %.3g ms);"
-                  " a smaller sim.dt_ms keeps them",
-                  fcfit_config_where(job->cfg, "sim.dt_ms"), dt, n_moved, n_delayed, worst_ms,
-                  worst_steps, (double)worst_steps * dt);
-    }
-}
-
-/* The connectome from the job's matrices (lengths present = delays) and options. */
-static fcfit_status build_connectome(fcfit_job *job, const char *llabel)
+/* A connectome from weights w and the job's lengths (present = delays) and options. */
+static fcfit_status build_conn_from(const fcfit_job *job, const fcfit_matrix *w, const char *wlabel,
+                                    const char *llabel, fcfit_connectome **out)
 {
     const fcfit_config *cfg = job->cfg;
     fcfit_connectome_opts o;
@@ -303,11 +273,21 @@ static fcfit_status build_connectome(fcfit_job *job, const char *llabel)
     o.velocity_mm_per_ms = use_lengths ? fcfit_config_real(cfg, "connectome.velocity_mm_per_ms") : 0.0;
     o.dt_ms = job->sim.dt_ms;
     o.max_delay_steps_limit = 0;
-    FCFIT_CHECK(fcfit_connectome_create(&job->conn, &job->weights, job->weights_label,
-                                        use_lengths ? &job->lengths : NULL,
-                                        llabel != NULL ? llabel : "tract lengths", &o));
+    return fcfit_connectome_create(out, w, wlabel, use_lengths ? &job->lengths : NULL,
+                                   llabel != NULL ? llabel : "tract lengths", &o);
+}
+
+fcfit_status job_build_conn(const fcfit_job *job, const fcfit_matrix *w, const char *wlabel,
+                            fcfit_connectome **out)
+{
+    return build_conn_from(job, w, wlabel, NULL, out);
+}
+
+/* The connectome from the job's matrices (lengths present = delays) and options. */
+static fcfit_status build_connectome(fcfit_job *job, const char *llabel)
+{
+    FCFIT_CHECK(build_conn_from(job, &job->weights, job->weights_label, llabel, &job->conn));
     job->n = job->conn->n;
-    warn_delay_rounding(job, o.velocity_mm_per_ms);
     return FCFIT_OK;
 }
 
@@ -594,14 +574,18 @@ static fcfit_status setup_target(fcfit_job *job, fcfit_matrix **bold_out, size_t
         fcfit_log(FCFIT_LOG_INFO, "target: computing the empirical FC%s of %zu BOLD subject(s), "
                   "%zu volumes in all", job->fcs.fcd ? " and FCD" : "", n_bold, vols);
     }
-    FCFIT_TRY(fcfit_target_create(&job->target, job->n, n_fc, fc, (const char *const *)fcl,
-                                  n_bold, bold, (const char *const *)boldl, tr_target, &job->fcs));
+    FCFIT_TRY(fcfit_target_create_ex(&job->target, job->n, n_fc, fc, (const char *const *)fcl,
+                                     n_bold, bold, (const char *const *)boldl, tr_target,
+                                     &job->fcs,
+                                     fcfit_config_enum(cfg, "target.fc_from") == 2 && n_bold > 0));
     if (synthetic) {
         snprintf(desc, sizeof desc, "synthetic group FC (linear process on the connectome)");
     } else {
         snprintf(desc, sizeof desc, "%zu FC subject(s)%s%s, %zu BOLD subject(s)%s",
-                 job->target->n_subjects, n_fc == 1 ? " (group matrix)" : "",
-                 n_fc == 0 ? " from BOLD" : "", n_bold, n_bold > 0 ? " (FCD)" : "");
+                 job->target->n_subjects,
+                 n_fc == 1 && !job->target->fc_from_bold ? " (group matrix)" : "",
+                 n_fc == 0 || job->target->fc_from_bold ? " from BOLD" : "", n_bold,
+                 n_bold > 0 ? " (FCD)" : "");
     }
     job->target_desc = fcfit_strdup(desc);
     *bold_out = bold;
@@ -802,6 +786,9 @@ static fcfit_status finish_identity(fcfit_job *job)
     if (job->target2 != NULL) {
         hash_target(&h, job->target2);
     }
+    for (size_t k = 0; k < job->n_subjects; k++) {
+        hash_matrix(&h, &job->subject_weights[k]);
+    }
     for (int k = 0; k < FCFIT_STAGE_KIND_COUNT; k++) {
         const fcfit_stage *sg = job->stages[k];
         if (sg == NULL) {
@@ -890,13 +877,17 @@ fcfit_status fcfit_job_load_ex(fcfit_job **out, const char *path, size_t n_extra
     FCFIT_TRY(setup_model_data(job));
     FCFIT_TRY(setup_sim(job));
     FCFIT_TRY(setup_connectome(job));
+    FCFIT_TRY(job_setup_labels(job));
     FCFIT_TRY(setup_target(job, &tbold, &n_tbold, &tr_tbold));
     FCFIT_TRY(setup_params(job, tbold, n_tbold, tr_tbold));
     FCFIT_TRY(setup_target2(job));
     FCFIT_TRY(job_setup_stages(job));
+    FCFIT_TRY(job_setup_subjects(job));
+    job_resolve_save_fc(job);
     FCFIT_TRY(validate_workspaces(job));
     FCFIT_TRY(check_model_binding(job));
     FCFIT_TRY(finish_identity(job));
+    FCFIT_TRY(job_collect_warnings(job, tbold, n_tbold, tr_tbold));
     *out = job;
     job = NULL;
 
@@ -922,6 +913,18 @@ void fcfit_job_apply_params(const fcfit_job *job, fcfit_sim *sim, size_t lane)
     for (size_t o = 0; o < job->model->n_options; o++) {
         fcfit_sim_options(sim)[o] = job->opt[o];
     }
+}
+
+const fcfit_connectome *fcfit_job_conn(const fcfit_job *job, size_t subject)
+{
+    return job->n_subjects > 0 && subject < job->n_subjects ? job->subject_conns[subject]
+                                                             : job->conn;
+}
+
+const fcfit_target *fcfit_job_target(const fcfit_job *job, size_t subject)
+{
+    return job->n_subjects > 0 && subject < job->n_subjects ? job->subject_targets[subject]
+                                                             : job->target;
 }
 
 /* ---- The plan: a loaded job as bytes, for workers that must not read files ---- */
@@ -1008,6 +1011,11 @@ fcfit_status fcfit_job_pack(const fcfit_job *job, fcfit_packer *p)
         fcfit_pack_f64s(p, at->V_mean_ss, nt);
         fcfit_pack_f64s(p, at->tau_mu_exp, nt);
         fcfit_pack_f64s(p, at->tau_sigma_exp, nt);
+    }
+    fcfit_pack_u64(p, (uint64_t)job->save_fc);
+    fcfit_pack_u64(p, job->n_subjects);
+    for (size_t k = 0; k < job->n_subjects; k++) {
+        pack_matrix(p, &job->subject_weights[k]);
     }
     return fcfit_pack_status(p);
 }
@@ -1143,6 +1151,19 @@ fcfit_status fcfit_job_unpack(const void *buf, size_t len, fcfit_job **out)
     FCFIT_TRY(fcfit_unpack_u64(&u, &has));
     if (has) {
         FCFIT_TRY(unpack_aln_tables(&u, job));
+    }
+    FCFIT_TRY(fcfit_unpack_u64(&u, &has));
+    job->save_fc = has != 0;
+    FCFIT_TRY(fcfit_unpack_u64(&u, &has));
+    FCFIT_REQUIRE_GOTO(has <= 100000 && (has == 0 || job->target != NULL), FCFIT_ERR_PROTOCOL,
+                       "malformed plan: %llu subject connectomes", (unsigned long long)has);
+    if (has > 0) {
+        FCFIT_ALLOC_GOTO(job->subject_weights, has, "subject connectomes");
+        job->n_subjects = (size_t)has;
+        for (size_t k = 0; k < job->n_subjects; k++) {
+            FCFIT_TRY(unpack_matrix(&u, &job->subject_weights[k]));
+        }
+        FCFIT_TRY(job_build_subjects(job));
     }
     FCFIT_REQUIRE_GOTO(fcfit_unpack_done(&u), FCFIT_ERR_PROTOCOL, "malformed plan: trailing bytes");
     *out = job;

@@ -25,6 +25,7 @@ static const char *const log_choices[] = {"error", "warning", "info", "debug", N
 static const char *const seed_choices[] = {"common", "fresh", NULL};
 static const char *const bold_layout_choices[] = {"auto", "regions_by_time", "time_by_regions",
                                                   NULL};
+static const char *const fc_from_choices[] = {"auto", "files", "bold", NULL};
 
 #define NOH FCFIT_OPT_NOHASH
 #define OPTNL FCFIT_OPT_OPTIONAL
@@ -41,6 +42,13 @@ static const fcfit_opt_desc job_options[] = {
     {"connectome.tvb_zip", FCFIT_OPT_PATH, NULL, 0, 0, NULL, "", OPTNL | NOH,
      "TVB connectivity zip (weights, tract lengths, centres with region labels) instead of "
      "connectome.weights; its tract lengths give delays when connectome.velocity_mm_per_ms > 0"},
+    {"connectome.labels", FCFIT_OPT_PATH, NULL, 0, 0, NULL, "", OPTNL | NOH,
+     "region labels, one per line, written to every output (default: the TVB zip's labels, "
+     "else r0, r1, ...)"},
+    {"connectome.subjects", FCFIT_OPT_PATHS, NULL, 0, 0, NULL, "", OPTNL | NOH,
+     "per-subject connectomes: one weight matrix per target subject, in the order of target.fc "
+     "(or target.bold); each sweep point is then fitted to every subject with its own SC "
+     "(docs/stages.md)"},
     {"connectome.lengths", FCFIT_OPT_PATH, NULL, 0, 0, NULL, "mm", OPTNL | NOH,
      "tract lengths in mm, same shape as the weights (delays = length / velocity)"},
     {"connectome.velocity_mm_per_ms", FCFIT_OPT_REAL, "0", 0, 1e6, NULL, "mm/ms", 0,
@@ -62,6 +70,10 @@ static const fcfit_opt_desc job_options[] = {
     /* target */
     {"target.fc", FCFIT_OPT_PATHS, NULL, 0, 0, NULL, "", OPTNL | NOH,
      "empirical FC: one group matrix or one file per subject"},
+    {"target.fc_from", FCFIT_OPT_ENUM, "auto", 0, 0, fc_from_choices, "", 0,
+     "with target.fc and target.bold: files (auto): the target.fc matrices, taken to be "
+     "processed as the fc.* settings say (fcfit check compares them with the FC of "
+     "target.bold); bold: the FC of target.bold, the files only compared"},
     {"target.fc_fisher_z", FCFIT_OPT_BOOL, "false", 0, 0, NULL, "", 0,
      "target.fc files hold Fisher z values (tanh is applied on loading)"},
     {"target.bold", FCFIT_OPT_PATHS, NULL, 0, 0, NULL, "", OPTNL | NOH,
@@ -139,8 +151,11 @@ static const fcfit_opt_desc job_options[] = {
     /* output and logging */
     {"output.path", FCFIT_OPT_PATH, "fcfit-results.h5", 0, 0, NULL, "", NOH,
      "results file (-o overrides)"},
-    {"output.save_fc", FCFIT_OPT_BOOL, "true", 0, 0, NULL, "", 0,
-     "store each point's simulated FC (upper triangle, float32) in run results"},
+    {"output.save_fc", FCFIT_OPT_BOOL, NULL, 0, 0, NULL, "", OPTNL,
+     "store each point's simulated FC (upper triangle, float32) of the sweep and validate "
+     "stages in run results; unset: only when that takes at most output.save_fc_max_mb"},
+    {"output.save_fc_max_mb", FCFIT_OPT_REAL, "100", 0, 1e9, NULL, "MB", 0,
+     "size limit of the stored FC rows when output.save_fc is unset"},
     /* search stages */
     {"sweep.params", FCFIT_OPT_TREE, NULL, 0, 0, NULL, "", OPTNL,
      "parameters to sweep, model.<model>.<param>: {values: [..]} | {linspace: [a, b, n]} | "

@@ -59,10 +59,6 @@ static const fcfit_model_param hopf_params[NP] = {
 
 static const char *const coupling_choices[] = {"diffusive_xy", "diffusive_x", "additive_xy", NULL};
 static const char *const drive_choices[] = {"x", "neurolib", NULL};
-static const char *const drive_descs[] = {
-    "x (dimensionless; the BOLD itself with bold.model: direct)",
-    "4*(x + 1) (neurolib's drive, dimensionless)", NULL};
-
 static const fcfit_model_option hopf_options[NO] = {
     [O_COUPLING] = {"coupling", coupling_choices, C_DIFF_XY,
                     "diffusive_xy: G*sum_j C_ij (v_j - v_i) on x and y (Deco 2017); diffusive_x: "
@@ -125,6 +121,13 @@ static void hopf_noise(const fcfit_model_ctx *ctx, double *g)
     }
 }
 
+/* The drive the option chooses, in words (fcfit check, output attributes). */
+static const char *hopf_drive_desc(const size_t *opt)
+{
+    return opt[O_DRIVE] == D_NEUROLIB ? "4*(x + 1) (neurolib's drive, dimensionless)"
+                                      : "x (dimensionless; the BOLD itself with bold.model: direct)";
+}
+
 static void hopf_drive(const fcfit_model_ctx *ctx, const double *restrict x,
                        const double *restrict c, double *restrict z)
 {
@@ -172,8 +175,7 @@ const fcfit_model_type fcfit_model_hopf = {
     .clamp = NULL,
     .coupling_out = NULL,
     .bold_drive = hopf_drive,
-    .bold_desc_option = "drive",
-    .bold_desc_choices = drive_descs,
     .check = NULL,
     .coupling_used = hopf_coupling_used,
+    .bold_desc_for = hopf_drive_desc,
 };

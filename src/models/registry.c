@@ -47,6 +47,14 @@ fcfit_status fcfit_model_find(const char *name, const fcfit_model_type **type)
     FCFIT_FAIL(FCFIT_ERR_UNKNOWN_NAME, "unknown model '%s'; valid models: %s", name, list);
 }
 
+const char *fcfit_model_drive_desc(const fcfit_model_type *m, const size_t *opt)
+{
+    if (m->bold_desc_for != NULL && opt != NULL) {
+        return m->bold_desc_for(opt);
+    }
+    return m->bold_desc;
+}
+
 size_t fcfit_model_param_index(const fcfit_model_type *m, const char *name)
 {
     for (size_t j = 0; j < m->n_params; j++) {
@@ -104,13 +112,3 @@ fcfit_status fcfit_model_check_params(const fcfit_model_type *m, size_t n_nodes,
     return FCFIT_OK;
 }
 
-const char *fcfit_model_bold_desc(const fcfit_model_type *m, const size_t *opt)
-{
-    if (opt != NULL && m->bold_desc_option != NULL && m->bold_desc_choices != NULL) {
-        const size_t o = fcfit_model_option_index(m, m->bold_desc_option);
-        if (o < m->n_options) {
-            return m->bold_desc_choices[opt[o]];
-        }
-    }
-    return m->bold_desc;
-}

@@ -40,6 +40,7 @@ typedef struct row_acc {
     size_t row;
     size_t got;
     int64_t instance, eval_index, source_stage, source_row;
+    size_t subject;     /* per-subject connectomes: the row's subject */
     double *x;          /* [D] */
     double *params;     /* [np][N] */
     uint64_t *seeds;    /* [R] */
@@ -52,6 +53,7 @@ typedef struct row_acc {
     double *scores2;    /* [R][K] */
     double *sub;        /* [R][S*3] */
     float *fc;          /* replicate 0's */
+    double *diag;       /* [R][FCFIT_DIAG_COUNT] */
     double wall;
     int32_t rank;
     int64_t tune_it, tune_conv;
@@ -89,7 +91,10 @@ struct coord {
     size_t done_before, done_now, failed;
     long best_row;
     double best_loss;
+    int best_flags;
+    double best_diag[FCFIT_DIAG_COUNT];
     double t0, last_report, busy_s;
+    fcfit_work_progress *running; /* [size] where each rank's running batch is (PROGRESS) */
     int stopping;
     double stop_deadline;
     /* buffers */
@@ -98,6 +103,7 @@ struct coord {
     result_set rs;
     eval_set ev;        /* rank 0 alone */
     double *row_scores, *row_scores2, *row_sub, *row_se, *row_se2, *rep_loss;
+    double *row_sd, row_diag[FCFIT_DIAG_COUNT];
 };
 
 /* ---- rows ---- */
@@ -117,6 +123,7 @@ static void acc_free(row_acc *a)
     free(a->scores2);
     free(a->sub);
     free(a->fc);
+    free(a->diag);
     free(a);
 }
 
@@ -197,9 +204,11 @@ static fcfit_status acc_new(coord *co, const fcfit_request *req)
     FCFIT_ALLOC_GOTO(a->scores2, R * K, "replicate scores");
     FCFIT_ALLOC_GOTO(a->sub, R * (c->S * FCFIT_SSCORE_COUNT + 1), "replicate subject scores");
     FCFIT_ALLOC_GOTO(a->fc, c->M + 1, "row FC");
+    FCFIT_ALLOC_GOTO(a->diag, R * FCFIT_DIAG_COUNT, "row diagnostics");
     if (req->x != NULL && co->D > 0) {
         memcpy(a->x, req->x, co->D * sizeof(double));
     }
+    a->subject = fcfit_stage_point_subject(co->stage, req->x);
     memcpy(a->params, req->params, np * N * sizeof(double));
     for (size_t r = 0; r < R; r++) {
         a->seeds[r] = fcfit_rng_derive(c->job->seed, req->seed_task, r);
@@ -224,7 +233,9 @@ cleanup:
     return st;
 }
 
-static void consider_best(coord *co, size_t row, int32_t status, double loss)
+/* flags/diag: the row's (NULL for rows resumed from the file: their flags are not shown). */
+static void consider_best(coord *co, size_t row, int32_t status, double loss, int flags,
+                          const double *diag)
 {
     if (status != FCFIT_TASK_OK || !isfinite(loss)) {
         return;
@@ -233,6 +244,26 @@ static void consider_best(coord *co, size_t row, int32_t status, double loss)
         (loss == co->best_loss && (long)row < co->best_row)) {
         co->best_row = (long)row;
         co->best_loss = loss;
+        co->best_flags = diag != NULL ? flags : 0;
+        if (diag != NULL) {
+            memcpy(co->best_diag, diag, sizeof co->best_diag);
+        }
+    }
+}
+
+/* Standard deviation over R replicates of [R][n] values (stride apart), in replicate order. */
+static void replicate_sd(const double *v, size_t R, size_t n, size_t stride, double *sd)
+{
+    for (size_t k = 0; k < n; k++) {
+        double s = 0.0, ss = 0.0, mean;
+        for (size_t r = 0; r < R; r++) {
+            s += v[r * stride + k];
+        }
+        mean = s / (double)R;
+        for (size_t r = 0; r < R; r++) {
+            ss += (v[r * stride + k] - mean) * (v[r * stride + k] - mean);
+        }
+        sd[k] = R > 1 ? sqrt(ss / (double)(R - 1)) : NAN;
     }
 }
 
@@ -288,7 +319,12 @@ static fcfit_status finish_row(coord *co, row_acc *a)
         }
         reduce(co->rep_loss, R, 1, 1, &mean_loss, &loss_se);
     }
+    reduce(a->diag, R, FCFIT_DIAG_COUNT, FCFIT_DIAG_COUNT, co->row_diag, NULL);
+    replicate_sd(a->scores, R, K, K, co->row_sd);
     memset(&row, 0, sizeof row);
+    row.scores_sd = co->row_sd;
+    row.diag = co->row_diag;
+    row.flags = status == FCFIT_TASK_OK ? fcfit_diag_flags(co->row_diag) : 0;
     row.status = status;
     row.reason = reason;
     row.rank = a->rank;
@@ -332,7 +368,7 @@ static fcfit_status finish_row(coord *co, row_acc *a)
     if (status != FCFIT_TASK_OK) {
         co->failed++;
     }
-    consider_best(co, a->row, status, loss);
+    consider_best(co, a->row, status, loss, row.flags, co->row_diag);
     {
         size_t rown = a->row;
         acc_drop(co, a);
@@ -361,6 +397,8 @@ static fcfit_status take_result(coord *co, const fcfit_work_result *r, int rank)
     if (SS > 0) {
         memcpy(a->sub + r->replicate * (SS + 1), r->subject_scores, SS * sizeof(double));
     }
+    memcpy(a->diag + r->replicate * FCFIT_DIAG_COUNT, r->diag,
+           FCFIT_DIAG_COUNT * sizeof(double));
     if (r->replicate == 0) {
         if (c->M > 0) {
             memcpy(a->fc, r->fc, c->M * sizeof(float));
@@ -433,7 +471,10 @@ static size_t next_batch(coord *co, fcfit_work_item *items, queued *taken)
     size_t n = 0, cap = (co->q_len + workers - 1) / workers;
     queued q;
     cap = cap < 1 ? 1 : cap > c->lanes ? c->lanes : cap;
-    while (n < cap && queue_pop(co, &q)) {
+    /* The lanes of a batch share one connectome: a batch ends where the subject changes. */
+    while (n < cap && co->q_len > 0 &&
+           (n == 0 || co->queue[co->q_head].acc->subject == items[0].subject) &&
+           queue_pop(co, &q)) {
         fcfit_work_item *it = &items[n];
         const row_acc *a = q.acc;
         it->stage = (uint64_t)co->stage->kind;
@@ -441,6 +482,7 @@ static size_t next_batch(coord *co, fcfit_work_item *items, queued *taken)
         it->point = a->row;
         it->replicate = q.replicate;
         it->seed = a->seeds[q.replicate];
+        it->subject = a->subject;
         it->n_set = a->n_set;
         memcpy(it->set_param, a->set_param, a->n_set * sizeof(uint32_t));
         it->set_values = a->set_values;
@@ -460,14 +502,56 @@ static void progress(coord *co, int final)
     double now = fcfit_wtime(), el = now - co->t0;
     size_t done = co->done_before + co->done_now;
     size_t used = fcfit_search_rows_used(co->search);
-    char best[400] = "", total[96];
+    size_t n_run = 0, run_tasks = 0, target_n = 0;
+    double sim_lo = INFINITY, total_s = 0.0, left_s = 0.0;
+    char best[400] = "", total[96], rate[64], running[200] = "", eta[64] = "";
     if (!final && (c->progress_s <= 0 || now - co->last_report < c->progress_s)) {
         return;
     }
     co->last_report = now;
+    /* Batches reported running (PROGRESS, or rank 0's own): how far the least advanced one is,
+     * and when the slowest should end at its rate so far. */
+    for (int w = 0; !final && w < c->size; w++) {
+        const fcfit_work_progress *r = &co->running[w];
+        if (r->n_tasks == 0 || !(r->total_s > 0)) {
+            continue;
+        }
+        n_run++;
+        run_tasks += (size_t)r->n_tasks;
+        sim_lo = fmin(sim_lo, r->simulated_s);
+        total_s = r->total_s;
+        if (r->simulated_s > 0 && r->wall_s > 0) {
+            left_s = fmax(left_s, r->wall_s * (r->total_s - r->simulated_s) / r->simulated_s);
+        }
+    }
+    if (n_run > 0) {
+        snprintf(running, sizeof running,
+                 "; running %zu task(s) in %zu batch(es), simulated %.6g of %.6g s%s", run_tasks,
+                 n_run, sim_lo, total_s, left_s > 0 ? " (the batches end in about " : "");
+        if (left_s > 0) {
+            size_t len = strlen(running);
+            snprintf(running + len, sizeof running - len, "%.0f s)", left_s);
+        }
+    }
+    if (co->stage->kind == FCFIT_STAGE_SWEEP || co->stage->kind == FCFIT_STAGE_VALIDATE) {
+        target_n = co->stage->kind == FCFIT_STAGE_SWEEP ? co->stage->n_points
+                                                        : co->stage->capacity;
+    }
+    if (co->done_now > 0 && el > 0) {
+        double r = (double)co->done_now / el;
+        snprintf(rate, sizeof rate, "%.3g/s", r);
+        if (!final && target_n > done) {
+            snprintf(eta, sizeof eta, ", about %.0f s left", (double)(target_n - done) / r);
+        }
+    } else {
+        snprintf(rate, sizeof rate, "no evaluation finished yet");
+    }
     if (co->best_row >= 0) {
-        snprintf(best, sizeof best, ", best %s %.5g (row %ld)", c->job->objective.text,
-                 fcfit_objective_display(&c->job->objective, co->best_loss), co->best_row);
+        char words[256];
+        snprintf(best, sizeof best, ", best %s %.5g (row %ld%s%s)", c->job->objective.text,
+                 fcfit_objective_display(&c->job->objective, co->best_loss), co->best_row,
+                 co->best_flags != 0 ? "; WARNING: " : "",
+                 fcfit_diag_describe(co->best_flags, co->best_diag, words, sizeof words));
     }
     if (co->stage->kind == FCFIT_STAGE_SWEEP || co->stage->kind == FCFIT_STAGE_VALIDATE) {
         snprintf(total, sizeof total, "%zu/%zu evaluations",
@@ -477,8 +561,8 @@ static void progress(coord *co, int final)
         snprintf(total, sizeof total, "%zu evaluations (%zu asked for, budget %zu)", done, used,
                  co->stage->capacity);
     }
-    fcfit_log(FCFIT_LOG_INFO, "%s: %s, %zu failed, %.3g/s%s", co->stage->name, total, co->failed,
-              el > 0 ? (double)co->done_now / el : 0.0, best);
+    fcfit_log(FCFIT_LOG_INFO, "%s: %s, %zu failed, %s%s%s%s", co->stage->name, total, co->failed,
+              rate, eta, best, running);
 }
 
 static void check_stop(coord *co)
@@ -500,6 +584,9 @@ static int alone_should_stop(void *ctx)
 {
     coord *co = ctx;
     check_stop(co);
+    if (batch_position(co->c, &co->ev, &co->running[0])) {
+        progress(co, 0);
+    }
     return co->stopping && fcfit_wtime() > co->stop_deadline;
 }
 
@@ -531,6 +618,7 @@ static fcfit_status run_alone(coord *co, int *stopped)
             *stopped = 1;
             return FCFIT_OK;
         }
+        memset(&co->running[0], 0, sizeof co->running[0]);
         for (size_t k = 0; k < n; k++) {
             FCFIT_CHECK(take_result(co, &co->rs.r[k], 0));
         }
@@ -593,6 +681,7 @@ static fcfit_status run_workers(coord *co, int *stopped)
             size_t n = 0;
             FCFIT_CHECK(fcfit_proto_unpack_result(co->in.buf, co->in.len, c->lanes, co->rs.r, &n));
             co->inflight_n[ms.MPI_SOURCE] = 0;
+            memset(&co->running[ms.MPI_SOURCE], 0, sizeof co->running[ms.MPI_SOURCE]);
             co->n_inflight--;
             /* Keep the worker busy first, then take the results. */
             if (!co->stopping) {
@@ -603,6 +692,13 @@ static fcfit_status run_workers(coord *co, int *stopped)
             }
             for (size_t k = 0; k < n; k++) {
                 FCFIT_CHECK(take_result(co, &co->rs.r[k], ms.MPI_SOURCE));
+            }
+        } else if (ms.MPI_TAG == FCFIT_TAG_PROGRESS) {
+            fcfit_work_progress pr;
+            FCFIT_CHECK(fcfit_proto_unpack_progress(co->in.buf, co->in.len, &pr));
+            /* A PROGRESS that crossed its batch's RESULT is stale: keep idle workers idle. */
+            if (co->inflight_n[ms.MPI_SOURCE] > 0) {
+                co->running[ms.MPI_SOURCE] = pr;
             }
         } else if (ms.MPI_TAG == FCFIT_TAG_ERROR) {
             int64_t code = 0;
@@ -638,13 +734,14 @@ fcfit_status coord_run_stage(coord *co, size_t s, fcfit_search *search, fcfit_bo
     co->done_now = 0;
     co->failed = 0;
     co->best_row = -1;
+    co->best_flags = 0;
     co->best_loss = NAN;
     co->busy_s = 0.0;
     for (size_t r = 0; r < book->capacity; r++) {
         if (book->status[r] != 0) {
             co->done_before++;
             co->failed += book->status[r] != FCFIT_TASK_OK;
-            consider_best(co, r, book->status[r], book->loss[r]);
+            consider_best(co, r, book->status[r], book->loss[r], 0, NULL);
         }
     }
     /* Enough rows to keep every lane of every worker busy twice over. */
@@ -687,6 +784,7 @@ fcfit_status coord_create(coord **out, run_ctx *c, fcfit_results *res)
     FCFIT_ALLOC_GOTO(co->idle, c->size, "idle worker list");
     FCFIT_ALLOC_GOTO(co->inflight, c->size, "in-flight lists");
     FCFIT_ALLOC_GOTO(co->inflight_n, c->size, "in-flight counts");
+    FCFIT_ALLOC_GOTO(co->running, c->size, "batch positions");
     for (int w = 0; w < c->size; w++) {
         FCFIT_ALLOC_GOTO(co->inflight[w], c->lanes, "in-flight items");
     }
@@ -695,6 +793,7 @@ fcfit_status coord_create(coord **out, run_ctx *c, fcfit_results *res)
     FCFIT_ALLOC_GOTO(co->row_se, K, "row standard errors");
     FCFIT_ALLOC_GOTO(co->row_se2, K, "row standard errors");
     FCFIT_ALLOC_GOTO(co->row_sub, c->S * FCFIT_SSCORE_COUNT + 1, "row subject scores");
+    FCFIT_ALLOC_GOTO(co->row_sd, K, "row score deviations");
     FCFIT_TRY(result_set_alloc(&co->rs, c, c->lanes));
     for (size_t k = 0; k < K; k++) {
         co->row_scores2[k] = NAN;
@@ -727,6 +826,7 @@ void coord_destroy(coord **pco)
     }
     free(co->inflight);
     free(co->inflight_n);
+    free(co->running);
     free(co->idle);
     free(co->items);
     free(co->row_scores);
@@ -734,6 +834,7 @@ void coord_destroy(coord **pco)
     free(co->row_se);
     free(co->row_se2);
     free(co->row_sub);
+    free(co->row_sd);
     free(co->rep_loss);
     result_set_free(&co->rs);
     eval_set_free(&co->ev);

@@ -60,6 +60,7 @@ typedef struct result_set {
     fcfit_work_result *r;
     double *scores, *scores2, *sub;
     float *fc;
+    double *diag;
 } result_set;
 
 fcfit_status result_set_alloc(result_set *rs, const run_ctx *c, size_t n);
@@ -73,6 +74,10 @@ void result_set_free(result_set *rs);
  */
 typedef struct eval_set {
     size_t n;
+    size_t subject;  /* the subject every evaluator is for (per-subject connectomes) */
+    fcfit_eval *current;  /* the evaluator of the batch running now (NULL between batches) */
+    size_t current_n;     /* its tasks */
+    double current_t0;    /* when it started (fcfit_wtime) */
     size_t lanes[8];
     fcfit_eval *ev[8];
 } eval_set;
@@ -80,13 +85,35 @@ typedef struct eval_set {
 fcfit_status eval_set_init(const run_ctx *c, eval_set *es);
 void eval_set_free(eval_set *es);
 
-/* Evaluate a batch of items into result records (arrays owned by the records). */
+/* Evaluate a batch of items into result records (every item of one subject) (arrays owned by the records). */
 fcfit_status evaluate_batch(const run_ctx *c, eval_set *es, size_t n,
                             const fcfit_work_item *items, fcfit_work_result *res,
                             fcfit_eval_stop_fn stop, void *sctx, int *stopped);
 
+/*
+ * Where the running batch is (polled between chunks): its tasks, the simulated seconds each
+ * has done and will do in all, and the wall seconds since it started. 0 between batches.
+ */
+int batch_position(const run_ctx *c, const eval_set *es, fcfit_work_progress *pr);
+
 /* The worker loop: READY, then TASK -> RESULT until STOP (answered with BYE). */
 fcfit_status worker_loop(run_ctx *c);
+
+/* ---- diagnostics and warnings (diagnose.c) ---- */
+
+/* The diagnostics entries of the results layout (names, drive, target FCD median, job warnings). */
+void layout_diagnostics(const fcfit_job *job, fcfit_results_layout *lay);
+
+typedef struct stage_warning_set {
+    size_t n;
+    char lines[FCFIT_RESULTS_WARNINGS][FCFIT_RESULTS_WARNING_LEN];
+    const char *ptr[FCFIT_RESULTS_WARNINGS];
+} stage_warning_set;
+
+/* Warnings about a finished stage (rank 0): from its rows' flags in the file and its best row;
+ * logged, and returned for the stage's summary. */
+fcfit_status stage_warnings(const run_ctx *c, fcfit_results *res, size_t s, const fcfit_book *b,
+                            long best_row, stage_warning_set *w);
 
 /* ---- the coordinator (coordinator.c) ---- */
 

@@ -47,6 +47,7 @@ void fcfit_proto_pack_task(fcfit_packer *p, size_t n, size_t n_regions,
         fcfit_pack_u64(p, it->point);
         fcfit_pack_u64(p, it->replicate);
         fcfit_pack_u64(p, it->seed);
+        fcfit_pack_u64(p, it->subject);
         fcfit_pack_u64(p, (uint64_t)it->n_set);
         for (size_t j = 0; j < it->n_set; j++) {
             fcfit_pack_u64(p, it->set_param[j]);
@@ -76,6 +77,7 @@ fcfit_status fcfit_proto_unpack_task(const void *buf, size_t len, size_t cap, si
         FCFIT_CHECK(fcfit_unpack_u64(&u, &it->point));
         FCFIT_CHECK(fcfit_unpack_u64(&u, &it->replicate));
         FCFIT_CHECK(fcfit_unpack_u64(&u, &it->seed));
+        FCFIT_CHECK(fcfit_unpack_u64(&u, &it->subject));
         FCFIT_CHECK(fcfit_unpack_u64(&u, &ns));
         FCFIT_REQUIRE(ns <= max_set, FCFIT_ERR_PROTOCOL,
                       "malformed TASK: %llu parameter rows, at most %zu",
@@ -122,6 +124,7 @@ void fcfit_proto_pack_result(fcfit_packer *p, size_t n, const fcfit_work_result 
         fcfit_pack_i64(p, r->tune_converged);
         fcfit_pack_i64(p, r->tune_iterations);
         fcfit_pack_f64(p, r->tune_max_error);
+        fcfit_pack_f64s(p, r->diag, r->n_diag);
     }
 }
 
@@ -153,9 +156,32 @@ fcfit_status fcfit_proto_unpack_result(const void *buf, size_t len, size_t cap,
         FCFIT_CHECK(fcfit_unpack_i64(&u, &r->tune_converged));
         FCFIT_CHECK(fcfit_unpack_i64(&u, &r->tune_iterations));
         FCFIT_CHECK(fcfit_unpack_f64(&u, &r->tune_max_error));
+        FCFIT_CHECK(fcfit_unpack_f64s_into(&u, r->diag, r->n_diag));
     }
     FCFIT_REQUIRE(fcfit_unpack_done(&u), FCFIT_ERR_PROTOCOL, "malformed RESULT: trailing bytes");
     *n = (size_t)count;
+    return FCFIT_OK;
+}
+
+void fcfit_proto_pack_progress(fcfit_packer *p, const fcfit_work_progress *pr)
+{
+    header(p, FCFIT_TAG_PROGRESS);
+    fcfit_pack_u64(p, pr->n_tasks);
+    fcfit_pack_f64(p, pr->simulated_s);
+    fcfit_pack_f64(p, pr->total_s);
+    fcfit_pack_f64(p, pr->wall_s);
+}
+
+fcfit_status fcfit_proto_unpack_progress(const void *buf, size_t len, fcfit_work_progress *pr)
+{
+    fcfit_unpacker u;
+    fcfit_unpack_init(&u, buf, len);
+    FCFIT_CHECK(check_header(&u, FCFIT_TAG_PROGRESS));
+    FCFIT_CHECK(fcfit_unpack_u64(&u, &pr->n_tasks));
+    FCFIT_CHECK(fcfit_unpack_f64(&u, &pr->simulated_s));
+    FCFIT_CHECK(fcfit_unpack_f64(&u, &pr->total_s));
+    FCFIT_CHECK(fcfit_unpack_f64(&u, &pr->wall_s));
+    FCFIT_REQUIRE(fcfit_unpack_done(&u), FCFIT_ERR_PROTOCOL, "malformed PROGRESS: trailing bytes");
     return FCFIT_OK;
 }
 

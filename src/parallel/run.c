@@ -209,6 +209,7 @@ static fcfit_status build_layout(const fcfit_job *job, int save_fc, layout_store
     lay->target_fc = job->target != NULL ? job->target->fc_group : NULL;
     lay->target_subjects = job->target != NULL ? job->target->n_subjects : 0;
     lay->objective_better = fcfit_objective_better(&job->objective);
+    layout_diagnostics(job, lay);
     ls->param_names = calloc(m->n_params + 1, sizeof(char *));
     FCFIT_REQUIRE(ls->param_names != NULL, FCFIT_ERR_NOMEM, "out of memory");
     for (size_t j = 0; j < m->n_params; j++) {
@@ -314,6 +315,7 @@ static fcfit_status finish_stage(run_ctx *c, fcfit_results *res, size_t s,
     long row;
     double loss;
     fcfit_status st = FCFIT_OK;
+    stage_warning_set warn;
 
     FCFIT_REQUIRE_GOTO(code != NULL && evals != NULL && brow != NULL && best != NULL,
                        FCFIT_ERR_NOMEM, "out of memory");
@@ -328,6 +330,9 @@ static fcfit_status finish_stage(run_ctx *c, fcfit_results *res, size_t s,
     sm.wall_s = wall_s;
     sm.n_workers = (int64_t)workers;
     instance_summaries(search, &sm, code, evals, brow, best);
+    FCFIT_TRY(stage_warnings(c, res, s, book, row, &warn));
+    sm.n_warnings = warn.n;
+    sm.warnings = warn.ptr;
     FCFIT_TRY(fcfit_results_write_summary(res, s, &sm));
     if (row >= 0) {
         fcfit_log(FCFIT_LOG_INFO,
@@ -611,7 +616,7 @@ fcfit_status fcfit_run(MPI_Comm comm, fcfit_job *job_in, const fcfit_run_opts *o
     c.n_params = job->model->n_params;
     c.K = FCFIT_SCORE_COUNT;
     c.S = job->target != NULL ? job->target->n_subjects : 0;
-    c.M = fcfit_config_bool(job->cfg, "output.save_fc") ? job->n * (job->n - 1) / 2 : 0;
+    c.M = job->save_fc ? job->n * (job->n - 1) / 2 : 0;
     c.target2 = job->target2 != NULL;
     c.lanes = (size_t)fcfit_config_int(job->cfg, "run.batch_lanes");
     if (c.lanes == 0) {
@@ -680,6 +685,17 @@ cleanup:
     free(names);
     free(values);
     free(output);
+    layout_free(&ls);
+    return st;
+}
+
+fcfit_status fcfit_run_file_size(const fcfit_job *job, double *bytes, double *fc_bytes)
+{
+    layout_store ls;
+    fcfit_status st = build_layout(job, job->save_fc, &ls);
+    if (st == FCFIT_OK) {
+        *bytes = fcfit_results_layout_bytes(&ls.lay, fc_bytes);
+    }
     layout_free(&ls);
     return st;
 }

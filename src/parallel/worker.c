@@ -26,6 +26,7 @@ void result_set_free(result_set *rs)
     free(rs->scores2);
     free(rs->sub);
     free(rs->fc);
+    free(rs->diag);
     memset(rs, 0, sizeof *rs);
 }
 
@@ -40,6 +41,7 @@ fcfit_status result_set_alloc(result_set *rs, const run_ctx *c, size_t n)
     FCFIT_ALLOC_GOTO(rs->scores2, n * (K2 + 1), "result scores");
     FCFIT_ALLOC_GOTO(rs->sub, n * (SS + 1), "result subject scores");
     FCFIT_ALLOC_GOTO(rs->fc, n * (c->M + 1), "result FC");
+    FCFIT_ALLOC_GOTO(rs->diag, n * FCFIT_DIAG_COUNT, "result diagnostics");
     for (size_t k = 0; k < n; k++) {
         rs->r[k].n_scores = c->K;
         rs->r[k].scores = rs->scores + k * c->K;
@@ -49,6 +51,8 @@ fcfit_status result_set_alloc(result_set *rs, const run_ctx *c, size_t n)
         rs->r[k].subject_scores = rs->sub + k * (SS + 1);
         rs->r[k].n_fc = c->M;
         rs->r[k].fc = rs->fc + k * (c->M + 1);
+        rs->r[k].n_diag = FCFIT_DIAG_COUNT;
+        rs->r[k].diag = rs->diag + k * FCFIT_DIAG_COUNT;
     }
     return FCFIT_OK;
 cleanup:
@@ -56,16 +60,19 @@ cleanup:
     return st;
 }
 
-static fcfit_status make_evaluator(const run_ctx *c, size_t lanes, fcfit_eval **ev)
+/* The evaluator of subject `subject` (its connectome and target; per-subject connectomes). */
+static fcfit_status make_evaluator(const run_ctx *c, size_t lanes, size_t subject,
+                                   fcfit_eval **ev)
 {
     fcfit_eval_setup s;
     memset(&s, 0, sizeof s);
     s.model = c->job->model;
-    s.conn = c->job->conn;
+    s.conn = fcfit_job_conn(c->job, subject);
     s.sim = &c->job->sim;
     s.opt = c->job->opt;
     s.fcs = &c->job->fcs;
-    s.target = c->job->target;
+    s.target = fcfit_job_target(c->job, subject);
+    s.all_subjects = c->job->n_subjects > 0 ? c->job->target : NULL;
     s.target2 = c->job->target2;
     s.test = (fcfit_test_function)fcfit_config_enum(c->job->cfg, "test.function");
     s.test_noise = fcfit_config_real(c->job->cfg, "test.noise");
@@ -80,7 +87,8 @@ fcfit_status eval_set_init(const run_ctx *c, eval_set *es)
         es->lanes[es->n++] = L;
     }
     es->lanes[es->n++] = c->lanes;
-    return make_evaluator(c, c->lanes, &es->ev[es->n - 1]);
+    es->subject = 0;
+    return make_evaluator(c, c->lanes, 0, &es->ev[es->n - 1]);
 }
 
 void eval_set_free(eval_set *es)
@@ -91,15 +99,27 @@ void eval_set_free(eval_set *es)
     es->n = 0;
 }
 
-/* The smallest evaluator with at least n lanes. */
-static fcfit_status eval_set_get(const run_ctx *c, eval_set *es, size_t n, fcfit_eval **ev)
+/* The smallest evaluator of `subject` with at least n lanes. The evaluators are for one
+ * subject at a time (per-subject connectomes): a batch of another subject remakes them. */
+static fcfit_status eval_set_get(const run_ctx *c, eval_set *es, size_t n, size_t subject,
+                                 fcfit_eval **ev)
 {
     size_t k = 0;
+    FCFIT_REQUIRE(c->job->n_subjects == 0 || subject < c->job->n_subjects, FCFIT_ERR_PROTOCOL,
+                  "task for subject %zu of %zu", subject, c->job->n_subjects);
+    FCFIT_REQUIRE(c->job->n_subjects > 0 || subject == 0, FCFIT_ERR_PROTOCOL,
+                  "task for subject %zu in a job without per-subject connectomes", subject);
+    if (subject != es->subject) {
+        for (size_t j = 0; j < es->n; j++) {
+            fcfit_eval_destroy(&es->ev[j]);
+        }
+        es->subject = subject;
+    }
     while (k + 1 < es->n && es->lanes[k] < n) {
         k++;
     }
     if (es->ev[k] == NULL) {
-        FCFIT_CHECK(make_evaluator(c, es->lanes[k], &es->ev[k]));
+        FCFIT_CHECK(make_evaluator(c, es->lanes[k], subject, &es->ev[k]));
     }
     *ev = es->ev[k];
     return FCFIT_OK;
@@ -128,8 +148,14 @@ fcfit_status evaluate_batch(const run_ctx *c, eval_set *es, size_t n,
     const size_t N = c->N, np = c->n_params;
     double t0 = fcfit_wtime(), dt;
     fcfit_eval *ev = NULL;
+    fcfit_status st;
     FCFIT_REQUIRE(n <= 64, FCFIT_ERR_INTERNAL, "batch of %zu items", n);
-    FCFIT_CHECK(eval_set_get(c, es, n, &ev));
+    for (size_t l = 1; l < n; l++) {
+        FCFIT_REQUIRE(items[l].subject == items[0].subject, FCFIT_ERR_PROTOCOL,
+                      "batch mixes subjects %llu and %llu", (unsigned long long)items[0].subject,
+                      (unsigned long long)items[l].subject);
+    }
+    FCFIT_CHECK(eval_set_get(c, es, n, (size_t)items[0].subject, &ev));
     for (size_t l = 0; l < n; l++) {
         double *p = fcfit_eval_params(ev, l);
         memcpy(p, c->job->params, np * N * sizeof(double));
@@ -141,7 +167,12 @@ fcfit_status evaluate_batch(const run_ctx *c, eval_set *es, size_t n,
         }
         seeds[l] = items[l].seed;
     }
-    FCFIT_CHECK(fcfit_eval_run(ev, n, seeds, stop, sctx, stopped));
+    es->current = ev;
+    es->current_n = n;
+    es->current_t0 = t0;
+    st = fcfit_eval_run(ev, n, seeds, stop, sctx, stopped);
+    es->current = NULL;
+    FCFIT_CHECK(st);
     if (*stopped) {
         return FCFIT_OK;
     }
@@ -171,20 +202,58 @@ fcfit_status evaluate_batch(const run_ctx *c, eval_set *es, size_t n,
         r->tune_converged = er->tune.converged;
         r->tune_iterations = (int64_t)er->tune.iterations;
         r->tune_max_error = er->tune.max_error;
+        memcpy(r->diag, er->diag, FCFIT_DIAG_COUNT * sizeof(double));
         log_task(c, &items[l]);
     }
     return FCFIT_OK;
 }
 
+int batch_position(const run_ctx *c, const eval_set *es, fcfit_work_progress *pr)
+{
+    const fcfit_sim *sim;
+    const double dt_s = c->job->sim.dt_ms / 1000.0;
+    memset(pr, 0, sizeof *pr);
+    if (es->current == NULL || (sim = fcfit_eval_sim(es->current)) == NULL) {
+        return 0; /* between batches, or analytic test functions (no simulation) */
+    }
+    pr->n_tasks = es->current_n;
+    pr->simulated_s = (double)fcfit_sim_steps_done(sim) * dt_s;
+    pr->total_s = (double)fcfit_sim_n_steps(sim) * dt_s;
+    pr->wall_s = fcfit_wtime() - es->current_t0;
+    return 1;
+}
+
 typedef struct worker_poll {
-    MPI_Comm comm;
+    const run_ctx *c;
+    const eval_set *es;
+    fcfit_packer out;
+    double last_sent;
 } worker_poll;
 
+/*
+ * Between chunks: STOP from rank 0 abandons the batch; and a batch that runs longer than
+ * log.progress_s tells rank 0 every log.progress_s seconds how far it is (PROGRESS), so that
+ * the progress lines show running work before the first result arrives.
+ */
 static int worker_should_stop(void *ctx)
 {
     worker_poll *w = ctx;
+    fcfit_work_progress pr;
     int flag = 0;
-    MPI_Iprobe(0, FCFIT_TAG_STOP, w->comm, &flag, MPI_STATUS_IGNORE);
+    MPI_Iprobe(0, FCFIT_TAG_STOP, w->c->comm, &flag, MPI_STATUS_IGNORE);
+    if (!flag && w->c->progress_s > 0 && batch_position(w->c, w->es, &pr)) {
+        double now = fcfit_wtime();
+        double since = now - (w->last_sent > w->es->current_t0 ? w->last_sent
+                                                                : w->es->current_t0);
+        if (since >= w->c->progress_s) {
+            fcfit_proto_pack_progress(&w->out, &pr);
+            if (fcfit_pack_status(&w->out) == FCFIT_OK) {
+                MPI_Send(w->out.buf, (int)w->out.len, MPI_BYTE, 0, FCFIT_TAG_PROGRESS,
+                         w->c->comm);
+            }
+            w->last_sent = now;
+        }
+    }
     return flag;
 }
 
@@ -202,7 +271,7 @@ fcfit_status worker_loop(run_ctx *c)
     fcfit_work_item *items = NULL;
     double *arena = NULL;
     result_set rs;
-    worker_poll wp = {c->comm};
+    worker_poll wp;
     waiter wt;
     MPI_Status ms;
     int64_t code = 0;
@@ -210,6 +279,10 @@ fcfit_status worker_loop(run_ctx *c)
     fcfit_pack_init(&in);
     fcfit_pack_init(&out);
     memset(&rs, 0, sizeof rs);
+    memset(&wp, 0, sizeof wp);
+    fcfit_pack_init(&wp.out);
+    wp.c = c;
+    wp.es = &ev;
     st = eval_set_init(c, &ev);
     if (st == FCFIT_OK) {
         st = result_set_alloc(&rs, c, c->lanes);
@@ -280,6 +353,7 @@ fcfit_status worker_loop(run_ctx *c)
     eval_set_free(&ev);
     free(items);
     free(arena);
+    fcfit_pack_free(&wp.out);
     fcfit_pack_free(&in);
     fcfit_pack_free(&out);
     return st;

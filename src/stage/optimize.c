@@ -55,6 +55,9 @@ static double project_dim(const fcfit_stage *s, size_t d, const fcfit_book *src,
     case FCFIT_DIM_REGION:
         v = params[dim->param * N + dim->map];
         break;
+    case FCFIT_DIM_SUBJECT:
+        v = 0.0; /* per-subject sweeps feed no optimizer (job_subjects.c) */
+        break;
     }
 clamp:
     if (!isfinite(v)) {

@@ -79,6 +79,7 @@ static void fill_items(fcfit_work_item *it, size_t n)
         it[k].point = 3 * k + 1;
         it[k].replicate = k % 2;
         it[k].seed = 0x9e3779b97f4a7c15ULL * (k + 1);
+        it[k].subject = 11 * k + 2;
         it[k].n_set = k == 0 ? 0 : k == 1 ? TMAX : 2 + k;
         for (size_t j = 0; j < it[k].n_set; j++) {
             it[k].set_param[j] = (uint32_t)((j * 5 + k) % TMAX);
@@ -93,7 +94,8 @@ static void fill_items(fcfit_work_item *it, size_t n)
 static int items_equal(const fcfit_work_item *a, const fcfit_work_item *b)
 {
     return a->stage == b->stage && a->task == b->task && a->point == b->point &&
-           a->replicate == b->replicate && a->seed == b->seed && a->n_set == b->n_set &&
+           a->replicate == b->replicate && a->seed == b->seed && a->subject == b->subject &&
+           a->n_set == b->n_set &&
            memcmp(a->set_param, b->set_param, a->n_set * sizeof(uint32_t)) == 0 &&
            memcmp(a->set_values, b->set_values, a->n_set * TN * sizeof(double)) == 0;
 }
@@ -189,7 +191,7 @@ static void test_task(void)
     {
         fcfit_work_item one;
         double vals[2 * TN] = {1, 2, 3, 4, 5, 6, 7, 8};
-        size_t off_ns = OFF_ITEMS + 5 * 8, off_p0 = off_ns + 8, off_nv = off_ns + 3 * 8;
+        size_t off_ns = OFF_ITEMS + 6 * 8, off_p0 = off_ns + 8, off_nv = off_ns + 3 * 8;
         memset(&one, 0, sizeof one);
         one.n_set = 2;
         one.set_param[0] = 3;
@@ -221,7 +223,7 @@ static void test_task(void)
 
 /* ---- RESULT ---- */
 
-enum { RN = 2, RK = 5, RS = 6, RF = 10 };
+enum { RN = 2, RK = 5, RS = 6, RF = 10, RD = 9 };
 
 typedef struct rstore {
     fcfit_work_result r[RN + 1];
@@ -229,6 +231,7 @@ typedef struct rstore {
     double scores2[RN + 1][RK];
     double sub[RN + 1][RS];
     float fc[RN + 1][RF];
+    double diag[RN + 1][RD];
 } rstore;
 
 static void rstore_init(rstore *s, size_t k_scores, size_t n_sub, size_t n_fc)
@@ -243,6 +246,8 @@ static void rstore_init(rstore *s, size_t k_scores, size_t n_sub, size_t n_fc)
         s->r[k].subject_scores = s->sub[k];
         s->r[k].n_fc = n_fc;
         s->r[k].fc = n_fc > 0 ? s->fc[k] : NULL;
+        s->r[k].n_diag = RD;
+        s->r[k].diag = s->diag[k];
     }
 }
 
@@ -271,6 +276,9 @@ static void rstore_fill(rstore *s)
         r->tune_converged = 1 - (int64_t)k;
         r->tune_iterations = 12345 + (int64_t)k;
         r->tune_max_error = special(k + 4);
+        for (size_t j = 0; j < r->n_diag; j++) {
+            r->diag[j] = special(j + 2 * k + 3);
+        }
     }
 }
 
@@ -287,7 +295,8 @@ static int results_equal(const fcfit_work_result *a, const fcfit_work_result *b)
            (a->n_fc == 0 || memcmp(a->fc, b->fc, a->n_fc * sizeof(float)) == 0) &&
            a->tune_active == b->tune_active && a->tune_converged == b->tune_converged &&
            a->tune_iterations == b->tune_iterations &&
-           memcmp(&a->tune_max_error, &b->tune_max_error, sizeof(double)) == 0;
+           memcmp(&a->tune_max_error, &b->tune_max_error, sizeof(double)) == 0 &&
+           a->n_diag == b->n_diag && memcmp(a->diag, b->diag, a->n_diag * sizeof(double)) == 0;
 }
 
 static void test_result(void)
@@ -389,6 +398,13 @@ static void test_result(void)
         CHECK_FAILS(fcfit_proto_unpack_result(p.buf, p.len, RN, other.r, &n), FCFIT_ERR_PROTOCOL,
                     "expected");
         rstore_init(&other, RK, RS, 0);
+        CHECK_FAILS(fcfit_proto_unpack_result(p.buf, p.len, RN, other.r, &n), FCFIT_ERR_PROTOCOL,
+                    "expected");
+        /* Diagnostics of another length (a worker of another fcfit build). */
+        rstore_init(&other, RK, RS, RF);
+        for (size_t k = 0; k < RN + 1; k++) {
+            other.r[k].n_diag = RD - 1;
+        }
         CHECK_FAILS(fcfit_proto_unpack_result(p.buf, p.len, RN, other.r, &n), FCFIT_ERR_PROTOCOL,
                     "expected");
     }
@@ -504,10 +520,51 @@ static void test_error_stop(void)
     fcfit_pack_free(&p);
 }
 
+/* ---- PROGRESS ---- */
+
+static void test_progress(void)
+{
+    fcfit_packer p;
+    fcfit_work_progress in = {3, 123.25, 600.0, 41.5}, out;
+    size_t full;
+    int all_truncated_rejected = 1;
+    unsigned char *b;
+
+    fcfit_pack_init(&p);
+    fcfit_proto_pack_progress(&p, &in);
+    CHECK_OK(fcfit_pack_status(&p));
+    full = p.len;
+    memset(&out, 0, sizeof out);
+    CHECK_OK(fcfit_proto_unpack_progress(p.buf, p.len, &out));
+    CHECK_TRUE(out.n_tasks == 3 && out.simulated_s == 123.25 && out.total_s == 600.0 &&
+               out.wall_s == 41.5);
+    for (size_t len = 0; len < full; len++) {
+        fcfit_status st;
+        b = copy_of(p.buf, len);
+        st = fcfit_proto_unpack_progress(b, len, &out);
+        fcfit_error_clear();
+        if (st != FCFIT_ERR_PROTOCOL) {
+            all_truncated_rejected = 0;
+        }
+        free(b);
+    }
+    CHECK_TRUE(all_truncated_rejected);
+    b = calloc(full + 1, 1);
+    memcpy(b, p.buf, full);
+    CHECK_FAILS(fcfit_proto_unpack_progress(b, full + 1, &out), FCFIT_ERR_PROTOCOL, "trailing");
+    free(b);
+    b = copy_of(p.buf, full);
+    put_u64(b, OFF_KIND, FCFIT_TAG_RESULT);
+    CHECK_FAILS(fcfit_proto_unpack_progress(b, full, &out), FCFIT_ERR_PROTOCOL, "kind");
+    free(b);
+    fcfit_pack_free(&p);
+}
+
 int main(void)
 {
     test_task();
     test_result();
     test_error_stop();
+    test_progress();
     return fcfit_test_finish();
 }
