@@ -33,6 +33,7 @@ typedef struct run_ctx {
     double stop_timeout_s, progress_s;
     volatile sig_atomic_t *stop;
     int task_log_fd;
+    const char *output;      /* the results file's path (rank 0) */
 } run_ctx;
 
 /* ---- waiting without fixed sleeps (run.c) ---- */
