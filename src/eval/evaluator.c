@@ -408,7 +408,8 @@ fcfit_status fcfit_eval_run_resume(fcfit_eval *ev, size_t n_used, const uint64_t
         memcpy(&h, ckpt[src], sizeof h);
         FCFIT_REQUIRE(h.magic == EVAL_CKPT_MAGIC && h.sim_len == len[src] - sizeof h,
                       FCFIT_ERR_INPUT, "not an evaluation checkpoint (or a damaged one)");
-        FCFIT_REQUIRE(h.seed == seeds[src] && h.params_hash == lane_params_hash(ev, l, seeds[src]),
+        FCFIT_REQUIRE(h.seed == seeds[src] &&
+                          h.params_hash == lane_params_hash(ev, src, seeds[src]),
                       FCFIT_ERR_INPUT,
                       "checkpoint of another task (seed or parameters differ); not used");
         memset(&ev->tune[l], 0, sizeof ev->tune[l]);

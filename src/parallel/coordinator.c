@@ -56,6 +56,7 @@ typedef struct row_acc {
     int32_t rank;
     int64_t tune_it, tune_conv;
     double tune_err;
+    uint64_t params_hash;   /* identifies the row's parameters to its checkpoints */
     struct row_acc *next;
 } row_acc;
 
@@ -92,6 +93,10 @@ struct coord {
     double t0, last_report, busy_s;
     int stopping;
     double stop_deadline;
+    int remote_signal;  /* a signal a worker reported */
+    fcfit_ckpt_record *ckrecs; /* [lanes] checkpoint records of one message */
+    unsigned char *ckbuf;      /* rank 0 alone: its own batch's checkpoints */
+    size_t ckcap;
     /* buffers */
     fcfit_packer in, out;
     fcfit_work_item *items;
@@ -201,6 +206,7 @@ static fcfit_status acc_new(coord *co, const fcfit_request *req)
         memcpy(a->x, req->x, co->D * sizeof(double));
     }
     memcpy(a->params, req->params, np * N * sizeof(double));
+    a->params_hash = params_hash_of(a->params, np * N);
     for (size_t r = 0; r < R; r++) {
         a->seeds[r] = fcfit_rng_derive(c->job->seed, req->seed_task, r);
     }
@@ -352,6 +358,7 @@ static fcfit_status take_result(coord *co, const fcfit_work_result *r, int rank)
     a = acc_find(co, (size_t)r->point);
     FCFIT_REQUIRE(a != NULL, FCFIT_ERR_PROTOCOL, "result for row %llu, which is not running",
                   (unsigned long long)r->point);
+    ckpt_store_drop(c->ckpt, r->stage, r->task, r->replicate);
     a->rep_status[r->replicate] = (int32_t)r->status;
     snprintf(a->reason[r->replicate], sizeof a->reason[0], "%s", r->reason);
     memcpy(a->scores + r->replicate * K, r->scores, K * sizeof(double));
@@ -422,13 +429,33 @@ static fcfit_status pump(coord *co)
     return FCFIT_OK;
 }
 
-/* Fill up to `lanes` items from the queue. */
-static size_t next_batch(coord *co, fcfit_work_item *items, queued *taken)
+/* The checkpoint of a queued item, if the store holds one that is the item's. */
+static const ckpt_entry *queued_checkpoint(coord *co, const queued *q)
+{
+    const row_acc *a = q->acc;
+    return ckpt_store_match(co->c->ckpt, (uint64_t)co->stage->kind, co->stage->task_base + a->row,
+                            q->replicate, a->seeds[q->replicate], a->params_hash);
+}
+
+/*
+ * Fill up to `lanes` items from the queue. An item with a checkpoint goes alone (*ck set; the
+ * lanes of a batch advance together, so a resumed item cannot share a batch with new ones).
+ */
+static size_t next_batch(coord *co, fcfit_work_item *items, queued *taken, const ckpt_entry **ck)
 {
     const run_ctx *c = co->c;
     size_t n = 0;
     queued q;
-    while (n < c->lanes && queue_pop(co, &q)) {
+    *ck = NULL;
+    if (co->q_len > 0 && c->ckpt != NULL && ckpt_store_count(c->ckpt) > 0) {
+        *ck = queued_checkpoint(co, &co->queue[co->q_head]);
+    }
+    while (n < (*ck != NULL ? 1 : c->lanes) && co->q_len > 0) {
+        if (n > 0 && ckpt_store_count(c->ckpt) > 0 &&
+            queued_checkpoint(co, &co->queue[co->q_head]) != NULL) {
+            break; /* it starts the next batch */
+        }
+        queue_pop(co, &q);
         fcfit_work_item *it = &items[n];
         const row_acc *a = q.acc;
         it->stage = (uint64_t)co->stage->kind;
@@ -476,26 +503,77 @@ static void progress(coord *co, int final)
               el > 0 ? (double)co->done_now / el : 0.0, best);
 }
 
+static const char *signal_name(int sig)
+{
+    return sig == SIGUSR1   ? "SIGUSR1"
+           : sig == SIGUSR2 ? "SIGUSR2"
+           : sig == SIGTERM ? "SIGTERM"
+           : sig == SIGINT  ? "SIGINT"
+                            : "signal";
+}
+
+/*
+ * A stop was asked for (a signal on rank 0, or one a worker reported): no new work; every busy
+ * worker is asked to checkpoint its simulations at the next chunk boundary (SUSPEND), and the
+ * checkpoints, or results, are collected until run.stop_timeout_s.
+ */
 static void check_stop(coord *co)
 {
-    if (!co->stopping && co->c->stop != NULL && *co->c->stop != 0) {
-        int sig = (int)*co->c->stop;
-        co->stopping = 1;
-        co->stop_deadline = fcfit_wtime() + co->c->stop_timeout_s;
-        fcfit_log(FCFIT_LOG_WARN,
-                  "%s: no new tasks; waiting up to %g s for the running ones, then closing the "
-                  "results file",
-                  sig == SIGUSR1 ? "SIGUSR1" : sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT"
-                                                                                        : "signal",
-                  co->c->stop_timeout_s);
+    run_ctx *c = co->c;
+    int sig = c->stop != NULL && *c->stop != 0 ? (int)*c->stop : co->remote_signal;
+    if (co->stopping || sig == 0) {
+        return;
+    }
+    co->stopping = 1;
+    co->stop_deadline = fcfit_wtime() + c->stop_timeout_s;
+    fcfit_log(FCFIT_LOG_WARN,
+              "%s%s: no new tasks; running simulations are checkpointed (waiting up to %g s), "
+              "then the results file is closed",
+              signal_name(sig), c->stop != NULL && *c->stop != 0 ? "" : " (on a worker rank)",
+              c->stop_timeout_s);
+    if (c->size > 1) {
+        fcfit_proto_pack_suspend(&co->out);
+        for (int w = 1; w < c->size; w++) {
+            if (co->inflight_n[w] > 0) {
+                MPI_Send(co->out.buf, (int)co->out.len, MPI_BYTE, w, FCFIT_TAG_SUSPEND, c->comm);
+            }
+        }
     }
 }
 
+/* Rank 0 alone: a simulation stops at once (it is checkpointed); a test function runs on. */
 static int alone_should_stop(void *ctx)
 {
     coord *co = ctx;
     check_stop(co);
-    return co->stopping && fcfit_wtime() > co->stop_deadline;
+    return co->stopping &&
+           (fcfit_eval_can_checkpoint(co->ev) || fcfit_wtime() > co->stop_deadline);
+}
+
+/* Keep the checkpoints of items a worker (or rank 0) suspended; `taken` are its items. */
+static void keep_checkpoints(coord *co, size_t n, const fcfit_ckpt_record *recs,
+                             const queued *taken, size_t n_taken)
+{
+    for (size_t k = 0; k < n; k++) {
+        const row_acc *a = NULL;
+        for (size_t t = 0; t < n_taken; t++) {
+            if (taken[t].acc->row == recs[k].point && taken[t].replicate == recs[k].replicate) {
+                a = taken[t].acc;
+            }
+        }
+        if (a == NULL || recs[k].stage != (uint64_t)co->stage->kind ||
+            recs[k].seed != a->seeds[recs[k].replicate]) {
+            continue; /* not an item this worker held: never keep it */
+        }
+        if (ckpt_store_put(co->c->ckpt, &recs[k], a->params_hash) != FCFIT_OK) {
+            fcfit_log(FCFIT_LOG_WARN, "%s", fcfit_error_message());
+            fcfit_error_clear();
+        }
+    }
+    if (n > 0) {
+        fcfit_log(FCFIT_LOG_INFO, "%s: %zu simulation(s) checkpointed at step %llu", co->stage->name,
+                  n, (unsigned long long)recs[0].step);
+    }
 }
 
 /* ---- the two ways of evaluating ---- */
@@ -507,22 +585,30 @@ static fcfit_status run_alone(coord *co, int *stopped)
     for (;;) {
         size_t n;
         int abandoned = 0;
+        const ckpt_entry *ck = NULL;
         check_stop(co);
         FCFIT_CHECK(pump(co));
         if (co->stopping) {
             *stopped = 1;
             return FCFIT_OK;
         }
-        n = next_batch(co, co->items, taken);
+        n = next_batch(co, co->items, taken, &ck);
         if (n == 0) {
             FCFIT_REQUIRE(fcfit_search_done(co->search), FCFIT_ERR_INTERNAL,
                           "%s: the stage waits for outcomes but nothing is running",
                           co->stage->name);
             return FCFIT_OK;
         }
-        FCFIT_CHECK(evaluate_batch(c, co->ev, n, co->items, co->rs.r, alone_should_stop, co,
-                                   &abandoned));
+        if (ck != NULL) {
+            FCFIT_CHECK(evaluate_resume(c, co->ev, co->items, ck->data, (size_t)ck->size,
+                                        co->rs.r, alone_should_stop, co, &abandoned));
+        } else {
+            FCFIT_CHECK(evaluate_batch(c, co->ev, n, co->items, co->rs.r, alone_should_stop, co,
+                                       &abandoned));
+        }
         if (abandoned) {
+            size_t k = checkpoint_batch(co->ev, n, co->items, co->ckrecs, &co->ckbuf, &co->ckcap);
+            keep_checkpoints(co, k, co->ckrecs, taken, n);
             *stopped = 1;
             return FCFIT_OK;
         }
@@ -536,14 +622,30 @@ static fcfit_status run_alone(coord *co, int *stopped)
 static fcfit_status send_batch(coord *co, int w)
 {
     run_ctx *c = co->c;
-    size_t n = next_batch(co, co->items, co->inflight[w]);
+    const ckpt_entry *ck = NULL;
+    size_t n = next_batch(co, co->items, co->inflight[w], &ck);
     if (n == 0) {
         co->idle[co->n_idle++] = w;
         return FCFIT_OK;
     }
-    fcfit_proto_pack_task(&co->out, n, c->N, co->items);
-    FCFIT_CHECK(fcfit_pack_status(&co->out));
-    MPI_Send(co->out.buf, (int)co->out.len, MPI_BYTE, w, FCFIT_TAG_TASK, c->comm);
+    if (ck != NULL) {
+        fcfit_ckpt_record rec;
+        rec.stage = ck->stage;
+        rec.task = ck->task;
+        rec.point = ck->point;
+        rec.replicate = ck->replicate;
+        rec.seed = ck->seed;
+        rec.step = ck->step;
+        rec.size = ck->size;
+        rec.data = ck->data;
+        fcfit_proto_pack_resume(&co->out, c->N, co->items, &rec);
+        FCFIT_CHECK(fcfit_pack_status(&co->out));
+        MPI_Send(co->out.buf, (int)co->out.len, MPI_BYTE, w, FCFIT_TAG_RESUME, c->comm);
+    } else {
+        fcfit_proto_pack_task(&co->out, n, c->N, co->items);
+        FCFIT_CHECK(fcfit_pack_status(&co->out));
+        MPI_Send(co->out.buf, (int)co->out.len, MPI_BYTE, w, FCFIT_TAG_TASK, c->comm);
+    }
     co->inflight_n[w] = n;
     co->n_inflight++;
     return FCFIT_OK;
@@ -599,6 +701,23 @@ static fcfit_status run_workers(coord *co, int *stopped)
             for (size_t k = 0; k < n; k++) {
                 FCFIT_CHECK(take_result(co, &co->rs.r[k], ms.MPI_SOURCE));
             }
+        } else if (ms.MPI_TAG == FCFIT_TAG_CHECKPOINT) {
+            size_t n = 0;
+            const int w = ms.MPI_SOURCE;
+            FCFIT_CHECK(fcfit_proto_unpack_checkpoint(co->in.buf, co->in.len, c->lanes, co->ckrecs,
+                                                      &n));
+            if (co->inflight_n[w] > 0) {
+                keep_checkpoints(co, n, co->ckrecs, co->inflight[w], co->inflight_n[w]);
+                co->inflight_n[w] = 0;
+                co->n_inflight--;
+            }
+            co->idle[co->n_idle++] = w;
+        } else if (ms.MPI_TAG == FCFIT_TAG_SIGNAL) {
+            int64_t sig = 0;
+            FCFIT_CHECK(fcfit_proto_unpack_signal(co->in.buf, co->in.len, &sig));
+            if (co->remote_signal == 0) {
+                co->remote_signal = sig > 0 && sig < 64 ? (int)sig : SIGTERM;
+            }
         } else if (ms.MPI_TAG == FCFIT_TAG_ERROR) {
             int64_t code = 0;
             char msg[1024] = "";
@@ -635,6 +754,7 @@ fcfit_status coord_run_stage(coord *co, size_t s, fcfit_search *search, fcfit_bo
     co->best_row = -1;
     co->best_loss = NAN;
     co->busy_s = 0.0;
+    ckpt_store_drop_done(c->ckpt, (uint64_t)book->stage->kind, book->status, book->capacity);
     for (size_t r = 0; r < book->capacity; r++) {
         if (book->status[r] != 0) {
             co->done_before++;
@@ -690,6 +810,7 @@ fcfit_status coord_create(coord **out, run_ctx *c, fcfit_results *res)
     FCFIT_ALLOC_GOTO(co->row_se, K, "row standard errors");
     FCFIT_ALLOC_GOTO(co->row_se2, K, "row standard errors");
     FCFIT_ALLOC_GOTO(co->row_sub, c->S * FCFIT_SSCORE_COUNT + 1, "row subject scores");
+    FCFIT_ALLOC_GOTO(co->ckrecs, c->lanes, "checkpoint records");
     FCFIT_TRY(result_set_alloc(&co->rs, c, c->lanes));
     for (size_t k = 0; k < K; k++) {
         co->row_scores2[k] = NAN;
@@ -730,6 +851,8 @@ void coord_destroy(coord **pco)
     free(co->row_se2);
     free(co->row_sub);
     free(co->rep_loss);
+    free(co->ckrecs);
+    free(co->ckbuf);
     result_set_free(&co->rs);
     fcfit_eval_destroy(&co->ev);
     fcfit_pack_free(&co->in);

@@ -681,9 +681,20 @@ fcfit_status fcfit_run(MPI_Comm comm, fcfit_job *job_in, const fcfit_run_opts *o
                                     !resume);
         }
         if (st == FCFIT_OK) {
+            st = ckpt_store_open(&c.ckpt, output, job->hash_hex, !resume);
+        }
+        if (st == FCFIT_OK) {
             fcfit_log(FCFIT_LOG_INFO, "%s %s (job hash %s) on %d rank(s), %zu lane(s) per batch",
                       resume ? "resuming" : "created", output, job->hash_hex, c.size, c.lanes);
             st = run_stages(&c, res, &ls, &interrupted);
+            /* Checkpoints of interrupted simulations go to the side file whatever the outcome;
+             * a run that could not write them only loses their progress. */
+            if (ckpt_store_save(c.ckpt) != FCFIT_OK) {
+                fcfit_log(FCFIT_LOG_WARN, "%s", fcfit_error_message());
+                if (st == FCFIT_OK) {
+                    fcfit_error_clear();
+                }
+            }
         } else {
             release_bare(&c);
         }
@@ -712,6 +723,7 @@ cleanup:
     if (res != NULL) {
         fcfit_results_close(&res);
     }
+    ckpt_store_destroy(&c.ckpt);
     fcfit_outlock_release(&lock);
     if (c.task_log_fd >= 0) {
         close(c.task_log_fd);
