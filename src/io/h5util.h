@@ -33,6 +33,13 @@ fcfit_status fcfit_h5_read_attr_str(hid_t obj, const char *name, char **out);
 fcfit_status fcfit_h5_write_doubles(hid_t loc, const char *name, int rank, const size_t *dims,
                                     const double *data);
 
+/**
+ * Read all of an existing file in a guarded child process first (h5check.c): a file that
+ * crashes libhdf5 is FCFIT_ERR_INPUT naming it, anything but a regular file too. *is_hdf5
+ * receives whether it is an HDF5 file at all; a missing file is not an error (*is_hdf5 = 0).
+ */
+fcfit_status fcfit_h5_check_guarded(const char *path, int *is_hdf5);
+
 /** Library version string of the HDF5 in use ("1.10.8"). */
 void fcfit_h5_version(char *buf, size_t cap);
 

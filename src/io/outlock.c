@@ -51,7 +51,11 @@ struct fcfit_outlock {
     lock_id me;
 };
 
-/* Start time of process pid in clock ticks since boot; 0 when it cannot be read. */
+/*
+ * Start time of process pid in clock ticks since boot; 0 when it cannot be read or the process
+ * has ended (a zombie: killed, not yet reaped by its parent, which can take long when the parent
+ * was killed too and init does the reaping).
+ */
 static unsigned long long proc_start(long long pid)
 {
     char p[64], buf[1024];
@@ -73,6 +77,9 @@ static unsigned long long proc_start(long long pid)
     }
     /* Fields after the command: state(3) ppid(4) ... starttime(22). */
     rp += 2;
+    if (*rp == 'Z' || *rp == 'X') {
+        return 0;
+    }
     for (int field = 3; field < 22 && rp != NULL; field++) {
         rp = strchr(rp, ' ');
         rp = rp != NULL ? rp + 1 : NULL;
@@ -194,7 +201,7 @@ static const char *stale_reason(const lock_id *held, const lock_id *me)
             return "its process is gone";
         }
         if (held->start != 0 && proc_start(held->pid) != held->start) {
-            return "its process is gone (the pid now belongs to another process)";
+            return "its process is gone";
         }
         return "";
     }

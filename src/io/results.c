@@ -274,6 +274,10 @@ fcfit_status fcfit_results_check(const char *path, const char *job_hash, int for
     if (force) {
         return FCFIT_OK;
     }
+    {
+        int is_hdf5 = 0;
+        FCFIT_CHECK(fcfit_h5_check_guarded(path, &is_hdf5));
+    }
     if (H5Fis_hdf5(path) <= 0) {
         H5Eclear2(H5E_DEFAULT);
         FCFIT_FAIL(FCFIT_ERR_MISMATCH,
@@ -1327,6 +1331,10 @@ static fcfit_status open_run_file(const char *path, hid_t *f)
     fcfit_h5_quiet();
     FCFIT_REQUIRE(access(path, R_OK) == 0, FCFIT_ERR_INPUT, "%s: cannot read the file: %s", path,
                   strerror(errno));
+    {
+        int is_hdf5 = 0;
+        FCFIT_CHECK(fcfit_h5_check_guarded(path, &is_hdf5));
+    }
     if (H5Fis_hdf5(path) <= 0) {
         H5Eclear2(H5E_DEFAULT);
         FCFIT_FAIL(FCFIT_ERR_INPUT, "%s is not an HDF5 file", path);
@@ -1756,5 +1764,62 @@ cleanup:
     if (st != FCFIT_OK) {
         fcfit_results_row_inputs_free(in);
     }
+    return st;
+}
+
+fcfit_status fcfit_results_progress(const char *path, fcfit_results_progress_info *pi)
+{
+    char **names = NULL;
+    fcfit_status st = FCFIT_OK;
+    hid_t f = -1;
+    memset(pi, 0, sizeof *pi);
+    FCFIT_CHECK(fcfit_results_list_stages(path, &names));
+    FCFIT_TRY(open_run_file(path, &f));
+    for (size_t k = 0; names[k] != NULL && pi->n_stages < FCFIT_RESULTS_MAX_STAGES; k++) {
+        hid_t g = H5Gopen2(f, names[k], H5P_DEFAULT);
+        hsize_t dims[3];
+        int32_t *status = NULL, state = 0;
+        size_t i = pi->n_stages;
+        if (g < 0) {
+            H5Eclear2(H5E_DEFAULT);
+            FCFIT_FAIL_GOTO(FCFIT_ERR_INPUT, "%s has no %s stage", path, names[k]);
+        }
+        if (ds_dims(g, "status", dims) != 1) {
+            H5Gclose(g);
+            FCFIT_FAIL_GOTO(FCFIT_ERR_INPUT, "%s: %s/status is missing or malformed", path,
+                            names[k]);
+        }
+        status = calloc(dims[0] + 1, sizeof *status);
+        if (status == NULL) {
+            H5Gclose(g);
+            FCFIT_FAIL_GOTO(FCFIT_ERR_NOMEM, "out of memory");
+        }
+        st = read_named(g, "status", H5T_NATIVE_INT32, status);
+        if (st == FCFIT_OK) {
+            st = read_named(g, "state", H5T_NATIVE_INT32, &state);
+        }
+        H5Gclose(g);
+        if (st != FCFIT_OK) {
+            free(status);
+            goto cleanup;
+        }
+        snprintf(pi->stage[i], sizeof pi->stage[i], "%s", names[k]);
+        pi->rows[i] = (size_t)dims[0];
+        pi->state[i] = state;
+        for (size_t r = 0; r < dims[0]; r++) {
+            pi->done[i] += status[r] != 0;
+        }
+        free(status);
+        pi->n_stages++;
+    }
+
+cleanup:
+    if (f >= 0) {
+        H5Fclose(f);
+    }
+    for (size_t k = 0; names != NULL && names[k] != NULL; k++) {
+        free(names[k]);
+    }
+    free(names);
     return st;
 }

@@ -39,6 +39,7 @@
 #include "fcfit/fcfit_build_info.h"
 #include "fcfit/fcfit_hash.h"
 #include "fcfit/fcfit_log.h"
+#include "fcfit/fcfit_run.h"
 #include "parallel/parallel_impl.h"
 
 #define CKPT_MAGIC 0x504b435449464346ULL /* "FCFITCKP" */
@@ -346,4 +347,24 @@ fcfit_status ckpt_store_save(ckpt_store *s)
     free(tmp);
     s->dirty = 0;
     return FCFIT_OK;
+}
+
+int fcfit_run_checkpoint_summary(const char *results_path, const char *job_hash, size_t *n,
+                                 uint64_t *steps)
+{
+    ckpt_store *s = NULL;
+    int usable;
+    *n = 0;
+    *steps = 0;
+    if (ckpt_store_open(&s, results_path, job_hash, 0) != FCFIT_OK) {
+        fcfit_error_clear();
+        return 0;
+    }
+    usable = 1;
+    *n = s->n;
+    for (size_t k = 0; k < s->n; k++) {
+        *steps += s->e[k].step;
+    }
+    ckpt_store_destroy(&s);
+    return usable;
 }
