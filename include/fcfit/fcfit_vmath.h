@@ -48,13 +48,13 @@
  *   static void mymodel_drift(const fcfit_model_ctx *ctx, ...)
  *   {
  *       ...
- *   #pragma GCC ivdep
+ *       FCFIT_IVDEP
  *       for (size_t k = 0; k < n; k++) {  // fcfit:vectorize (as a C comment)
  *           ... branch-free body: selects (c ? a : b), fcfit_vm_exp/expm1/log ...
  *       }
  *   }
  *
- * `#pragma GCC ivdep` tells GCC that the outputs do not overlap the inputs
+ * FCFIT_IVDEP (`#pragma GCC ivdep` under GCC, nothing elsewhere) tells GCC that the outputs do not overlap the inputs
  * (with more than ten parameter arrays it otherwise gives up proving it);
  * the tag makes tests/integration/lint.sh check with -fopt-info-vec that
  * the loop vectorises in every instruction-set version.
@@ -83,6 +83,14 @@ extern "C" {
 #define FCFIT_VM_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define FCFIT_VM_CLONES
+#endif
+
+/* The no-overlap promise for the loop that follows; clang's -Werror builds
+ * (the fuzzing phase) would reject the GCC pragma, so it is GCC only. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define FCFIT_IVDEP _Pragma("GCC ivdep")
+#else
+#define FCFIT_IVDEP
 #endif
 
 /** Bits of a double (memcpy: no aliasing issue, compiles to a register move). */

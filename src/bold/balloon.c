@@ -90,7 +90,7 @@ void fcfit_bold_step(const fcfit_bold_params *p, fcfit_bold_form form, size_t n,
     double *restrict q = state + 3 * n;
 
     if (form == FCFIT_BOLD_LINEAR) {
-#pragma GCC ivdep
+FCFIT_IVDEP
         for (size_t k = 0; k < n; k++) { /* fcfit:vectorize */
             double fk = f[k], vk = v[k], qk = q[k];
             double vpow = fcfit_vm_exp(ialpha * fcfit_vm_log(vk));
@@ -104,7 +104,7 @@ void fcfit_bold_step(const fcfit_bold_params *p, fcfit_bold_form form, size_t n,
             q[k] = qk + dt_s * dq;
         }
     } else {
-#pragma GCC ivdep
+FCFIT_IVDEP
         for (size_t k = 0; k < n; k++) { /* fcfit:vectorize */
             double fk = fcfit_vm_exp(f[k]), vk = fcfit_vm_exp(v[k]), qk = fcfit_vm_exp(q[k]);
             double vpow = fcfit_vm_exp(ialpha * v[k]);
@@ -130,7 +130,7 @@ void fcfit_bold_signal(const fcfit_bold_params *p, fcfit_bold_form form, size_t 
     const double *q = state + 3 * n;
     const int lg = form == FCFIT_BOLD_LOG;
     (void)f;
-#pragma GCC ivdep
+FCFIT_IVDEP
     for (size_t k = 0; k < n; k++) { /* fcfit:vectorize */
         double vk = lg ? fcfit_vm_exp(v[k]) : v[k];
         double qk = lg ? fcfit_vm_exp(q[k]) : q[k];

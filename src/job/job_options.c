@@ -195,8 +195,9 @@ static const fcfit_opt_desc job_options[] = {
     {"test.delay_s", FCFIT_OPT_REAL, "0", 0, 1e3, NULL, "s", NOH,
      "testing aid: wall time each test.function evaluation takes (so that tests can interrupt "
      "runs)"},
-    {"run.batch_lanes", FCFIT_OPT_INT, "1", 1, 64, NULL, "", NOH,
-     "tasks a worker simulates side by side as SIMD lanes; results do not depend on it"},
+    {"run.batch_lanes", FCFIT_OPT_INT, "0", 0, 64, NULL, "", NOH,
+     "tasks a worker simulates side by side as SIMD lanes (0: chosen from the CPU's vector width, "
+     "8 with AVX-512); results do not depend on it"},
     {"run.stop_timeout_s", FCFIT_OPT_REAL, "60", 0, 1e6, NULL, "s", NOH,
      "after SIGUSR1/SIGTERM, how long to wait for running tasks before stopping them"},
     {"log.level", FCFIT_OPT_ENUM, "info", 0, 0, log_choices, "", NOH, "messages on stderr"},

@@ -460,7 +460,19 @@ static fcfit_status parse_params_tree(fcfit_job *job, fcfit_stage *s, const char
                           "offset: .., slope: ..}",
                           y->where, key);
             memset(&d, 0, sizeof d);
-            st = parse_spec(y, section, key, s->sampler, &d);
+            if (mode == TREE_RANGES && y->kind == FCFIT_Y_MAP && y->n == 0) {
+                /* {}: the parameter's own bounds, when they are a searchable range. */
+                const fcfit_model_param *mp = &job->model->params[param];
+                FCFIT_REQUIRE(mp->hi - mp->lo < 1e6, FCFIT_ERR_CONFIG,
+                              "%s: %s.%s: the parameter's bounds [%g, %g] are too wide to "
+                              "search; give {range: [lo, hi]}",
+                              y->where, section, key, mp->lo, mp->hi);
+                d.lo = mp->lo;
+                d.hi = mp->hi;
+                st = FCFIT_OK;
+            } else {
+                st = parse_spec(y, section, key, s->sampler, &d);
+            }
             if (st == FCFIT_OK) {
                 st = check_bounds(&job->model->params[param], section, key, y->where, d.lo, d.hi);
             }

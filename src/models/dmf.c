@@ -497,7 +497,7 @@ FCFIT_KERNEL_BODY void dmf_drift_body(const fcfit_model_ctx *ctx, const double *
     double *dE = dx, *dI = dx + n;
     /* ivdep: outputs never overlap the inputs, so GCC need not version the loop for aliasing
      * (it gives up after 10 run-time checks, and there are more arrays than that). */
-#pragma GCC ivdep
+FCFIT_IVDEP
     for (size_t k = 0; k < n; k++) { /* fcfit:vectorize */
         const double se = S_E[k], si = S_I[k];
         const double r_E = dmf_rate_e(p, pv, k, se, si, c[k]);
@@ -554,7 +554,7 @@ static void dmf_bold_drive(const fcfit_model_ctx *ctx, const double *restrict x,
     const dmf_priv *pv = ctx->priv;
     const size_t n = ctx->n;
     const double *S_E = x, *S_I = x + n;
-#pragma GCC ivdep
+FCFIT_IVDEP
     for (size_t k = 0; k < n; k++) { /* fcfit:vectorize */
         z[k] = dmf_rate_e(p, pv, k, S_E[k], S_I[k], c[k]);
     }

@@ -98,7 +98,7 @@ static void hopf_drift(const fcfit_model_ctx *ctx, const double *restrict x,
     const double kd = cpl == C_ADD_XY ? 0.0 : 1.0;
     const double *xs = x, *ys = x + n, *cx = c, *cy = c + n, *s = ctx->strength;
     double *fx = dx, *fy = dx + n;
-#pragma GCC ivdep
+FCFIT_IVDEP
     for (size_t k = 0; k < n; k++) { /* fcfit:vectorize */
         const double xk = xs[k], yk = ys[k], g = p[P_G][k], w = p[P_OMEGA][k];
         const double lam = p[P_A][k] - p[P_B][k] * (xk * xk + yk * yk);

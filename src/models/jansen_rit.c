@@ -104,7 +104,7 @@ static void jr_drift(const fcfit_model_ctx *ctx, const double *restrict x,
     const size_t n = ctx->n;
     const double *y0 = x, *y1 = x + n, *y2 = x + 2 * n;
     const double *y3 = x + 3 * n, *y4 = x + 4 * n, *y5 = x + 5 * n;
-#pragma GCC ivdep
+FCFIT_IVDEP
     for (size_t k = 0; k < n; k++) { /* fcfit:vectorize */
         const double A = p[P_A][k], B = p[P_B][k], a = p[P_a][k], b = p[P_b][k];
         const double nu = p[P_NU][k], v0 = p[P_V0][k], r = p[P_R][k], C = p[P_C][k];
@@ -133,7 +133,7 @@ static void jr_cout(const fcfit_model_ctx *ctx, const double *restrict x, double
 {
     const double *const *p = ctx->p;
     const size_t n = ctx->n;
-#pragma GCC ivdep
+FCFIT_IVDEP
     for (size_t k = 0; k < n; k++) { /* fcfit:vectorize */
         y[k] = jr_sigmoid(x[n + k] - x[2 * n + k], p[P_CMAX][k], p[P_CR][k], p[P_CMID][k]);
     }
@@ -145,7 +145,7 @@ static void jr_drive(const fcfit_model_ctx *ctx, const double *restrict x,
 {
     const double *const *p = ctx->p;
     const size_t n = ctx->n;
-#pragma GCC ivdep
+FCFIT_IVDEP
     for (size_t k = 0; k < n; k++) { /* fcfit:vectorize */
         z[k] = 1000.0 * jr_sigmoid(x[n + k] - x[2 * n + k], p[P_NU][k], p[P_R][k], p[P_V0][k]);
     }

@@ -62,7 +62,7 @@ static void mpr_drift(const fcfit_model_ctx *ctx, const double *restrict x,
     const size_t n = ctx->n;
     const double *r = x, *v = x + n;
     double *dr = dx, *dv = dx + n;
-#pragma GCC ivdep
+FCFIT_IVDEP
     for (size_t k = 0; k < n; k++) { /* fcfit:vectorize */
         const double tau = p[P_TAU][k];
         const double pitr = M_PI * tau * r[k];

@@ -56,7 +56,7 @@ static void rww_drift(const fcfit_model_ctx *ctx, const double *restrict x,
 {
     const double *const *p = ctx->p;
     const size_t n = ctx->n;
-#pragma GCC ivdep
+FCFIT_IVDEP
     for (size_t k = 0; k < n; k++) { /* fcfit:vectorize */
         const double S = x[k];
         const double jn = p[P_JN][k];

@@ -99,7 +99,7 @@ static void wc_drift(const fcfit_model_ctx *ctx, const double *restrict x,
     const double *const *p = ctx->p;
     const size_t n = ctx->n;
     const double *E = x, *I = x + n, *oe = x + 2 * n, *oi = x + 3 * n;
-#pragma GCC ivdep
+FCFIT_IVDEP
     for (size_t k = 0; k < n; k++) { /* fcfit:vectorize */
         const double ue = p[P_CEE][k] * E[k] - p[P_CIE][k] * I[k] + p[P_K][k] * c[k] + p[P_PE][k];
         const double ui = p[P_CEI][k] * E[k] - p[P_CII][k] * I[k] + p[P_PI][k];

@@ -101,7 +101,7 @@ struct coord {
     fcfit_packer in, out;
     fcfit_work_item *items;
     result_set rs;
-    fcfit_eval *ev;     /* rank 0 alone */
+    eval_set ev;        /* rank 0 alone */
     double *row_scores, *row_scores2, *row_sub, *row_se, *row_se2, *rep_loss;
 };
 
@@ -438,21 +438,28 @@ static const ckpt_entry *queued_checkpoint(coord *co, const queued *q)
 }
 
 /*
- * Fill up to `lanes` items from the queue. An item with a checkpoint goes alone (*ck set; the
- * lanes of a batch advance together, so a resumed item cannot share a batch with new ones).
+ * Fill a batch from the queue: a fair share of the queued items per worker (so that a short
+ * queue is spread over the workers instead of going to the first idle one), at most `lanes`.
+ * An item with a checkpoint goes alone (*ck set; the lanes of a batch advance together, so a
+ * resumed item cannot share a batch with new ones).
  */
 static size_t next_batch(coord *co, fcfit_work_item *items, queued *taken, const ckpt_entry **ck)
 {
     const run_ctx *c = co->c;
-    size_t n = 0;
+    const size_t workers = c->size > 1 ? (size_t)(c->size - 1) : 1;
+    size_t n = 0, cap = (co->q_len + workers - 1) / workers;
     queued q;
+    const int have_ckpt = c->ckpt != NULL && ckpt_store_count(c->ckpt) > 0;
+    cap = cap < 1 ? 1 : cap > c->lanes ? c->lanes : cap;
     *ck = NULL;
-    if (co->q_len > 0 && c->ckpt != NULL && ckpt_store_count(c->ckpt) > 0) {
+    if (co->q_len > 0 && have_ckpt) {
         *ck = queued_checkpoint(co, &co->queue[co->q_head]);
     }
-    while (n < (*ck != NULL ? 1 : c->lanes) && co->q_len > 0) {
-        if (n > 0 && ckpt_store_count(c->ckpt) > 0 &&
-            queued_checkpoint(co, &co->queue[co->q_head]) != NULL) {
+    if (*ck != NULL) {
+        cap = 1;
+    }
+    while (n < cap && co->q_len > 0) {
+        if (n > 0 && have_ckpt && queued_checkpoint(co, &co->queue[co->q_head]) != NULL) {
             break; /* it starts the next batch */
         }
         queue_pop(co, &q);
@@ -547,7 +554,8 @@ static int alone_should_stop(void *ctx)
     coord *co = ctx;
     check_stop(co);
     return co->stopping &&
-           (fcfit_eval_can_checkpoint(co->ev) || fcfit_wtime() > co->stop_deadline);
+           ((co->ev.cur != NULL && fcfit_eval_can_checkpoint(co->ev.cur)) ||
+            fcfit_wtime() > co->stop_deadline);
 }
 
 /* Keep the checkpoints of items a worker (or rank 0) suspended; `taken` are its items. */
@@ -600,14 +608,15 @@ static fcfit_status run_alone(coord *co, int *stopped)
             return FCFIT_OK;
         }
         if (ck != NULL) {
-            FCFIT_CHECK(evaluate_resume(c, co->ev, co->items, ck->data, (size_t)ck->size,
+            FCFIT_CHECK(evaluate_resume(c, &co->ev, co->items, ck->data, (size_t)ck->size,
                                         co->rs.r, alone_should_stop, co, &abandoned));
         } else {
-            FCFIT_CHECK(evaluate_batch(c, co->ev, n, co->items, co->rs.r, alone_should_stop, co,
+            FCFIT_CHECK(evaluate_batch(c, &co->ev, n, co->items, co->rs.r, alone_should_stop, co,
                                        &abandoned));
         }
         if (abandoned) {
-            size_t k = checkpoint_batch(co->ev, n, co->items, co->ckrecs, &co->ckbuf, &co->ckcap);
+            size_t k = checkpoint_batch(co->ev.cur, n, co->items, co->ckrecs, &co->ckbuf,
+                                        &co->ckcap);
             keep_checkpoints(co, k, co->ckrecs, taken, n);
             *stopped = 1;
             return FCFIT_OK;
@@ -817,7 +826,7 @@ fcfit_status coord_create(coord **out, run_ctx *c, fcfit_results *res)
         co->row_se2[k] = NAN;
     }
     if (c->size == 1) {
-        FCFIT_TRY(make_evaluator(c, &co->ev));
+        FCFIT_TRY(eval_set_init(c, &co->ev));
     }
     *out = co;
     return FCFIT_OK;
@@ -854,7 +863,7 @@ void coord_destroy(coord **pco)
     free(co->ckrecs);
     free(co->ckbuf);
     result_set_free(&co->rs);
-    fcfit_eval_destroy(&co->ev);
+    eval_set_free(&co->ev);
     fcfit_pack_free(&co->in);
     fcfit_pack_free(&co->out);
     free(co);

@@ -96,17 +96,30 @@ typedef struct result_set {
 fcfit_status result_set_alloc(result_set *rs, const run_ctx *c, size_t n);
 void result_set_free(result_set *rs);
 
-/* The evaluator of this rank, for c->lanes lanes. */
-fcfit_status make_evaluator(const run_ctx *c, fcfit_eval **ev);
+/*
+ * The evaluators of a rank: one per batch size 1, 2, 4, ... below c->lanes, and c->lanes,
+ * made when first needed (the largest at once, so that set-up errors show before any task).
+ * A batch of n items runs on the smallest one with at least n lanes, so a short batch does
+ * not simulate empty lanes; lanes never change a result.
+ */
+typedef struct eval_set {
+    size_t n;
+    size_t lanes[8];
+    fcfit_eval *ev[8];
+    fcfit_eval *cur; /* the one the last batch ran on (its lanes hold a stopped batch) */
+} eval_set;
+
+fcfit_status eval_set_init(const run_ctx *c, eval_set *es);
+void eval_set_free(eval_set *es);
 
 /* Evaluate a batch of items into result records (arrays owned by the records). */
-fcfit_status evaluate_batch(const run_ctx *c, fcfit_eval *ev, size_t n,
+fcfit_status evaluate_batch(const run_ctx *c, eval_set *es, size_t n,
                             const fcfit_work_item *items, fcfit_work_result *res,
                             fcfit_eval_stop_fn stop, void *sctx, int *stopped);
 
 /* Evaluate one item from its checkpoint (a checkpoint that does not fit is reported and the
  * item simulated from its start instead). */
-fcfit_status evaluate_resume(const run_ctx *c, fcfit_eval *ev, const fcfit_work_item *item,
+fcfit_status evaluate_resume(const run_ctx *c, eval_set *es, const fcfit_work_item *item,
                              const unsigned char *ckpt, size_t size, fcfit_work_result *res,
                              fcfit_eval_stop_fn stop, void *sctx, int *stopped);
 

@@ -655,6 +655,9 @@ fcfit_status fcfit_run(MPI_Comm comm, fcfit_job *job_in, const fcfit_run_opts *o
     c.M = fcfit_config_bool(job->cfg, "output.save_fc") ? job->n * (job->n - 1) / 2 : 0;
     c.target2 = job->target2 != NULL;
     c.lanes = (size_t)fcfit_config_int(job->cfg, "run.batch_lanes");
+    if (c.lanes == 0) {
+        c.lanes = fcfit_eval_auto_lanes(job->model, job->conn, &job->sim, 0);
+    }
     c.stop_timeout_s = fcfit_config_real(job->cfg, "run.stop_timeout_s");
     c.progress_s = fcfit_config_real(job->cfg, "log.progress_s");
     c.stop = opts->stop;

@@ -58,7 +58,7 @@ cleanup:
     return st;
 }
 
-fcfit_status make_evaluator(const run_ctx *c, fcfit_eval **ev)
+static fcfit_status make_evaluator(const run_ctx *c, size_t lanes, fcfit_eval **ev)
 {
     fcfit_eval_setup s;
     memset(&s, 0, sizeof s);
@@ -72,7 +72,41 @@ fcfit_status make_evaluator(const run_ctx *c, fcfit_eval **ev)
     s.test = (fcfit_test_function)fcfit_config_enum(c->job->cfg, "test.function");
     s.test_noise = fcfit_config_real(c->job->cfg, "test.noise");
     s.test_delay_s = fcfit_config_real(c->job->cfg, "test.delay_s");
-    return fcfit_eval_create(ev, &s, c->lanes);
+    return fcfit_eval_create(ev, &s, lanes);
+}
+
+fcfit_status eval_set_init(const run_ctx *c, eval_set *es)
+{
+    memset(es, 0, sizeof *es);
+    for (size_t L = 1; L < c->lanes && es->n < 7; L *= 2) {
+        es->lanes[es->n++] = L;
+    }
+    es->lanes[es->n++] = c->lanes;
+    return make_evaluator(c, c->lanes, &es->ev[es->n - 1]);
+}
+
+void eval_set_free(eval_set *es)
+{
+    for (size_t k = 0; k < es->n; k++) {
+        fcfit_eval_destroy(&es->ev[k]);
+    }
+    es->n = 0;
+    es->cur = NULL;
+}
+
+/* The smallest evaluator with at least n lanes; it becomes es->cur. */
+static fcfit_status eval_set_get(const run_ctx *c, eval_set *es, size_t n, fcfit_eval **ev)
+{
+    size_t k = 0;
+    while (k + 1 < es->n && es->lanes[k] < n) {
+        k++;
+    }
+    if (es->ev[k] == NULL) {
+        FCFIT_CHECK(make_evaluator(c, es->lanes[k], &es->ev[k]));
+    }
+    *ev = es->ev[k];
+    es->cur = *ev;
+    return FCFIT_OK;
 }
 
 static void log_task(const run_ctx *c, const fcfit_work_item *it)
@@ -144,12 +178,15 @@ static void collect_results(const run_ctx *c, const fcfit_eval *ev, size_t n,
     }
 }
 
-fcfit_status evaluate_batch(const run_ctx *c, fcfit_eval *ev, size_t n,
+fcfit_status evaluate_batch(const run_ctx *c, eval_set *es, size_t n,
                             const fcfit_work_item *items, fcfit_work_result *res,
                             fcfit_eval_stop_fn stop, void *sctx, int *stopped)
 {
     uint64_t seeds[64];
     double t0 = fcfit_wtime();
+    fcfit_eval *ev = NULL;
+    FCFIT_REQUIRE(n <= 64, FCFIT_ERR_INTERNAL, "batch of %zu items", n);
+    FCFIT_CHECK(eval_set_get(c, es, n, &ev));
     FCFIT_CHECK(load_items(c, ev, n, items, seeds));
     FCFIT_CHECK(fcfit_eval_run(ev, n, seeds, stop, sctx, stopped));
     if (*stopped) {
@@ -159,7 +196,7 @@ fcfit_status evaluate_batch(const run_ctx *c, fcfit_eval *ev, size_t n,
     return FCFIT_OK;
 }
 
-fcfit_status evaluate_resume(const run_ctx *c, fcfit_eval *ev, const fcfit_work_item *item,
+fcfit_status evaluate_resume(const run_ctx *c, eval_set *es, const fcfit_work_item *item,
                              const unsigned char *ckpt, size_t size, fcfit_work_result *res,
                              fcfit_eval_stop_fn stop, void *sctx, int *stopped)
 {
@@ -167,7 +204,9 @@ fcfit_status evaluate_resume(const run_ctx *c, fcfit_eval *ev, const fcfit_work_
     const void *bufs[1] = {ckpt};
     size_t lens[1] = {size};
     double t0 = fcfit_wtime();
+    fcfit_eval *ev = NULL;
     fcfit_status st;
+    FCFIT_CHECK(eval_set_get(c, es, 1, &ev));
     FCFIT_CHECK(load_items(c, ev, 1, item, &seed));
     st = fcfit_eval_run_resume(ev, 1, &seed, bufs, lens, stop, sctx, stopped);
     if (st == FCFIT_ERR_INPUT) {
@@ -178,7 +217,7 @@ fcfit_status evaluate_resume(const run_ctx *c, fcfit_eval *ev, const fcfit_work_
                   (unsigned long long)item->stage, (unsigned long long)item->point,
                   (unsigned long long)item->replicate, fcfit_error_message());
         fcfit_error_clear();
-        return evaluate_batch(c, ev, 1, item, res, stop, sctx, stopped);
+        return evaluate_batch(c, es, 1, item, res, stop, sctx, stopped);
     }
     FCFIT_CHECK(st);
     if (*stopped) {
@@ -249,7 +288,7 @@ void report_signal(run_ctx *c)
 
 typedef struct worker_poll {
     run_ctx *c;
-    const fcfit_eval *ev;
+    const eval_set *es; /* es->cur: the evaluator running the batch */
 } worker_poll;
 
 /* Between chunks: stop for STOP, and for SUSPEND when the batch can be checkpointed. */
@@ -259,7 +298,7 @@ static int worker_should_stop(void *ctx)
     int flag = 0;
     report_signal(w->c);
     MPI_Iprobe(0, FCFIT_TAG_STOP, w->c->comm, &flag, MPI_STATUS_IGNORE);
-    if (!flag && fcfit_eval_can_checkpoint(w->ev)) {
+    if (!flag && w->es->cur != NULL && fcfit_eval_can_checkpoint(w->es->cur)) {
         MPI_Iprobe(0, FCFIT_TAG_SUSPEND, w->c->comm, &flag, MPI_STATUS_IGNORE);
     }
     return flag;
@@ -275,7 +314,7 @@ static void send_error(run_ctx *c, fcfit_packer *out, fcfit_status st, const cha
  * A batch stopped inside its simulation. For a SUSPEND: take it off the queue and answer with
  * the batch's checkpoints (or with none). For a STOP: nothing; the loop handles it next.
  */
-static void answer_suspend(run_ctx *c, fcfit_eval *ev, size_t n, const fcfit_work_item *items,
+static void answer_suspend(run_ctx *c, const fcfit_eval *ev, size_t n, const fcfit_work_item *items,
                            fcfit_packer *in, fcfit_packer *out, unsigned char **buf, size_t *cap)
 {
     fcfit_ckpt_record recs[64];
@@ -298,14 +337,14 @@ static void answer_suspend(run_ctx *c, fcfit_eval *ev, size_t n, const fcfit_wor
 fcfit_status worker_loop(run_ctx *c)
 {
     fcfit_status st = FCFIT_OK;
-    fcfit_eval *ev = NULL;
+    eval_set ev;
     fcfit_packer in, out;
     fcfit_work_item *items = NULL;
     double *arena = NULL;
     unsigned char *ckbuf = NULL, *resume_data = NULL;
     size_t ckcap = 0;
     result_set rs;
-    worker_poll wp = {c, NULL};
+    worker_poll wp = {c, &ev};
     waiter wt;
     MPI_Status ms;
     int64_t code = 0;
@@ -313,8 +352,7 @@ fcfit_status worker_loop(run_ctx *c)
     fcfit_pack_init(&in);
     fcfit_pack_init(&out);
     memset(&rs, 0, sizeof rs);
-    st = make_evaluator(c, &ev);
-    wp.ev = ev;
+    st = eval_set_init(c, &ev);
     if (st == FCFIT_OK) {
         st = result_set_alloc(&rs, c, c->lanes);
     }
@@ -366,7 +404,7 @@ fcfit_status worker_loop(run_ctx *c)
                 s2 = fcfit_proto_unpack_task(in.buf, in.len, c->lanes, c->N, c->n_params, items,
                                              arena, &n);
                 if (s2 == FCFIT_OK) {
-                    s2 = evaluate_batch(c, ev, n, items, rs.r, worker_should_stop, &wp,
+                    s2 = evaluate_batch(c, &ev, n, items, rs.r, worker_should_stop, &wp,
                                         &stopped);
                 }
             } else {
@@ -383,7 +421,7 @@ fcfit_status worker_loop(run_ctx *c)
                     if (nd != NULL) {
                         resume_data = nd;
                         memcpy(resume_data, rec.data, (size_t)rec.size);
-                        s2 = evaluate_resume(c, ev, items, resume_data, (size_t)rec.size, rs.r,
+                        s2 = evaluate_resume(c, &ev, items, resume_data, (size_t)rec.size, rs.r,
                                              worker_should_stop, &wp, &stopped);
                     }
                 }
@@ -395,7 +433,7 @@ fcfit_status worker_loop(run_ctx *c)
                 continue;
             }
             if (stopped) {
-                answer_suspend(c, ev, n, items, &in, &out, &ckbuf, &ckcap);
+                answer_suspend(c, ev.cur, n, items, &in, &out, &ckbuf, &ckcap);
                 continue; /* a STOP is handled at the next poll */
             }
             fcfit_proto_pack_result(&out, n, rs.r);
@@ -409,7 +447,7 @@ fcfit_status worker_loop(run_ctx *c)
         }
     }
     result_set_free(&rs);
-    fcfit_eval_destroy(&ev);
+    eval_set_free(&ev);
     free(items);
     free(arena);
     free(ckbuf);

@@ -416,7 +416,7 @@ def s_kill_resume():
     run; after each kill the file is absent or readable and its done rows are intact; the final
     resume computes exactly the pending points x all replicates, each once."""
     rng = random.Random(20240611)
-    rww_job("job.yaml")
+    rww_job("job.yaml", extra="run:\n  batch_lanes: 1   # one item per message: kills land mid-run\n")
     P, R = 12, 2
     run_sweep(2, "job.yaml", "ref.h5", label="reference")
     out = "res.h5"
@@ -508,7 +508,7 @@ def s_sigusr1():
     """SIGUSR1 to mpiexec mid-run: exit 3, the signal named, a clean partial file whose n_done
     matches its status column; a second run completes it, equal to an uninterrupted run."""
     rng = random.Random(7)
-    rww_job("job.yaml")
+    rww_job("job.yaml", extra="run:\n  batch_lanes: 1\n")
     P = 12
     run_sweep(2, "job.yaml", "ref.h5", label="reference")
     n_items = rng.randint(4, 8)

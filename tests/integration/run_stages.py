@@ -308,6 +308,11 @@ def s_stages_bad():
             problems.append("message does not name the job line (%s:N)" % job)
         if problems:
             failures.append("%s: %s\n%s" % (name, "; ".join(problems), err))
+    # {} in optimize.params means the parameter's own bounds (rww G: [0, 100]).
+    rm.write("own_bounds.yaml", base.replace("model.rww.G: {range: [0, 100]}", "model.rww.G: {}"))
+    r = rm.fcfit("check", "own_bounds.yaml", label="check_own_bounds")
+    require(re.search(r"model\.rww\.G\s+\[0, 100\]", r.stdout),
+            "optimize.params {} does not give the parameter's bounds:\n" + r.stdout)
     # One through mpiexec: exit 2 and no results file.
     rm.write("bad_run.yaml", cases[0][1])
     r = rm.run_sweep(3, "bad_run.yaml", "bad.h5", rc=2, err=("optimize.algorithm",))
