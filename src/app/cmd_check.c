@@ -4,6 +4,7 @@
  * overrides, the output path, the job summary and the provenance strings.
  */
 #include <math.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,6 +236,22 @@ static fcfit_status check_output(const fcfit_job *job, const char *path, int for
                    path, holder, path);
     }
     FCFIT_CHECK(fcfit_results_check(path, job->hash_hex, force, &resume));
+    {
+        /* As the run would: a missing or read-only directory is refused with the OS reason. */
+        char *dir = fcfit_path_dirname(path);
+        int ok, err;
+        FCFIT_REQUIRE(dir != NULL, FCFIT_ERR_NOMEM, "out of memory");
+        ok = access(dir, W_OK) == 0;
+        err = errno;
+        if (!ok) {
+            fcfit_status st = fcfit_error_set(FCFIT_ERR_USAGE, __FILE__, __LINE__, __func__,
+                                              "cannot write %s: directory %s: %s", path, dir,
+                                              strerror(err));
+            free(dir);
+            return st;
+        }
+        free(dir);
+    }
     if (!resume) {
         printf("             %s\n", access(path, F_OK) == 0 ? "exists; --force replaces it"
                                                             : "new file");
