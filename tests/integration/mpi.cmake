@@ -55,6 +55,16 @@ if(MPIEXEC_EXECUTABLE)
   fcfit_ops_scenario(output_dir 120)     # missing / read-only directory: exit 2, OS reason
   fcfit_ops_scenario(signal_moments 180) # a signal at random moments: exit 3, resume identical
   fcfit_ops_scenario(checkpoint 180)     # one point stopped 3 times mid-simulation, identical
+  # slurm/fcfit_run.sbatch on a local one-node SLURM (run_slurm.py): 3 requeues of a point longer
+  # than a segment, a segment without progress, the array template, srun --mpi=pmix. About 2
+  # minutes; skipped with a message where SLURM/munge are not installed or cannot start.
+  add_test(NAME slurm.requeue
+           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/run_slurm.py
+                   --mpiexec ${MPIEXEC_EXECUTABLE} --fcfit $<TARGET_FILE:fcfit>
+                   --tmp ${CMAKE_CURRENT_BINARY_DIR}/tmp_mpi)
+  set_tests_properties(slurm.requeue PROPERTIES LABELS "slurm;slow;integration" TIMEOUT 300
+                       SKIP_RETURN_CODE 77 PROCESSORS 2 RUN_SERIAL ON
+                       ENVIRONMENT "${_fcfit_mpi_env}")
 else()
   message(STATUS "fcfit: no mpiexec found; the mpi tests are not registered")
 endif()

@@ -283,7 +283,7 @@ def s_checkpoint():
     <results>.ckpt, whose simulation advances from segment to segment (`check -o` progress);
     the fourth run finishes the point, bitwise identical to an uninterrupted run, and removes
     the .ckpt file."""
-    one_point_job("job.yaml")
+    one_point_job("job.yaml", duration=1500)
     ref = rm.run_sweep(2, "job.yaml", "ref.h5", label="reference")
     t_ref = ref.elapsed()
     note("  reference: %.1f s" % t_ref)
@@ -291,7 +291,9 @@ def s_checkpoint():
     for seg, ranks in enumerate((2, 1, 2)):
         r = rm.start_run(ranks, "job.yaml", "res.h5", label="segment%d" % seg)
         wait_handlers(r, ranks)
-        time.sleep(max(0.5, t_ref / 5))
+        # The stage has started (the point is being handed out); then let it simulate a while.
+        rm.wait_for(lambda: "sweep: grid sampler" in r.stderr, 60, "the stage start", r)
+        time.sleep(0.8)
         require(r.alive(), "segment %d ended before its signal:\n%s" % (seg, r.describe()))
         r.signal(signal.SIGUSR1)
         code = r.wait()
