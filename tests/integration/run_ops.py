@@ -70,13 +70,22 @@ def progress_line(job, out):
 # ---- the lock ---------------------------------------------------------------------------------
 
 def s_lock():
-    """Two runs on one results file: the second is refused with exit 2 naming the holder (pid
+    """`check -o` on a finished file of this job (its progress) and of another job (exit 2).
+    Two runs on one results file: the second is refused with exit 2 naming the holder (pid
     and host), also by `check -o`; started together, exactly one computes; a stale lock (its
     process gone) is taken over; the lock file is gone after the run."""
     rm.rww_job("job.yaml", g_values="{linspace: [0.1, 1.5, 4]}", replicates=1,
                extra="run:\n  batch_lanes: 1\n")
     rm.run_sweep(2, "job.yaml", "ref.h5", label="reference")
     require(not os.path.exists(rm.path("ref.h5.lock")), "ref.h5.lock left after the run")
+    # `check -o` tells a results file of this job (resumable, its progress) from another job's.
+    c = rm.fcfit("check", "job.yaml", "-o", "ref.h5", rc=0)
+    require("progress:    rows 8/8," in c.stdout, "check -o of a finished file:\n" + c.stdout)
+    digest = rm.sha256("ref.h5")
+    c = rm.fcfit("check", "job.yaml", "-o", "ref.h5", "--set", "sim.seed=9", rc=2)
+    require("written by a different job" in c.stderr, "check -o of another job's file:\n"
+            + c.stderr)
+    require(rm.sha256("ref.h5") == digest, "check -o changed the results file")
     # A holder that pauses at the stage start: the lock is held for several seconds.
     a = rm.start_run(2, "job.yaml", "res.h5", label="holder",
                      env={"FCFIT_TEST_PAUSE_AT": "stage:4"})
@@ -281,8 +290,8 @@ def s_checkpoint():
     """A point longer than a segment: a run of one long simulation is stopped by SIGUSR1 three
     times in the middle of it (2 ranks, 1 rank, 2 ranks): each stop is exit 3 and leaves
     <results>.ckpt, whose simulation advances from segment to segment (`check -o` progress);
-    the fourth run finishes the point, bitwise identical to an uninterrupted run, and removes
-    the .ckpt file."""
+    a kill -9 mid-simulation leaves the last stop's checkpoint usable; the last run finishes the
+    point, bitwise identical to an uninterrupted run, and removes the .ckpt file."""
     one_point_job("job.yaml", duration=1500)
     ref = rm.run_sweep(2, "job.yaml", "ref.h5", label="reference")
     t_ref = ref.elapsed()
@@ -309,6 +318,15 @@ def s_checkpoint():
                 % (seg, last_steps, steps))
         note("  segment %d (%d rank(s)): stopped at step %d" % (seg, ranks, steps))
         last_steps = steps
+    # kill -9 in the middle of the resumed simulation: the side file of the last clean stop
+    # stays valid, and the next run resumes from it.
+    r = rm.start_run(2, "job.yaml", "res.h5", label="killed")
+    rm.wait_for(lambda: "sweep: grid sampler" in r.stderr, 60, "the stage start", r)
+    time.sleep(0.5)
+    r.kill9()
+    line = progress_line("job.yaml", "res.h5")
+    require("checkpointed simulations 1, steps %d" % last_steps in line,
+            "after kill -9: progress %r, expected the last stop's checkpoint" % line)
     rm.run_sweep(2, "job.yaml", "res.h5", label="final")
     require(not os.path.exists(rm.path("res.h5.ckpt")), "res.h5.ckpt left after the point ended")
     rm.require_identical("ref.h5", "res.h5", "a point checkpointed three times")
