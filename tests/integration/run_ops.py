@@ -332,7 +332,59 @@ def s_checkpoint():
     rm.require_identical("ref.h5", "res.h5", "a point checkpointed three times")
 
 
+# ---- the batch script's signal handling (outside SLURM) ------------------------------------------
+
+def s_sbatch_signals():
+    """slurm/fcfit_run.sbatch run by bash outside SLURM: SIGUSR1 while `fcfit check` runs is
+    remembered (the script is not killed) and nothing is run, exit 3; SIGUSR1 right after the
+    launcher started (ranks still loading) is held back until the run is up and then stops it
+    cleanly, exit 3 with fcfit's message (not a rank killed by the signal); the same command
+    then finishes, identical to an uninterrupted run."""
+    script = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                                           "..", "slurm", "fcfit_run.sbatch"))
+    rm.rww_job("job.yaml", g_values="{linspace: [0.1, 1.5, 6]}", replicates=1,
+               extra="run:\n  batch_lanes: 1\n")
+    rm.run_sweep(2, "job.yaml", "ref.h5", label="reference")
+    # A wrapper that announces each fcfit command (and makes `check` slow) in marker files.
+    rm.write("fcfit_wrapper.sh", """#!/bin/bash
+touch "%s/started.$1"
+[ "$1" = check ] && [ ! -e "%s/no_slow_check" ] && sleep 2
+exec "%s" "$@"
+""" % (rm.ROOT, rm.ROOT, rm.FCFIT))
+    os.chmod(rm.path("fcfit_wrapper.sh"), 0o755)
+    env = {"FCFIT": rm.path("fcfit_wrapper.sh"), "FCFIT_LAUNCH": "%s --quiet -n 2" % rm.MPIEXEC}
+
+    def script_run(label):
+        for f in ("started.check", "started.run"):
+            if os.path.exists(rm.path(f)):
+                os.remove(rm.path(f))
+        return rm.Run(["bash", script, "job.yaml", "res.h5"], env=env, label=label)
+
+    r = script_run("during_check")
+    rm.wait_for(lambda: os.path.exists(rm.path("started.check")), 30, "fcfit check", r)
+    time.sleep(0.3)
+    r.signal(signal.SIGUSR1)
+    code = r.wait()
+    require(code == 3 and "SIGUSR1 before the run started; nothing run" in r.stdout,
+            "SIGUSR1 during check: exit %d\n%s" % (code, r.describe()))
+    require(not os.path.exists(rm.path("started.run")), "the run was started after the signal")
+
+    rm.write("no_slow_check", "")
+    r = script_run("at_launch")
+    rm.wait_for(lambda: os.path.exists(rm.path("started.run")), 30, "the launcher", r)
+    r.signal(signal.SIGUSR1)
+    code = r.wait()
+    require(code == 3, "SIGUSR1 at the launch: exit %d, expected 3\n%s" % (code, r.describe()))
+    require(re.search(r"^fcfit.*stopped by a signal", r.stdout + r.stderr, re.M),
+            "no clean stop by fcfit:\n" + r.describe())
+    require("segment 0: exit 3" in r.stdout, "no segment summary:\n" + r.describe())
+    r = script_run("finish")
+    require(r.wait() == 0, "the rerun failed:\n" + r.describe())
+    rm.require_identical("ref.h5", "res.h5", "stopped by the batch script, then resumed")
+
+
 SCENARIOS = {
+    "sbatch_signals": s_sbatch_signals,
     "lock": s_lock,
     "no_space": s_no_space,
     "output_dir": s_output_dir,
