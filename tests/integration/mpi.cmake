@@ -57,13 +57,14 @@ if(MPIEXEC_EXECUTABLE)
   fcfit_ops_scenario(checkpoint 180)     # one point stopped 3 times mid-simulation, identical
   fcfit_ops_scenario(sbatch_signals 120) # the batch script: USR1 during check, at the launch
   # slurm/fcfit_run.sbatch on a local one-node SLURM (run_slurm.py): 3 requeues of a point longer
-  # than a segment, a segment without progress, the array template, srun --mpi=pmix. About 2
-  # minutes; skipped with a message where SLURM/munge are not installed or cannot start.
+  # than a segment, a segment without progress, the array and chain templates, srun --mpi=pmix.
+  # About 2 minutes on 2 idle cores; skipped with a message where SLURM/munge are not installed
+  # or cannot start.
   add_test(NAME slurm.requeue
            COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/run_slurm.py
                    --mpiexec ${MPIEXEC_EXECUTABLE} --fcfit $<TARGET_FILE:fcfit>
                    --tmp ${CMAKE_CURRENT_BINARY_DIR}/tmp_mpi)
-  set_tests_properties(slurm.requeue PROPERTIES LABELS "slurm;slow;integration" TIMEOUT 300
+  set_tests_properties(slurm.requeue PROPERTIES LABELS "slurm;slow;integration" TIMEOUT 420
                        SKIP_RETURN_CODE 77 PROCESSORS 2 RUN_SERIAL ON
                        ENVIRONMENT "${_fcfit_mpi_env}")
 else()

@@ -277,6 +277,34 @@ def scenario(sl, fcfit):
                 % (j, "".join(open(rm.path(f)).read() for f in os.listdir(rm.ROOT)
                               if f.startswith("array-"))))
         rm.require_identical("ref_%s.h5" % j, "results/%s.h5" % j, "array task " + j)
+    # fcfit_chain.sh: two --no-requeue links; the first is stopped (not requeued, says so),
+    # the second starts after it (afterany) and finishes the file.
+    chain = os.path.join(os.path.dirname(SCRIPT), "fcfit_chain.sh")
+    rm.rww_job("c.yaml", g_values="{linspace: [0.2, 1.2, 4]}", second="", duration=120,
+               replicates=1, extra="run:\n  batch_lanes: 1\n")
+    rm.run_sweep(2, "c.yaml", "ref_c.h5", label="ref_c")
+    p = subprocess.run(["bash", chain, "2", "--ntasks=2", "--overcommit", "--time=10",
+                        "--output=" + rm.path("chain-%j.log"), "--chdir=" + rm.ROOT,
+                        "--export=ALL,FCFIT=%s" % fcfit, "--", "c.yaml", "c.h5"],
+                       env=sl.env, capture_output=True, text=True, timeout=60)
+    links = re.findall(r"link \d+: job (\d+)", p.stdout)
+    require(p.returncode == 0 and len(links) == 2, "fcfit_chain.sh: %s%s" % (p.stdout, p.stderr))
+    end = time.monotonic() + 60
+    while time.monotonic() < end and not (sl.job(links[0])[0] == "RUNNING"
+                                          and os.path.exists(rm.path("c.h5.lock"))):
+        time.sleep(0.2)
+    time.sleep(0.5)
+    sl.cmd("scancel", "--signal=USR1", "--batch", links[0])
+    end = time.monotonic() + 90
+    while time.monotonic() < end and sl.cmd("squeue", "-h", check=False).stdout.strip():
+        time.sleep(0.5)
+    first = open(rm.path("chain-%s.log" % links[0])).read()
+    require("the job may not be requeued (--no-requeue)" in first and "segment 0: exit 3" in first,
+            "first link:\n" + first)
+    require(sl.job(links[1])[0] == "COMPLETED", "second link: %s\n%s" % (
+        sl.job(links[1]), open(rm.path("chain-%s.log" % links[1])).read()))
+    rm.require_identical("ref_c.h5", "c.h5", "a chain of two links, the first stopped")
+    note("  fcfit_chain.sh: link 1 stopped (not requeued), link 2 finished; identical")
     if pmix:
         rm.require_identical("ref_a.h5", "srun_a.h5", "srun --mpi=pmix")
         note("  job array of 2 and srun --mpi=pmix: identical to mpirun runs")
