@@ -120,6 +120,25 @@ double *fcfit_eval_params(fcfit_eval *ev, size_t lane);
 fcfit_status fcfit_eval_run(fcfit_eval *ev, size_t n_used, const uint64_t *seeds,
                             fcfit_eval_stop_fn stop, void *ctx, int *stopped);
 
+/**
+ * Checkpoints (a point longer than one job segment). When fcfit_eval_run stops inside the
+ * simulation proper (after any tuning; never for an analytic test function),
+ * fcfit_eval_can_checkpoint is nonzero and every used lane's state can be saved with
+ * fcfit_eval_checkpoint_save (at most fcfit_eval_checkpoint_size bytes; *step receives the
+ * simulation step it was taken at). fcfit_eval_run_resume then continues a batch from such
+ * checkpoints (one per used lane, all at the same step, possibly in other lanes or another
+ * evaluator of the same job) instead of starting it: the outcome is bitwise that of an
+ * uninterrupted fcfit_eval_run. A checkpoint carries its task's seed and a hash of the lane's
+ * parameters; resuming a lane whose seed or parameters differ is FCFIT_ERR_INPUT.
+ */
+int fcfit_eval_can_checkpoint(const fcfit_eval *ev);
+size_t fcfit_eval_checkpoint_size(const fcfit_eval *ev);
+fcfit_status fcfit_eval_checkpoint_save(const fcfit_eval *ev, size_t lane, void *buf, size_t cap,
+                                        size_t *len, uint64_t *step);
+fcfit_status fcfit_eval_run_resume(fcfit_eval *ev, size_t n_used, const uint64_t *seeds,
+                                   const void *const *ckpt, const size_t *len,
+                                   fcfit_eval_stop_fn stop, void *ctx, int *stopped);
+
 /** Result of lane `lane` of the last run. */
 const fcfit_eval_result *fcfit_eval_result_at(const fcfit_eval *ev, size_t lane);
 

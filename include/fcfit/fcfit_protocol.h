@@ -28,7 +28,11 @@ enum {
     FCFIT_TAG_RESULT = 13,
     FCFIT_TAG_ERROR = 14,
     FCFIT_TAG_STOP = 15,
-    FCFIT_TAG_PROGRESS = 16
+    FCFIT_TAG_PROGRESS = 16,   /**< worker -> 0: where the running batch is */
+    FCFIT_TAG_SUSPEND = 17,    /**< 0 -> worker: checkpoint the running batch and send it */
+    FCFIT_TAG_CHECKPOINT = 18, /**< worker -> 0: the checkpoints of a suspended batch */
+    FCFIT_TAG_RESUME = 19,     /**< 0 -> worker: one work item and the checkpoint to resume */
+    FCFIT_TAG_SIGNAL = 20      /**< worker -> 0: this rank received a stop signal */
 };
 
 #define FCFIT_PROTOCOL_VERSION 3u
@@ -120,6 +124,40 @@ fcfit_status fcfit_proto_unpack_error(const void *buf, size_t len, int64_t *stat
                                       size_t cap);
 void fcfit_proto_pack_stop(fcfit_packer *p, int64_t code);
 fcfit_status fcfit_proto_unpack_stop(const void *buf, size_t len, int64_t *code);
+
+/**
+ * A checkpoint of one work item (docs/protocol.md): the item's identity, the simulation step it
+ * was taken at, and the evaluator's checkpoint bytes (fcfit_eval_checkpoint_save). Packing
+ * borrows `data`; unpacking points it into the message buffer (copy it before reusing that).
+ */
+typedef struct fcfit_ckpt_record {
+    uint64_t stage, task, point, replicate, seed;
+    uint64_t step;
+    uint64_t size;
+    const unsigned char *data;
+} fcfit_ckpt_record;
+
+/** SUSPEND (no payload) and SIGNAL (the signal number). */
+void fcfit_proto_pack_suspend(fcfit_packer *p);
+fcfit_status fcfit_proto_unpack_suspend(const void *buf, size_t len);
+void fcfit_proto_pack_signal(fcfit_packer *p, int64_t sig);
+fcfit_status fcfit_proto_unpack_signal(const void *buf, size_t len, int64_t *sig);
+
+/** CHECKPOINT: n records (n may be 0: nothing could be saved). At most cap are unpacked. */
+void fcfit_proto_pack_checkpoint(fcfit_packer *p, size_t n, const fcfit_ckpt_record *recs);
+fcfit_status fcfit_proto_unpack_checkpoint(const void *buf, size_t len, size_t cap,
+                                           fcfit_ckpt_record *recs, size_t *n);
+
+/**
+ * RESUME: one work item, packed as a one-item TASK inside the message, and its checkpoint,
+ * whose identity must be the item's (checked when unpacking). Unpacking takes the limits of
+ * fcfit_proto_unpack_task (n_regions, max_set, arena for one item).
+ */
+void fcfit_proto_pack_resume(fcfit_packer *p, size_t n_regions, const fcfit_work_item *item,
+                             const fcfit_ckpt_record *rec);
+fcfit_status fcfit_proto_unpack_resume(const void *buf, size_t len, size_t n_regions,
+                                       size_t max_set, fcfit_work_item *item, double *arena,
+                                       fcfit_ckpt_record *rec);
 
 #ifdef __cplusplus
 }

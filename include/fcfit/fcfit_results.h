@@ -313,6 +313,16 @@ typedef struct fcfit_results_subjects {
 fcfit_status fcfit_results_read_subjects(const char *path, const char *stage,
                                          fcfit_results_subjects *s);
 void fcfit_results_subjects_free(fcfit_results_subjects *s);
+/** How far a results file is: per stage, rows done (non-zero status) of its rows, and state. */
+typedef struct fcfit_results_progress_info {
+    size_t n_stages;
+    char stage[FCFIT_RESULTS_MAX_STAGES][16];
+    size_t done[FCFIT_RESULTS_MAX_STAGES], rows[FCFIT_RESULTS_MAX_STAGES];
+    int32_t state[FCFIT_RESULTS_MAX_STAGES];
+} fcfit_results_progress_info;
+
+/** Read the progress of a results file serially (`fcfit check -o`). */
+fcfit_status fcfit_results_progress(const char *path, fcfit_results_progress_info *p);
 
 /** Names of the stage groups of a results file, in run order (NULL-terminated, malloc'd). */
 fcfit_status fcfit_results_list_stages(const char *path, char ***names);

@@ -15,6 +15,7 @@
 #include <mpi.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "fcfit/fcfit_job.h"
 #include "fcfit/fcfit_status.h"
@@ -46,6 +47,14 @@ fcfit_status fcfit_run(MPI_Comm comm, fcfit_job *job, const fcfit_run_opts *opts
  * (0 when output.save_fc is off). No MPI, no file.
  */
 fcfit_status fcfit_run_file_size(const fcfit_job *job, double *bytes, double *fc_bytes);
+
+/**
+ * The usable simulation checkpoints of a results file's side file (`<results>.ckpt`, written
+ * when a run is stopped in the middle of simulations; docs/protocol.md): *n entries whose
+ * simulations have advanced *steps steps in all. Not collective; no MPI call.
+ */
+int fcfit_run_checkpoint_summary(const char *results_path, const char *job_hash, size_t *n,
+                                 uint64_t *steps);
 
 #ifdef __cplusplus
 }

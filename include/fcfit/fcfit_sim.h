@@ -232,6 +232,34 @@ const char *fcfit_sim_coupling_engine(const fcfit_sim *sim);
 /** Model-private data of the current binding (NULL before reset or for models without). */
 const void *fcfit_sim_model_priv(const fcfit_sim *sim);
 
+/** Longest lane reason a checkpoint keeps (bytes, with the terminating NUL). */
+#define FCFIT_SIM_REASON_LEN 160
+
+/**
+ * Checkpoints: one lane's complete dynamic state between two advance calls (parameters as
+ * the run uses them, tuned values included; model state; coupling inputs; delay history; the
+ * current block's far sums; BOLD state, drive accumulators, BOLD samples so far; the lane's
+ * status; the step, which is also the noise stream's position). A simulation resumed from
+ * checkpoints continues bitwise as the one they were taken from (test_sim checks it), whatever
+ * the lane the state is restored into.
+ *
+ * fcfit_sim_checkpoint_size: an upper bound of one lane's checkpoint, in bytes.
+ * fcfit_sim_checkpoint_save: write lane `lane`'s state into buf (cap bytes); *len receives the
+ *   bytes used. Only between advance calls after a reset.
+ * fcfit_sim_checkpoint_step: the step a checkpoint was taken at (0 when buf is not one).
+ * fcfit_sim_checkpoint_resume: instead of reset: every lane l takes the state in bufs[l]
+ *   (lens[l] bytes; the same buffer may serve several lanes), with noise seed seeds[l] (the
+ *   seed of the run it was taken from). All must be at the same step and come from a
+ *   simulation of the same shape (regions, model, delays, duration, BOLD settings), else
+ *   FCFIT_ERR_INPUT and nothing is used.
+ */
+size_t fcfit_sim_checkpoint_size(const fcfit_sim *sim);
+fcfit_status fcfit_sim_checkpoint_save(const fcfit_sim *sim, size_t lane, void *buf, size_t cap,
+                                       size_t *len);
+uint64_t fcfit_sim_checkpoint_step(const void *buf, size_t len);
+fcfit_status fcfit_sim_checkpoint_resume(fcfit_sim *sim, const uint64_t *seeds,
+                                         const void *const *bufs, const size_t *lens);
+
 #ifdef __cplusplus
 }
 #endif

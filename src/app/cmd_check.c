@@ -4,9 +4,11 @@
  * overrides, the output path, the job summary and the provenance strings.
  */
 #include <math.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <gsl/gsl_version.h>
 #include <mpi.h>
@@ -15,6 +17,8 @@
 #include "fcfit/fcfit_build_info.h"
 #include "fcfit/fcfit_log.h"
 #include "fcfit/fcfit_optim.h"
+#include "fcfit/fcfit_outlock.h"
+#include "fcfit/fcfit_results.h"
 #include "fcfit/fcfit_run.h"
 #include "fcfit/fcfit_simfile.h"
 #include "fcfit/fcfit_util.h"
@@ -316,6 +320,66 @@ void app_print_job_summary(const fcfit_job *job, const char *output_path)
     }
 }
 
+/*
+ * With -o (or output.path): what `fcfit run` will do with the output, checked now rather than
+ * after mpirun has started: a new file; a results file of this job, resumed (its progress, the
+ * checkpointed simulations); or a refusal (another job's file, not a results file, a lock held by
+ * a live run), exit code 2 as the run would give. The "progress:" line changes whenever a run
+ * has done something, so a script can tell a segment that advanced nothing
+ * (slurm/fcfit_run.sbatch does).
+ */
+static fcfit_status check_output(const fcfit_job *job, const char *path, int force)
+{
+    int resume = 0;
+    char holder[600];
+    fcfit_results_progress_info pi;
+    size_t done = 0, rows = 0, n_ck = 0;
+    uint64_t steps = 0;
+    if (fcfit_outlock_query(path, holder, sizeof holder)) {
+        FCFIT_FAIL(FCFIT_ERR_USAGE, "%s is in use by another fcfit run: %s (lock file %s.lock)",
+                   path, holder, path);
+    }
+    FCFIT_CHECK(fcfit_results_check(path, job->hash_hex, force, &resume));
+    {
+        /* As the run would: a missing or read-only directory is refused with the OS reason. */
+        char *dir = fcfit_path_dirname(path);
+        int ok, err;
+        FCFIT_REQUIRE(dir != NULL, FCFIT_ERR_NOMEM, "out of memory");
+        ok = access(dir, W_OK) == 0;
+        err = errno;
+        if (!ok) {
+            fcfit_status st = fcfit_error_set(FCFIT_ERR_USAGE, __FILE__, __LINE__, __func__,
+                                              "cannot write %s: directory %s: %s", path, dir,
+                                              strerror(err));
+            free(dir);
+            return st;
+        }
+        free(dir);
+    }
+    if (!resume) {
+        printf("             %s\n", access(path, F_OK) == 0 ? "exists; --force replaces it"
+                                                            : "new file");
+        printf("progress:    none\n");
+        return FCFIT_OK;
+    }
+    FCFIT_CHECK(fcfit_results_progress(path, &pi));
+    printf("             results of this job (hash %s); fcfit run resumes them:\n",
+           job->hash_hex);
+    for (size_t k = 0; k < pi.n_stages; k++) {
+        printf("               %-10s %zu of %zu rows done%s\n", pi.stage[k], pi.done[k],
+               pi.rows[k], pi.state[k] == 2 ? ", finished" : "");
+        done += pi.done[k];
+        rows += pi.rows[k];
+    }
+    fcfit_run_checkpoint_summary(path, job->hash_hex, &n_ck, &steps);
+    if (n_ck > 0) {
+        printf("               %zu simulation(s) checkpointed in %s.ckpt\n", n_ck, path);
+    }
+    printf("progress:    rows %zu/%zu, checkpointed simulations %zu, steps %llu\n", done, rows,
+           n_ck, (unsigned long long)steps);
+    return FCFIT_OK;
+}
+
 fcfit_status app_cmd_check(const app_args *a)
 {
     fcfit_job *job = NULL;
@@ -331,6 +395,9 @@ fcfit_status app_cmd_check(const app_args *a)
                                     &job->fcs,
                                     FCFIT_SIM_BOLD_LABEL));
     app_print_job_summary(job, app_output_path(a, job));
+    if (a->output != NULL) {
+        FCFIT_TRY(check_output(job, a->output, a->force));
+    }
     if (job->n_warnings > 0) {
         printf("check:       OK, with %zu warning(s) above\n", job->n_warnings);
     } else {

@@ -4,8 +4,12 @@
  * MPI is initialised here (the other commands never need it). Rank 0 reads
  * and checks the job; every rank learns the verdict before anything else
  * happens, so a bad job ends on all ranks with exit code 2 and one message.
- * Signals: every rank catches SIGINT, SIGTERM and SIGUSR1 (mpirun forwards
- * SIGUSR1 to the ranks); only rank 0 acts on them, by stopping the dispatch.
+ * Signals: every rank catches SIGINT, SIGTERM, SIGUSR1 and SIGUSR2 from
+ * the start of main() on, before MPI_Init (mpirun forwards SIGUSR1 and
+ * SIGUSR2 to the ranks; SIGTERM and SIGINT make mpirun itself abort the job,
+ * docs/slurm.md). A signal before the job is read stops the run with exit
+ * code 3 before anything is written; later ones stop the dispatch (run.c);
+ * a worker that is signalled tells rank 0, which stops everyone.
  */
 #include <mpi.h>
 #include <stdio.h>
@@ -37,10 +41,19 @@ fcfit_status app_cmd_run(const app_args *a)
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
     fcfit_log_set_rank(size > 1 ? rank : -1, 0);
+    /* Again after MPI_Init, in case the MPI library changed a disposition. */
     app_install_signal_handlers();
+    fcfit_test_pause("init");
 
     if (rank == 0) {
         st = app_load_job(a, &job);
+        fcfit_test_pause("load");
+        if (st == FCFIT_OK && app_stop_signal != 0) {
+            st = fcfit_error_set(FCFIT_ERR_INTERRUPTED, __FILE__, __LINE__, __func__,
+                                 "stopped by signal %d while reading the job, before anything "
+                                 "was written; run the same command again",
+                                 (int)app_stop_signal);
+        }
     }
     code = (int)st;
     MPI_Bcast(&code, 1, MPI_INT, 0, comm);

@@ -5,7 +5,7 @@
  *   0  success
  *   1  runtime failure
  *   2  bad command line, job file or input data (nothing was run)
- *   3  stopped early by a signal (SIGINT, SIGTERM, SIGUSR1); resumable
+ *   3  stopped early by a signal (SIGINT, SIGTERM, SIGUSR1, SIGUSR2); resumable
  *
  * Foreign libraries are set up here, once: GSL's abort-on-error handler is
  * turned off (we check return codes), OpenBLAS is pinned to one thread
@@ -30,17 +30,32 @@
 
 volatile sig_atomic_t app_stop_signal = 0;
 
-static void on_signal(int sig) { app_stop_signal = sig; }
+static void on_signal(int sig)
+{
+    if (app_stop_signal == 0) {
+        app_stop_signal = sig;
+    }
+}
 
+/*
+ * The handler only records the first signal; the long-running loops poll it. SA_RESTART keeps
+ * a signal from failing a read or write that happens to be in progress (MPI-IO, HDF5 and the
+ * pipes of the reader processes do not all retry on EINTR). Safe to call more than once.
+ */
 void app_install_signal_handlers(void)
 {
+    static const int sigs[] = {SIGINT, SIGTERM, SIGUSR1, SIGUSR2};
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART;
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGUSR1, &sa, NULL);
+    for (size_t k = 0; k < sizeof sigs / sizeof sigs[0]; k++) {
+        sigaddset(&sa.sa_mask, sigs[k]);
+    }
+    for (size_t k = 0; k < sizeof sigs / sizeof sigs[0]; k++) {
+        sigaction(sigs[k], &sa, NULL);
+    }
 }
 
 const char *app_version_line(void)
@@ -342,6 +357,12 @@ int main(int argc, char **argv)
     gsl_set_error_handler_off();
     fcfit_fc_blas_single_thread();
     st = parse_args(argc, argv, &a);
+    if (st == FCFIT_OK && a.command != NULL && strcmp(a.command, "run") == 0) {
+        /* `run` stops cleanly on a signal at any moment: the handlers exist before MPI_Init and
+         * before the job is read (cmd_run.c checks the flag at every step). */
+        app_install_signal_handlers();
+        fcfit_test_pause("start");
+    }
     if (st == FCFIT_OK && a.log_level != NULL) {
         static const char *const lv[] = {"error", "warning", "info", "debug"};
         int found = 0;

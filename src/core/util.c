@@ -3,6 +3,7 @@
  */
 #include "fcfit/fcfit_util.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -100,4 +101,29 @@ size_t fcfit_edit_distance(const char *a, const char *b)
         }
     }
     return row[nb];
+}
+
+void fcfit_test_pause(const char *point)
+{
+    const char *spec = getenv("FCFIT_TEST_PAUSE_AT");
+    size_t n = strlen(point);
+    double secs = 0.0;
+    struct timespec left;
+    while (spec != NULL && *spec != '\0') {
+        if (strncmp(spec, point, n) == 0 && spec[n] == ':') {
+            secs = atof(spec + n + 1);
+            break;
+        }
+        spec = strchr(spec, ',');
+        spec = spec != NULL ? spec + 1 : NULL;
+    }
+    if (!(secs > 0.0) || secs > 3600.0) {
+        return;
+    }
+    left.tv_sec = (time_t)secs;
+    left.tv_nsec = (long)((secs - (double)left.tv_sec) * 1e9);
+    /* Sleep the whole time even when a signal arrives: the test wants the signal to be handled
+     * at the point after the pause. */
+    while (nanosleep(&left, &left) != 0 && errno == EINTR) {
+    }
 }

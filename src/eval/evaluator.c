@@ -7,6 +7,7 @@
 #include <math.h>
 #include <time.h>
 
+#include "fcfit/fcfit_hash.h"
 #include "fcfit/fcfit_rng.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,8 @@ struct fcfit_eval {
     float *fcu;        /* [L][M] */
     double *dwork;     /* diagnostics workspace */
     double *dmean;     /* N drive means */
+    int in_run;        /* the last run stopped inside the main simulation (checkpointable) */
+    char (*tune_reason)[FCFIT_SIM_REASON_LEN]; /* [L] tuning reasons restored from checkpoints */
 };
 
 void fcfit_eval_destroy(fcfit_eval **pev)
@@ -46,6 +49,7 @@ void fcfit_eval_destroy(fcfit_eval **pev)
     free(ev->fcu);
     free(ev->dwork);
     free(ev->dmean);
+    free(ev->tune_reason);
     free(ev);
     *pev = NULL;
 }
@@ -77,6 +81,7 @@ fcfit_status fcfit_eval_create(fcfit_eval **out, const fcfit_eval_setup *setup, 
     FCFIT_ALLOC_GOTO(ev->fcu, n_lanes * ev->M, "FC buffers");
     FCFIT_ALLOC_GOTO(ev->dwork, fcfit_diag_work_size(ev->N), "diagnostics workspace");
     FCFIT_ALLOC_GOTO(ev->dmean, ev->N, "drive means");
+    FCFIT_ALLOC_GOTO(ev->tune_reason, n_lanes, "tuning reasons");
     if (ev->n_subj > 0) {
         FCFIT_ALLOC_GOTO(ev->sub, n_lanes * ev->n_subj * FCFIT_SSCORE_COUNT, "subject scores");
     }
@@ -240,39 +245,21 @@ static void eval_test(fcfit_eval *ev, size_t n_used)
     }
 }
 
-fcfit_status fcfit_eval_run(fcfit_eval *ev, size_t n_used, const uint64_t *seeds,
-                            fcfit_eval_stop_fn stop, void *ctx, int *stopped)
+/* Advance to the end, polling stop between chunks; then every used lane's results. */
+static fcfit_status finish_run(fcfit_eval *ev, size_t n_used, fcfit_eval_stop_fn stop, void *ctx,
+                               int *stopped)
 {
     const size_t chunk = ev->s.sim->chunk_steps;
-
-    *stopped = 0;
-    FCFIT_REQUIRE(n_used >= 1 && n_used <= ev->L, FCFIT_ERR_ARG,
-                  "batch of %zu tasks for %zu lanes", n_used, ev->L);
-    load_lanes(ev, n_used, seeds);
-    if (ev->s.test != FCFIT_TEST_NONE) {
-        /* The delay is spent in chunks of 10 ms, polling the stop callback like a simulation. */
-        double left = ev->s.test_delay_s;
-        while (left > 0.0) {
-            struct timespec ts = {0, (long)(fmin(left, 0.01) * 1e9)};
-            nanosleep(&ts, NULL);
-            left -= 0.01;
-            if (stop != NULL && stop(ctx)) {
-                *stopped = 1;
-                return FCFIT_OK;
-            }
-        }
-        eval_test(ev, n_used);
-        return FCFIT_OK;
-    }
-    FCFIT_CHECK(fcfit_sim_tune(ev->sim, ev->seeds, ev->tune));
-    FCFIT_CHECK(fcfit_sim_reset(ev->sim, ev->seeds));
+    ev->in_run = 1;
     while (!fcfit_sim_done(ev->sim)) {
         FCFIT_CHECK(fcfit_sim_advance(ev->sim, chunk));
-        if (stop != NULL && stop(ctx)) {
+        /* A batch that has just reached its end is finished rather than abandoned. */
+        if (!fcfit_sim_done(ev->sim) && stop != NULL && stop(ctx)) {
             *stopped = 1;
             return FCFIT_OK;
         }
     }
+    ev->in_run = 0;
     for (size_t l = 0; l < n_used; l++) {
         fcfit_eval_result *r = &ev->res[l];
         const char *why = NULL;
@@ -330,4 +317,136 @@ fcfit_status fcfit_eval_run(fcfit_eval *ev, size_t n_used, const uint64_t *seeds
         fcfit_diag_compute(ev->feat, ev->s.target, ev->dmean, ev->dwork, r->diag);
     }
     return FCFIT_OK;
+}
+
+fcfit_status fcfit_eval_run(fcfit_eval *ev, size_t n_used, const uint64_t *seeds,
+                            fcfit_eval_stop_fn stop, void *ctx, int *stopped)
+{
+    *stopped = 0;
+    ev->in_run = 0;
+    FCFIT_REQUIRE(n_used >= 1 && n_used <= ev->L, FCFIT_ERR_ARG,
+                  "batch of %zu tasks for %zu lanes", n_used, ev->L);
+    load_lanes(ev, n_used, seeds);
+    if (ev->s.test != FCFIT_TEST_NONE) {
+        /* The delay is spent in chunks of 10 ms, polling the stop callback like a simulation. */
+        double left = ev->s.test_delay_s;
+        while (left > 0.0) {
+            struct timespec ts = {0, (long)(fmin(left, 0.01) * 1e9)};
+            nanosleep(&ts, NULL);
+            left -= 0.01;
+            if (stop != NULL && stop(ctx)) {
+                *stopped = 1;
+                return FCFIT_OK;
+            }
+        }
+        eval_test(ev, n_used);
+        return FCFIT_OK;
+    }
+    FCFIT_CHECK(fcfit_sim_tune(ev->sim, ev->seeds, ev->tune));
+    FCFIT_CHECK(fcfit_sim_reset(ev->sim, ev->seeds));
+    return finish_run(ev, n_used, stop, ctx, stopped);
+}
+
+/*
+ * Checkpoints of a batch (fcfit_eval.h): an evaluator header, then the simulation's lane
+ * checkpoint (fcfit_sim_checkpoint_save). The header ties the state to its task: the seed and a
+ * hash of the lane's parameters as the task gave them (before any tuning), and it carries the
+ * tuning report, since a resumed run does not tune again.
+ */
+#define EVAL_CKPT_MAGIC 0x4c56455449464346ULL /* "FCFITEVL" */
+
+typedef struct eval_ckpt_header {
+    uint64_t magic;
+    uint64_t seed;
+    uint64_t params_hash;
+    uint64_t sim_len;
+    int64_t tune_active, tune_converged, tune_iterations, tune_failed;
+    double tune_max_error;
+    char tune_reason[FCFIT_SIM_REASON_LEN];
+} eval_ckpt_header;
+
+static uint64_t lane_params_hash(const fcfit_eval *ev, size_t lane, uint64_t seed)
+{
+    const size_t np = ev->s.model->n_params * ev->N;
+    uint64_t h = fcfit_hash_bytes(0x6366666974636b70ULL, &seed, sizeof seed);
+    return fcfit_hash_bytes(h, ev->params + lane * np, np * sizeof(double));
+}
+
+int fcfit_eval_can_checkpoint(const fcfit_eval *ev)
+{
+    return ev->s.test == FCFIT_TEST_NONE && ev->in_run;
+}
+
+size_t fcfit_eval_checkpoint_size(const fcfit_eval *ev)
+{
+    return sizeof(eval_ckpt_header) + fcfit_sim_checkpoint_size(ev->sim);
+}
+
+fcfit_status fcfit_eval_checkpoint_save(const fcfit_eval *ev, size_t lane, void *buf, size_t cap,
+                                        size_t *len, uint64_t *step)
+{
+    eval_ckpt_header h;
+    size_t sl = 0;
+    const fcfit_tune_report *t = &ev->tune[lane];
+    FCFIT_REQUIRE(fcfit_eval_can_checkpoint(ev) && lane < ev->L, FCFIT_ERR_INTERNAL,
+                  "no simulation to checkpoint");
+    FCFIT_REQUIRE(cap >= sizeof h, FCFIT_ERR_INTERNAL, "checkpoint buffer too small");
+    FCFIT_CHECK(fcfit_sim_checkpoint_save(ev->sim, lane, (char *)buf + sizeof h,
+                                          cap - sizeof h, &sl));
+    memset(&h, 0, sizeof h);
+    h.magic = EVAL_CKPT_MAGIC;
+    h.seed = ev->seeds[lane];
+    h.params_hash = lane_params_hash(ev, lane, ev->seeds[lane]);
+    h.sim_len = sl;
+    h.tune_active = t->active;
+    h.tune_converged = t->converged;
+    h.tune_iterations = (int64_t)t->iterations;
+    h.tune_failed = t->failed;
+    h.tune_max_error = t->max_error;
+    snprintf(h.tune_reason, sizeof h.tune_reason, "%s", t->reason != NULL ? t->reason : "");
+    memcpy(buf, &h, sizeof h);
+    *len = sizeof h + sl;
+    *step = (uint64_t)fcfit_sim_steps_done(ev->sim);
+    return FCFIT_OK;
+}
+
+fcfit_status fcfit_eval_run_resume(fcfit_eval *ev, size_t n_used, const uint64_t *seeds,
+                                   const void *const *ckpt, const size_t *len,
+                                   fcfit_eval_stop_fn stop, void *ctx, int *stopped)
+{
+    const void *sims[64];
+    size_t sim_lens[64];
+    eval_ckpt_header h;
+
+    *stopped = 0;
+    ev->in_run = 0;
+    FCFIT_REQUIRE(n_used >= 1 && n_used <= ev->L && ev->L <= 64, FCFIT_ERR_ARG,
+                  "batch of %zu tasks for %zu lanes", n_used, ev->L);
+    FCFIT_REQUIRE(ev->s.test == FCFIT_TEST_NONE, FCFIT_ERR_INPUT,
+                  "a checkpoint cannot resume an analytic test evaluation");
+    load_lanes(ev, n_used, seeds);
+    for (size_t l = 0; l < ev->L; l++) {
+        const size_t src = l < n_used ? l : 0;
+        FCFIT_REQUIRE(len[src] >= sizeof h, FCFIT_ERR_INPUT, "checkpoint too short");
+        memcpy(&h, ckpt[src], sizeof h);
+        FCFIT_REQUIRE(h.magic == EVAL_CKPT_MAGIC && h.sim_len == len[src] - sizeof h,
+                      FCFIT_ERR_INPUT, "not an evaluation checkpoint (or a damaged one)");
+        FCFIT_REQUIRE(h.seed == seeds[src] &&
+                          h.params_hash == lane_params_hash(ev, src, seeds[src]),
+                      FCFIT_ERR_INPUT,
+                      "checkpoint of another task (seed or parameters differ); not used");
+        memset(&ev->tune[l], 0, sizeof ev->tune[l]);
+        ev->tune[l].active = (int)h.tune_active;
+        ev->tune[l].converged = (int)h.tune_converged;
+        ev->tune[l].iterations = (size_t)h.tune_iterations;
+        ev->tune[l].failed = (int)h.tune_failed;
+        ev->tune[l].max_error = h.tune_max_error;
+        memcpy(ev->tune_reason[l], h.tune_reason, sizeof ev->tune_reason[l]);
+        ev->tune_reason[l][sizeof ev->tune_reason[l] - 1] = '\0';
+        ev->tune[l].reason = ev->tune_reason[l][0] != '\0' ? ev->tune_reason[l] : NULL;
+        sims[l] = (const char *)ckpt[src] + sizeof h;
+        sim_lens[l] = len[src] - sizeof h;
+    }
+    FCFIT_CHECK(fcfit_sim_checkpoint_resume(ev->sim, ev->seeds, sims, sim_lens));
+    return finish_run(ev, n_used, stop, ctx, stopped);
 }

@@ -38,6 +38,7 @@
 #include "fcfit/fcfit_sim.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -135,6 +136,7 @@ struct fcfit_sim {
     int *bind_fail;
     const char **bind_reason;
     int reset_done;
+    char (*reason_buf)[FCFIT_SIM_REASON_LEN]; /* per lane: reasons restored from a checkpoint */
 };
 
 enum { ENGINE_NONE, ENGINE_DENSE, ENGINE_SLICED };
@@ -207,6 +209,7 @@ void fcfit_sim_destroy(fcfit_sim **psim)
     free(s->lane_reason);
     free(s->bind_fail);
     free(s->bind_reason);
+    free(s->reason_buf);
     free(s);
     *psim = NULL;
 }
@@ -567,6 +570,7 @@ fcfit_status fcfit_sim_create(fcfit_sim **out, const fcfit_model_type *model,
     FCFIT_ALLOC_GOTO(s->lane_reason, s->L, "lane reasons");
     FCFIT_ALLOC_GOTO(s->bind_fail, s->L, "bind status");
     FCFIT_ALLOC_GOTO(s->bind_reason, s->L, "bind reasons");
+    FCFIT_ALLOC_GOTO(s->reason_buf, s->L, "lane reasons");
     for (size_t l = 0; l < s->L; l++) {
         s->rng[l] = fcfit_rng_alloc(0);
         FCFIT_REQUIRE_GOTO(s->rng[l] != NULL, FCFIT_ERR_NOMEM, "cannot allocate a noise stream");
@@ -1511,5 +1515,235 @@ cleanup:
     free(ks);
     free(done);
     free(dm);
+    return st;
+}
+
+/*
+ * Checkpoints. One lane's dynamic state at a chunk boundary: everything advance reads that an
+ * earlier step wrote. The step counter doubles as the noise stream's position (the noise of
+ * step n is a pure function of the lane's seed and n), so no generator state is saved; the
+ * random initial state is not needed either, and the model's private data is a function of the
+ * parameters, rebuilt by reset. Scratch buffers (predictor state, drifts, noise numbers, the
+ * current drive) are rewritten before they are read in every step and are not saved.
+ */
+#define SIM_CKPT_MAGIC 0x4d49535449464346ULL /* "FCFITSIM" */
+#define SIM_CKPT_VERSION 1u
+
+typedef struct sim_ckpt_header {
+    uint64_t magic;
+    uint64_t version;
+    uint64_t sizes[12];  /* N, n_state, n_coupling, n_params, H, R, B, n_vols, n_steps,
+                            steps_per_bold, bold_per_tr, has ycur */
+    uint64_t step, pos, block_start, bold_steps, vols_done, n_dsum;
+    int64_t lane_status;
+    char lane_reason[FCFIT_SIM_REASON_LEN];
+} sim_ckpt_header;
+
+static void ckpt_sizes(const fcfit_sim *s, uint64_t *z)
+{
+    const fcfit_model_type *m = s->model;
+    z[0] = s->N;
+    z[1] = m->n_state;
+    z[2] = m->n_coupling;
+    z[3] = m->n_params;
+    z[4] = s->H;
+    z[5] = s->hist != NULL ? s->R : 0;
+    z[6] = s->cfar != NULL ? s->B : 0;
+    z[7] = s->n_vols;
+    z[8] = s->n_steps;
+    z[9] = s->steps_per_bold;
+    z[10] = s->bold_per_tr;
+    z[11] = s->ycur != NULL;
+}
+
+/* Values of one lane in the arrays a checkpoint holds, in order (vols: kept volumes to store). */
+static size_t ckpt_values(const fcfit_sim *s, size_t vols)
+{
+    const fcfit_model_type *m = s->model;
+    const size_t N = s->N, nc = m->n_coupling;
+    size_t v = m->n_params * N + m->n_state * N + nc * N + 4 * N + 3 * N + vols * N;
+    if (s->ycur != NULL) {
+        v += nc * N;
+    }
+    if (s->hist != NULL) {
+        v += nc * N * s->R;
+    }
+    if (s->cfar != NULL) {
+        v += nc * s->B * N;
+    }
+    return v;
+}
+
+size_t fcfit_sim_checkpoint_size(const fcfit_sim *s)
+{
+    return sizeof(sim_ckpt_header) + ckpt_values(s, s->n_vols) * sizeof(double);
+}
+
+/* Copy between the lane-interleaved array a ([rows][L], lane l) and the packed p ([rows]). */
+static void lane_out(const double *a, size_t rows, size_t L, size_t l, double *p)
+{
+    for (size_t k = 0; k < rows; k++) {
+        p[k] = a[k * L + l];
+    }
+}
+
+static void lane_in(double *a, size_t rows, size_t L, size_t l, const double *p)
+{
+    for (size_t k = 0; k < rows; k++) {
+        a[k * L + l] = p[k];
+    }
+}
+
+/* Walk the saved arrays of lane l: save (dir 0) copies out of the simulation, restore (1) in. */
+static void ckpt_arrays(fcfit_sim *s, size_t l, double *p, int restore)
+{
+    const fcfit_model_type *m = s->model;
+    const size_t N = s->N, L = s->L, nc = m->n_coupling;
+    struct {
+        double *a;
+        size_t rows;
+    } parts[12];
+    size_t np = 0;
+    parts[np].a = s->pvals;
+    parts[np++].rows = m->n_params * N;
+    parts[np].a = s->x;
+    parts[np++].rows = m->n_state * N;
+    parts[np].a = s->c;
+    parts[np++].rows = nc * N;
+    if (s->ycur != NULL) {
+        parts[np].a = s->ycur;
+        parts[np++].rows = nc * N;
+    }
+    if (s->hist != NULL) {
+        parts[np].a = s->hist;
+        parts[np++].rows = nc * N * s->R;
+    }
+    if (s->cfar != NULL) {
+        parts[np].a = s->cfar;
+        parts[np++].rows = nc * s->B * N;
+    }
+    parts[np].a = s->bstate;
+    parts[np++].rows = 4 * N;
+    parts[np].a = s->acc;
+    parts[np++].rows = N;
+    parts[np].a = s->dsum;
+    parts[np++].rows = N;
+    parts[np].a = s->dlast;
+    parts[np++].rows = N;
+    parts[np].a = s->bold;
+    parts[np++].rows = s->vols_done * N;
+    for (size_t k = 0; k < np; k++) {
+        if (restore) {
+            lane_in(parts[k].a, parts[k].rows, L, l, p);
+        } else {
+            lane_out(parts[k].a, parts[k].rows, L, l, p);
+        }
+        p += parts[k].rows;
+    }
+}
+
+fcfit_status fcfit_sim_checkpoint_save(const fcfit_sim *s, size_t lane, void *buf, size_t cap,
+                                       size_t *len)
+{
+    sim_ckpt_header h;
+    const size_t need = sizeof h + ckpt_values(s, s->vols_done) * sizeof(double);
+    double *vals;
+    FCFIT_REQUIRE(s->reset_done && lane < s->L, FCFIT_ERR_INTERNAL,
+                  "checkpoint of lane %zu without a running simulation", lane);
+    FCFIT_REQUIRE(cap >= need, FCFIT_ERR_INTERNAL, "checkpoint buffer of %zu bytes, %zu needed",
+                  cap, need);
+    memset(&h, 0, sizeof h);
+    h.magic = SIM_CKPT_MAGIC;
+    h.version = SIM_CKPT_VERSION;
+    ckpt_sizes(s, h.sizes);
+    h.step = s->step;
+    h.pos = s->pos;
+    h.block_start = s->block_start;
+    h.bold_steps = s->bold_steps;
+    h.vols_done = s->vols_done;
+    h.n_dsum = s->n_dsum;
+    h.lane_status = s->lane_status[lane];
+    snprintf(h.lane_reason, sizeof h.lane_reason, "%s",
+             s->lane_reason[lane] != NULL ? s->lane_reason[lane] : "");
+    memcpy(buf, &h, sizeof h);
+    vals = malloc(need - sizeof h + sizeof(double));
+    FCFIT_REQUIRE(vals != NULL, FCFIT_ERR_NOMEM, "cannot allocate a checkpoint");
+    /* ckpt_arrays only reads the simulation when saving. */
+    ckpt_arrays((fcfit_sim *)s, lane, vals, 0);
+    memcpy((char *)buf + sizeof h, vals, need - sizeof h);
+    free(vals);
+    *len = need;
+    return FCFIT_OK;
+}
+
+uint64_t fcfit_sim_checkpoint_step(const void *buf, size_t len)
+{
+    sim_ckpt_header h;
+    if (len < sizeof h) {
+        return 0;
+    }
+    memcpy(&h, buf, sizeof h);
+    return h.magic == SIM_CKPT_MAGIC ? h.step : 0;
+}
+
+fcfit_status fcfit_sim_checkpoint_resume(fcfit_sim *s, const uint64_t *seeds,
+                                         const void *const *bufs, const size_t *lens)
+{
+    sim_ckpt_header h0, h;
+    uint64_t want[12];
+    double *vals = NULL;
+    fcfit_status st = FCFIT_OK;
+    const size_t L = s->L, N = s->N, np = s->model->n_params;
+
+    ckpt_sizes(s, want);
+    memset(&h0, 0, sizeof h0);
+    for (size_t l = 0; l < L; l++) {
+        FCFIT_REQUIRE(bufs[l] != NULL && lens[l] >= sizeof h, FCFIT_ERR_INPUT,
+                      "checkpoint of lane %zu: %zu bytes, too short", l, lens[l]);
+        memcpy(&h, bufs[l], sizeof h);
+        FCFIT_REQUIRE(h.magic == SIM_CKPT_MAGIC && h.version == SIM_CKPT_VERSION,
+                      FCFIT_ERR_INPUT, "checkpoint of lane %zu: not a simulation checkpoint of "
+                      "this fcfit (format %llu)", l, (unsigned long long)h.version);
+        FCFIT_REQUIRE(memcmp(h.sizes, want, sizeof want) == 0, FCFIT_ERR_INPUT,
+                      "checkpoint of lane %zu: saved by a simulation of another shape (regions, "
+                      "model, delays, duration or BOLD settings differ)", l);
+        FCFIT_REQUIRE(h.step <= s->n_steps && h.vols_done <= s->n_vols &&
+                          lens[l] == sizeof h + ckpt_values(s, h.vols_done) * sizeof(double),
+                      FCFIT_ERR_INPUT, "checkpoint of lane %zu: inconsistent sizes", l);
+        if (l == 0) {
+            h0 = h;
+        }
+        FCFIT_REQUIRE(h.step == h0.step && h.pos == h0.pos && h.block_start == h0.block_start &&
+                          h.bold_steps == h0.bold_steps && h.vols_done == h0.vols_done &&
+                          h.n_dsum == h0.n_dsum,
+                      FCFIT_ERR_INPUT, "checkpoints of one batch must be at the same step");
+    }
+    vals = malloc(ckpt_values(s, s->n_vols) * sizeof(double) + sizeof(double));
+    FCFIT_REQUIRE(vals != NULL, FCFIT_ERR_NOMEM, "cannot allocate a checkpoint");
+    /* The saved parameters (after any tuning) first: reset binds the model with them. */
+    for (size_t l = 0; l < L; l++) {
+        memcpy(vals, (const char *)bufs[l] + sizeof h, np * N * sizeof(double));
+        lane_in(s->pvals, np * N, L, l, vals);
+    }
+    FCFIT_TRY(fcfit_sim_reset(s, seeds));
+    s->step = (size_t)h0.step;
+    s->pos = (size_t)h0.pos;
+    s->block_start = (size_t)h0.block_start;
+    s->bold_steps = (size_t)h0.bold_steps;
+    s->vols_done = (size_t)h0.vols_done;
+    s->n_dsum = (size_t)h0.n_dsum;
+    s->ctx.hist_pos = s->pos;
+    for (size_t l = 0; l < L; l++) {
+        memcpy(&h, bufs[l], sizeof h);
+        memcpy(vals, (const char *)bufs[l] + sizeof h, lens[l] - sizeof h);
+        ckpt_arrays(s, l, vals, 1);
+        s->lane_status[l] = (int)h.lane_status;
+        memcpy(s->reason_buf[l], h.lane_reason, sizeof s->reason_buf[l]);
+        s->reason_buf[l][sizeof s->reason_buf[l] - 1] = '\0';
+        s->lane_reason[l] = s->reason_buf[l][0] != '\0' ? s->reason_buf[l] : NULL;
+    }
+
+cleanup:
+    free(vals);
     return st;
 }

@@ -43,6 +43,12 @@ fcfit_status fcfit_h5_make_scale(hid_t loc, const char *name, const char *scale_
 /** Attach the scale at path `scale` (from loc) to dimension dim of dataset `name` of loc2. */
 fcfit_status fcfit_h5_attach_scale(hid_t loc, const char *scale, hid_t loc2, const char *name,
                                    unsigned dim);
+/**
+ * Read all of an existing file in a guarded child process first (h5check.c): a file that
+ * crashes libhdf5 is FCFIT_ERR_INPUT naming it, anything but a regular file too. *is_hdf5
+ * receives whether it is an HDF5 file at all; a missing file is not an error (*is_hdf5 = 0).
+ */
+fcfit_status fcfit_h5_check_guarded(const char *path, int *is_hdf5);
 
 /** Library version string of the HDF5 in use ("1.10.8"). */
 void fcfit_h5_version(char *buf, size_t cap);

@@ -18,10 +18,15 @@
 #include "fcfit/fcfit_results.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fcfit/fcfit_diag.h"
@@ -140,7 +145,12 @@ struct fcfit_results {
     hid_t reason_type;
     hid_t warning_type;
     fcfit_results_layout lay;
+    char path[4096];
 };
+
+static int h5_stack_says_nospace(void);
+static double free_bytes(const char *path);
+static fcfit_status nospace_error(const char *path, const char *doing, double need);
 
 static int ds_used(const fcfit_results_layout *lay, const fcfit_results_stage_layout *sl,
                    const ds_desc *d)
@@ -347,6 +357,10 @@ fcfit_status fcfit_results_check(const char *path, const char *job_hash, int for
     }
     if (force) {
         return FCFIT_OK;
+    }
+    {
+        int is_hdf5 = 0;
+        FCFIT_CHECK(fcfit_h5_check_guarded(path, &is_hdf5));
     }
     if (H5Fis_hdf5(path) <= 0) {
         H5Eclear2(H5E_DEFAULT);
@@ -721,7 +735,15 @@ static fcfit_status write_block(fcfit_results *r, hid_t ds, elem_type t, size_t 
         H5Sclose(fs);
     }
     if (w < 0) {
-        char msg[200];
+        char msg[320];
+        double fb = free_bytes(r->path);
+        if (r->path[0] != '\0' && (h5_stack_says_nospace() || (fb >= 0.0 && fb < 65536.0))) {
+            /* Rows are written payload first, status last: what is written stays valid. */
+            H5Eclear2(H5E_DEFAULT);
+            snprintf(msg, sizeof msg, "could not write %s (the rows written before are kept)",
+                     what);
+            return nospace_error(r->path, msg, 0.0);
+        }
         snprintf(msg, sizeof msg, "cannot write %s", what);
         return FCFIT_H5_FAIL(msg);
     }
@@ -827,31 +849,24 @@ static fcfit_status agree(MPI_Comm comm, fcfit_status st)
     return (fcfit_status)all == FCFIT_OK ? FCFIT_OK : st;
 }
 
-static fcfit_status create_file(fcfit_results *r, const char *path, size_t n_attrs,
-                                const char *const *attr_names, const char *const *attr_values)
+/*
+ * Build the whole new file at `tmp` (sec2 driver, this process alone): root attributes, every
+ * stage's group and datasets (filled), /fit, /target, the sweep's points and seeds; flush and
+ * close. Runs in a child process (create_file).
+ */
+static fcfit_status build_file(fcfit_results *r, const char *tmp, size_t n_attrs,
+                               const char *const *attr_names, const char *const *attr_values)
 {
-    char tmp[4096];
-    hid_t fapl;
     fcfit_status st = FCFIT_OK;
     const char *pause = getenv("FCFIT_TEST_PAUSE_CREATE");
     const char *names[FCFIT_RESULTS_MAX_STAGES];
 
-    snprintf(tmp, sizeof tmp, "%s.creating", path);
-    if (r->rank == 0) {
-        remove(tmp);
-    }
-    MPI_Barrier(r->comm);
-    fapl = mpio_fapl(r->comm);
-    r->file = fapl >= 0 ? H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl) : -1;
-    if (fapl >= 0) {
-        H5Pclose(fapl);
-    }
+    r->file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     if (r->file < 0) {
         char what[4200];
         snprintf(what, sizeof what, "cannot create %s", tmp);
-        st = fcfit_h5_fail(__FILE__, __LINE__, __func__, what);
+        return fcfit_h5_fail(__FILE__, __LINE__, __func__, what);
     }
-    FCFIT_CHECK(agree(r->comm, st));
     for (size_t k = 0; k < n_attrs && st == FCFIT_OK; k++) {
         st = fcfit_h5_attr_str(r->file, attr_names[k], attr_values[k]);
     }
@@ -909,7 +924,7 @@ static fcfit_status create_file(fcfit_results *r, const char *path, size_t n_att
         /* Test hook: widen the creation window so a test can kill the run inside it. */
         usleep((useconds_t)(atof(pause) * 1e6));
     }
-    for (size_t s = 0; s < r->lay.n_stages && st == FCFIT_OK && r->rank == 0; s++) {
+    for (size_t s = 0; s < r->lay.n_stages && st == FCFIT_OK; s++) {
         const fcfit_results_stage_layout *sl = &r->lay.stages[s];
         if (sl->points != NULL && sl->n_dims > 0) {
             st = write_ds(r, s, DS_PARAMS, 0, sl->n_rows, sl->points);
@@ -918,17 +933,254 @@ static fcfit_status create_file(fcfit_results *r, const char *path, size_t n_att
             st = write_ds(r, s, DS_SEEDS, 0, sl->n_rows, sl->seeds);
         }
     }
-    st = agree(r->comm, st);
     if (st == FCFIT_OK && H5Fflush(r->file, H5F_SCOPE_GLOBAL) < 0) {
         st = FCFIT_H5_FAIL("cannot flush the new results file");
     }
-    close_handles(r);
-    FCFIT_CHECK(agree(r->comm, st));
-    if (r->rank == 0 && rename(tmp, path) != 0) {
-        st = fcfit_error_set(FCFIT_ERR_IO, __FILE__, __LINE__, __func__,
-                             "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+    for (size_t s = 0; s < FCFIT_RESULTS_MAX_STAGES; s++) {
+        for (int k = 0; k < DS_COUNT; k++) {
+            if (r->st[s].ds[k] >= 0) {
+                H5Dclose(r->st[s].ds[k]);
+                r->st[s].ds[k] = -1;
+            }
+        }
+        if (r->st[s].group >= 0) {
+            H5Gclose(r->st[s].group);
+            r->st[s].group = -1;
+        }
     }
-    return agree(r->comm, st);
+    for (int k = 0; k < FIT_COUNT; k++) {
+        if (r->fit_ds[k] >= 0) {
+            H5Dclose(r->fit_ds[k]);
+            r->fit_ds[k] = -1;
+        }
+    }
+    if (r->fit_group >= 0) {
+        H5Gclose(r->fit_group);
+        r->fit_group = -1;
+    }
+    if (H5Fclose(r->file) < 0 && st == FCFIT_OK) {
+        st = FCFIT_H5_FAIL("cannot close the new results file");
+    }
+    r->file = -1;
+    return st;
+}
+
+/*
+ * An upper bound of the new file's size: every dataset's raw data (all are allocated at
+ * creation), the root attributes, and a generous allowance for HDF5's object headers and
+ * attributes (4 KiB per object) and its superblock and heaps (1 MiB).
+ */
+static double estimate_size(const fcfit_results *r, size_t n_attrs,
+                            const char *const *attr_values)
+{
+    double bytes = 1048576.0;
+    const fcfit_results_layout *lay = &r->lay;
+    for (size_t k = 0; k < n_attrs; k++) {
+        bytes += 2.0 * (double)strlen(attr_values[k]) + 256.0;
+    }
+    for (size_t s = 0; s < lay->n_stages; s++) {
+        const fcfit_results_stage_layout *sl = &lay->stages[s];
+        bytes += 4096.0;
+        for (int k = 0; k < DS_COUNT; k++) {
+            hsize_t dims[3] = {1, 1, 1};
+            int rank;
+            double n = 1.0;
+            if (!ds_used(lay, sl, &ds_table[k])) {
+                continue;
+            }
+            rank = ds_shape(lay, sl, ds_table[k].shape, dims);
+            for (int d = 0; d < rank; d++) {
+                n *= (double)dims[d];
+            }
+            bytes += n * (double)elem_size(ds_table[k].type) + 4096.0;
+        }
+    }
+    bytes += (double)FIT_COUNT * 4096.0 +
+             2.0 * (double)lay->n_params * (double)lay->n_regions * 8.0;
+    if (lay->target_fc != NULL) {
+        bytes += (double)lay->n_regions * (double)lay->n_regions * 8.0 + 4096.0;
+    }
+    return bytes;
+}
+
+/* Is the failure that was just recorded (or errno err) a full disk or quota? */
+static herr_t nospace_walk(unsigned n, const H5E_error2_t *e, void *data)
+{
+    int *found = data;
+    (void)n;
+    if (e != NULL && e->desc != NULL &&
+        (strstr(e->desc, "No space left") != NULL || strstr(e->desc, "quota") != NULL ||
+         strstr(e->desc, "errno = 28,") != NULL || strstr(e->desc, "errno = 122,") != NULL)) {
+        *found = 1;
+    }
+    return 0;
+}
+
+static int h5_stack_says_nospace(void)
+{
+    int found = 0;
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, nospace_walk, &found);
+    return found;
+}
+
+/* Free bytes for an unprivileged writer in the directory of path (-1 when unknown). */
+static double free_bytes(const char *path)
+{
+    struct statvfs sv;
+    char *dir = fcfit_path_dirname(path);
+    double b = -1.0;
+    if (dir != NULL && statvfs(dir, &sv) == 0) {
+        b = (double)sv.f_bavail * (double)sv.f_frsize;
+    }
+    free(dir);
+    return b;
+}
+
+static fcfit_status nospace_error(const char *path, const char *doing, double need)
+{
+    char *dir = fcfit_path_dirname(path);
+    double avail = free_bytes(path);
+    char extra[160] = "";
+    fcfit_status st;
+    if (need > 0.0 && avail >= 0.0) {
+        snprintf(extra, sizeof extra, " (about %.1f MB needed, %.1f MB free)", need / 1e6,
+                 avail / 1e6);
+    }
+    st = fcfit_error_set(FCFIT_ERR_IO, __FILE__, __LINE__, __func__,
+                         "no space left on %s%s: %s; free some space (or raise the quota) and "
+                         "run the same command again",
+                         dir != NULL ? dir : ".", extra, doing);
+    free(dir);
+    return st;
+}
+
+/*
+ * Make sure the new file fits before HDF5 writes a byte: reserve its estimated size in a scratch
+ * file next to it (posix_fallocate also sees quotas), then give the space back. A full disk or
+ * quota is then reported plainly instead of surfacing from inside HDF5.
+ */
+static fcfit_status reserve_space(const char *path, const char *tmp, double need)
+{
+    char res[4200];
+    int fd, err;
+    snprintf(res, sizeof res, "%s.reserve", tmp);
+    fd = open(res, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        err = errno;
+        if (err == ENOSPC || err == EDQUOT) {
+            return nospace_error(path, "the results file cannot be created", need);
+        }
+        FCFIT_FAIL(FCFIT_ERR_USAGE, "cannot create %s: %s", res, strerror(err));
+    }
+    err = posix_fallocate(fd, 0, (off_t)need);
+    close(fd);
+    unlink(res);
+    if (err == ENOSPC || err == EDQUOT || err == EFBIG) {
+        return nospace_error(path, "the results file cannot be created", need);
+    }
+    /* Other failures (a file system without fallocate): the creation itself will tell. */
+    return FCFIT_OK;
+}
+
+/* The reply of the creating child: status, message length, message. */
+typedef struct create_reply {
+    int32_t status;
+    int32_t nospace;
+    uint32_t msg_len;
+} create_reply;
+
+/*
+ * Create the file under "<path>.creating" in a child process, then rename it to path. HDF5
+ * cannot be left in a sane state after a failed write to a new file (its close fails, and the
+ * library's own clean-up at MPI_Finalize then crashes in H5F__close_cb), so the creation runs
+ * where a failure, or a crash, costs only the child: the parent removes the partial file and
+ * reports why. The child makes no MPI call and leaves with _exit.
+ */
+static fcfit_status create_file(fcfit_results *r, const char *path, size_t n_attrs,
+                                const char *const *attr_names, const char *const *attr_values)
+{
+    char tmp[4096];
+    int fds[2] = {-1, -1};
+    pid_t pid;
+    int ws = 0;
+    create_reply rep;
+    char msg[2048] = "";
+    double need = estimate_size(r, n_attrs, attr_values);
+    fcfit_status st = FCFIT_OK;
+    ssize_t got;
+
+    snprintf(tmp, sizeof tmp, "%s.creating", path);
+    remove(tmp);
+    FCFIT_CHECK(reserve_space(path, tmp, need));
+    FCFIT_REQUIRE(pipe(fds) == 0, FCFIT_ERR_IO, "cannot create a pipe: %s", strerror(errno));
+    pid = fork();
+    if (pid < 0) {
+        int err = errno;
+        close(fds[0]);
+        close(fds[1]);
+        FCFIT_FAIL(FCFIT_ERR_IO, "cannot start the process that creates %s: %s", tmp,
+                   strerror(err));
+    }
+    if (pid == 0) {
+        fcfit_status cs;
+        const char *m;
+        close(fds[0]);
+        cs = build_file(r, tmp, n_attrs, attr_names, attr_values);
+        m = cs != FCFIT_OK ? fcfit_error_message() : "";
+        memset(&rep, 0, sizeof rep);
+        rep.status = (int32_t)cs;
+        rep.nospace = cs != FCFIT_OK && h5_stack_says_nospace();
+        rep.msg_len = (uint32_t)strnlen(m, sizeof msg - 1);
+        if (strstr(m, "No space left") != NULL || strstr(m, "quota") != NULL) {
+            rep.nospace = 1;
+        }
+        if (write(fds[1], &rep, sizeof rep) != (ssize_t)sizeof rep ||
+            write(fds[1], m, rep.msg_len) != (ssize_t)rep.msg_len) {
+            _exit(1);
+        }
+        _exit(0);
+    }
+    close(fds[1]);
+    memset(&rep, 0, sizeof rep);
+    do {
+        got = read(fds[0], &rep, sizeof rep);
+    } while (got < 0 && errno == EINTR);
+    if (got == (ssize_t)sizeof rep && rep.msg_len < sizeof msg) {
+        ssize_t g2;
+        do {
+            g2 = read(fds[0], msg, rep.msg_len);
+        } while (g2 < 0 && errno == EINTR);
+        msg[g2 > 0 ? (size_t)g2 : 0] = '\0';
+    } else {
+        got = 0;
+    }
+    close(fds[0]);
+    while (waitpid(pid, &ws, 0) < 0 && errno == EINTR) {
+    }
+    if (got == 0 || !WIFEXITED(ws) || WEXITSTATUS(ws) != 0) {
+        remove(tmp);
+        if (WIFSIGNALED(ws)) {
+            FCFIT_FAIL(FCFIT_ERR_HDF5, "creating %s: the process writing it died (signal %d)",
+                       tmp, WTERMSIG(ws));
+        }
+        FCFIT_FAIL(FCFIT_ERR_HDF5, "creating %s: the process writing it ended unexpectedly",
+                   tmp);
+    }
+    if (rep.status != FCFIT_OK) {
+        remove(tmp);
+        if (rep.nospace || (free_bytes(path) >= 0.0 && free_bytes(path) < need)) {
+            return nospace_error(path, "the results file could not be created", need);
+        }
+        st = rep.status > 0 && rep.status < (int32_t)FCFIT_STATUS_COUNT ? (fcfit_status)rep.status
+                                                                          : FCFIT_ERR_HDF5;
+        FCFIT_FAIL(st, "%s", msg);
+    }
+    if (rename(tmp, path) != 0) {
+        int err = errno;
+        remove(tmp);
+        FCFIT_FAIL(FCFIT_ERR_IO, "cannot rename %s to %s: %s", tmp, path, strerror(err));
+    }
+    return FCFIT_OK;
 }
 
 /* Open one dataset of an existing file and check its shape. */
@@ -1019,6 +1271,7 @@ fcfit_status fcfit_results_open(fcfit_results **out, MPI_Comm comm, const char *
         }
     }
     r->lay = *lay;
+    snprintf(r->path, sizeof r->path, "%s", path);
     r->reason_type = H5Tcopy(H5T_C_S1);
     if (r->reason_type < 0 || H5Tset_size(r->reason_type, REASON_LEN) < 0 ||
         H5Tset_strpad(r->reason_type, H5T_STR_NULLTERM) < 0) {
@@ -1429,6 +1682,10 @@ static fcfit_status open_run_file(const char *path, hid_t *f)
     fcfit_h5_quiet();
     FCFIT_REQUIRE(access(path, R_OK) == 0, FCFIT_ERR_INPUT, "%s: cannot read the file: %s", path,
                   strerror(errno));
+    {
+        int is_hdf5 = 0;
+        FCFIT_CHECK(fcfit_h5_check_guarded(path, &is_hdf5));
+    }
     if (H5Fis_hdf5(path) <= 0) {
         H5Eclear2(H5E_DEFAULT);
         FCFIT_FAIL(FCFIT_ERR_INPUT, "%s is not an HDF5 file", path);
@@ -1935,5 +2192,62 @@ cleanup:
     if (st != FCFIT_OK) {
         fcfit_results_row_inputs_free(in);
     }
+    return st;
+}
+
+fcfit_status fcfit_results_progress(const char *path, fcfit_results_progress_info *pi)
+{
+    char **names = NULL;
+    fcfit_status st = FCFIT_OK;
+    hid_t f = -1;
+    memset(pi, 0, sizeof *pi);
+    FCFIT_CHECK(fcfit_results_list_stages(path, &names));
+    FCFIT_TRY(open_run_file(path, &f));
+    for (size_t k = 0; names[k] != NULL && pi->n_stages < FCFIT_RESULTS_MAX_STAGES; k++) {
+        hid_t g = H5Gopen2(f, names[k], H5P_DEFAULT);
+        hsize_t dims[3];
+        int32_t *status = NULL, state = 0;
+        size_t i = pi->n_stages;
+        if (g < 0) {
+            H5Eclear2(H5E_DEFAULT);
+            FCFIT_FAIL_GOTO(FCFIT_ERR_INPUT, "%s has no %s stage", path, names[k]);
+        }
+        if (ds_dims(g, "status", dims) != 1) {
+            H5Gclose(g);
+            FCFIT_FAIL_GOTO(FCFIT_ERR_INPUT, "%s: %s/status is missing or malformed", path,
+                            names[k]);
+        }
+        status = calloc(dims[0] + 1, sizeof *status);
+        if (status == NULL) {
+            H5Gclose(g);
+            FCFIT_FAIL_GOTO(FCFIT_ERR_NOMEM, "out of memory");
+        }
+        st = read_named(g, "status", H5T_NATIVE_INT32, status);
+        if (st == FCFIT_OK) {
+            st = read_named(g, "state", H5T_NATIVE_INT32, &state);
+        }
+        H5Gclose(g);
+        if (st != FCFIT_OK) {
+            free(status);
+            goto cleanup;
+        }
+        snprintf(pi->stage[i], sizeof pi->stage[i], "%s", names[k]);
+        pi->rows[i] = (size_t)dims[0];
+        pi->state[i] = state;
+        for (size_t r = 0; r < dims[0]; r++) {
+            pi->done[i] += status[r] != 0;
+        }
+        free(status);
+        pi->n_stages++;
+    }
+
+cleanup:
+    if (f >= 0) {
+        H5Fclose(f);
+    }
+    for (size_t k = 0; names != NULL && names[k] != NULL; k++) {
+        free(names[k]);
+    }
+    free(names);
     return st;
 }

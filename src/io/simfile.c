@@ -29,6 +29,10 @@ static fcfit_status check_existing(const char *path, int force)
     if (access(path, F_OK) != 0 || force) {
         return FCFIT_OK;
     }
+    {
+        int is_hdf5 = 0;
+        FCFIT_CHECK(fcfit_h5_check_guarded(path, &is_hdf5));
+    }
     if (H5Fis_hdf5(path) <= 0) {
         H5Eclear2(H5E_DEFAULT);
         FCFIT_FAIL(FCFIT_ERR_MISMATCH,

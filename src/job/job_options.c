@@ -214,7 +214,8 @@ static const fcfit_opt_desc job_options[] = {
      "tasks a worker simulates side by side as SIMD lanes (0: chosen from the CPU's vector width, "
      "8 with AVX-512); results do not depend on it"},
     {"run.stop_timeout_s", FCFIT_OPT_REAL, "60", 0, 1e6, NULL, "s", NOH,
-     "after SIGUSR1/SIGTERM, how long to wait for running tasks before stopping them"},
+     "after a stop signal, how long to wait for running tasks that cannot be checkpointed "
+     "(test functions) before stopping them; simulations are checkpointed at once"},
     {"log.level", FCFIT_OPT_ENUM, "info", 0, 0, log_choices, "", NOH, "messages on stderr"},
     {"log.progress_s", FCFIT_OPT_REAL, "10", 0, 1e6, NULL, "s", NOH,
      "seconds between progress lines (0: none)"},

@@ -58,6 +58,7 @@ typedef struct row_acc {
     int32_t rank;
     int64_t tune_it, tune_conv;
     double tune_err;
+    uint64_t params_hash;   /* identifies the row's parameters to its checkpoints */
     struct row_acc *next;
 } row_acc;
 
@@ -97,6 +98,10 @@ struct coord {
     fcfit_work_progress *running; /* [size] where each rank's running batch is (PROGRESS) */
     int stopping;
     double stop_deadline;
+    int remote_signal;  /* a signal a worker reported */
+    fcfit_ckpt_record *ckrecs; /* [lanes] checkpoint records of one message */
+    unsigned char *ckbuf;      /* rank 0 alone: its own batch's checkpoints */
+    size_t ckcap;
     /* buffers */
     fcfit_packer in, out;
     fcfit_work_item *items;
@@ -210,6 +215,7 @@ static fcfit_status acc_new(coord *co, const fcfit_request *req)
     }
     a->subject = fcfit_stage_point_subject(co->stage, req->x);
     memcpy(a->params, req->params, np * N * sizeof(double));
+    a->params_hash = params_hash_of(a->params, np * N);
     for (size_t r = 0; r < R; r++) {
         a->seeds[r] = fcfit_rng_derive(c->job->seed, req->seed_task, r);
     }
@@ -388,6 +394,7 @@ static fcfit_status take_result(coord *co, const fcfit_work_result *r, int rank)
     a = acc_find(co, (size_t)r->point);
     FCFIT_REQUIRE(a != NULL, FCFIT_ERR_PROTOCOL, "result for row %llu, which is not running",
                   (unsigned long long)r->point);
+    ckpt_store_drop(c->ckpt, r->stage, r->task, r->replicate);
     a->rep_status[r->replicate] = (int32_t)r->status;
     snprintf(a->reason[r->replicate], sizeof a->reason[0], "%s", r->reason);
     memcpy(a->scores + r->replicate * K, r->scores, K * sizeof(double));
@@ -460,21 +467,44 @@ static fcfit_status pump(coord *co)
     return FCFIT_OK;
 }
 
+/* The checkpoint of a queued item, if the store holds one that is the item's. */
+static const ckpt_entry *queued_checkpoint(coord *co, const queued *q)
+{
+    const row_acc *a = q->acc;
+    return ckpt_store_match(co->c->ckpt, (uint64_t)co->stage->kind, co->stage->task_base + a->row,
+                            q->replicate, a->seeds[q->replicate], a->params_hash);
+}
+
 /*
  * Fill a batch from the queue: a fair share of the queued items per worker (so that a short
  * queue is spread over the workers instead of going to the first idle one), at most `lanes`.
+ * An item with a checkpoint goes alone (*ck set; the lanes of a batch advance together, so a
+ * resumed item cannot share a batch with new ones).
  */
-static size_t next_batch(coord *co, fcfit_work_item *items, queued *taken)
+static size_t next_batch(coord *co, fcfit_work_item *items, queued *taken, const ckpt_entry **ck)
 {
     const run_ctx *c = co->c;
     const size_t workers = c->size > 1 ? (size_t)(c->size - 1) : 1;
     size_t n = 0, cap = (co->q_len + workers - 1) / workers;
     queued q;
+    const int have_ckpt = c->ckpt != NULL && ckpt_store_count(c->ckpt) > 0;
     cap = cap < 1 ? 1 : cap > c->lanes ? c->lanes : cap;
-    /* The lanes of a batch share one connectome: a batch ends where the subject changes. */
-    while (n < cap && co->q_len > 0 &&
-           (n == 0 || co->queue[co->q_head].acc->subject == items[0].subject) &&
-           queue_pop(co, &q)) {
+    *ck = NULL;
+    if (co->q_len > 0 && have_ckpt) {
+        *ck = queued_checkpoint(co, &co->queue[co->q_head]);
+    }
+    if (*ck != NULL) {
+        cap = 1;
+    }
+    while (n < cap && co->q_len > 0) {
+        if (n > 0 && have_ckpt && queued_checkpoint(co, &co->queue[co->q_head]) != NULL) {
+            break; /* it starts the next batch */
+        }
+        /* The lanes of a batch share one connectome: a batch ends where the subject changes. */
+        if (n > 0 && co->queue[co->q_head].acc->subject != items[0].subject) {
+            break;
+        }
+        queue_pop(co, &q);
         fcfit_work_item *it = &items[n];
         const row_acc *a = q.acc;
         it->stage = (uint64_t)co->stage->kind;
@@ -565,21 +595,45 @@ static void progress(coord *co, int final)
               rate, eta, best, running);
 }
 
+static const char *signal_name(int sig)
+{
+    return sig == SIGUSR1   ? "SIGUSR1"
+           : sig == SIGUSR2 ? "SIGUSR2"
+           : sig == SIGTERM ? "SIGTERM"
+           : sig == SIGINT  ? "SIGINT"
+                            : "signal";
+}
+
+/*
+ * A stop was asked for (a signal on rank 0, or one a worker reported): no new work; every busy
+ * worker is asked to checkpoint its simulations at the next chunk boundary (SUSPEND), and the
+ * checkpoints, or results, are collected until run.stop_timeout_s.
+ */
 static void check_stop(coord *co)
 {
-    if (!co->stopping && co->c->stop != NULL && *co->c->stop != 0) {
-        int sig = (int)*co->c->stop;
-        co->stopping = 1;
-        co->stop_deadline = fcfit_wtime() + co->c->stop_timeout_s;
-        fcfit_log(FCFIT_LOG_WARN,
-                  "%s: no new tasks; waiting up to %g s for the running ones, then closing the "
-                  "results file",
-                  sig == SIGUSR1 ? "SIGUSR1" : sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT"
-                                                                                        : "signal",
-                  co->c->stop_timeout_s);
+    run_ctx *c = co->c;
+    int sig = c->stop != NULL && *c->stop != 0 ? (int)*c->stop : co->remote_signal;
+    if (co->stopping || sig == 0) {
+        return;
+    }
+    co->stopping = 1;
+    co->stop_deadline = fcfit_wtime() + c->stop_timeout_s;
+    fcfit_log(FCFIT_LOG_WARN,
+              "%s%s: no new tasks; running simulations are checkpointed (waiting up to %g s), "
+              "then the results file is closed",
+              signal_name(sig), c->stop != NULL && *c->stop != 0 ? "" : " (on a worker rank)",
+              c->stop_timeout_s);
+    if (c->size > 1) {
+        fcfit_proto_pack_suspend(&co->out);
+        for (int w = 1; w < c->size; w++) {
+            if (co->inflight_n[w] > 0) {
+                MPI_Send(co->out.buf, (int)co->out.len, MPI_BYTE, w, FCFIT_TAG_SUSPEND, c->comm);
+            }
+        }
     }
 }
 
+/* Rank 0 alone: a simulation stops at once (it is checkpointed); a test function runs on. */
 static int alone_should_stop(void *ctx)
 {
     coord *co = ctx;
@@ -587,7 +641,35 @@ static int alone_should_stop(void *ctx)
     if (batch_position(co->c, &co->ev, &co->running[0])) {
         progress(co, 0);
     }
-    return co->stopping && fcfit_wtime() > co->stop_deadline;
+    return co->stopping &&
+           ((co->ev.cur != NULL && fcfit_eval_can_checkpoint(co->ev.cur)) ||
+            fcfit_wtime() > co->stop_deadline);
+}
+
+/* Keep the checkpoints of items a worker (or rank 0) suspended; `taken` are its items. */
+static void keep_checkpoints(coord *co, size_t n, const fcfit_ckpt_record *recs,
+                             const queued *taken, size_t n_taken)
+{
+    for (size_t k = 0; k < n; k++) {
+        const row_acc *a = NULL;
+        for (size_t t = 0; t < n_taken; t++) {
+            if (taken[t].acc->row == recs[k].point && taken[t].replicate == recs[k].replicate) {
+                a = taken[t].acc;
+            }
+        }
+        if (a == NULL || recs[k].stage != (uint64_t)co->stage->kind ||
+            recs[k].seed != a->seeds[recs[k].replicate]) {
+            continue; /* not an item this worker held: never keep it */
+        }
+        if (ckpt_store_put(co->c->ckpt, &recs[k], a->params_hash) != FCFIT_OK) {
+            fcfit_log(FCFIT_LOG_WARN, "%s", fcfit_error_message());
+            fcfit_error_clear();
+        }
+    }
+    if (n > 0) {
+        fcfit_log(FCFIT_LOG_INFO, "%s: %zu simulation(s) checkpointed at step %llu", co->stage->name,
+                  n, (unsigned long long)recs[0].step);
+    }
 }
 
 /* ---- the two ways of evaluating ---- */
@@ -599,22 +681,31 @@ static fcfit_status run_alone(coord *co, int *stopped)
     for (;;) {
         size_t n;
         int abandoned = 0;
+        const ckpt_entry *ck = NULL;
         check_stop(co);
         FCFIT_CHECK(pump(co));
         if (co->stopping) {
             *stopped = 1;
             return FCFIT_OK;
         }
-        n = next_batch(co, co->items, taken);
+        n = next_batch(co, co->items, taken, &ck);
         if (n == 0) {
             FCFIT_REQUIRE(fcfit_search_done(co->search), FCFIT_ERR_INTERNAL,
                           "%s: the stage waits for outcomes but nothing is running",
                           co->stage->name);
             return FCFIT_OK;
         }
-        FCFIT_CHECK(evaluate_batch(c, &co->ev, n, co->items, co->rs.r, alone_should_stop, co,
-                                   &abandoned));
+        if (ck != NULL) {
+            FCFIT_CHECK(evaluate_resume(c, &co->ev, co->items, ck->data, (size_t)ck->size,
+                                        co->rs.r, alone_should_stop, co, &abandoned));
+        } else {
+            FCFIT_CHECK(evaluate_batch(c, &co->ev, n, co->items, co->rs.r, alone_should_stop, co,
+                                       &abandoned));
+        }
         if (abandoned) {
+            size_t k = checkpoint_batch(co->ev.cur, n, co->items, co->ckrecs, &co->ckbuf,
+                                        &co->ckcap);
+            keep_checkpoints(co, k, co->ckrecs, taken, n);
             *stopped = 1;
             return FCFIT_OK;
         }
@@ -629,14 +720,30 @@ static fcfit_status run_alone(coord *co, int *stopped)
 static fcfit_status send_batch(coord *co, int w)
 {
     run_ctx *c = co->c;
-    size_t n = next_batch(co, co->items, co->inflight[w]);
+    const ckpt_entry *ck = NULL;
+    size_t n = next_batch(co, co->items, co->inflight[w], &ck);
     if (n == 0) {
         co->idle[co->n_idle++] = w;
         return FCFIT_OK;
     }
-    fcfit_proto_pack_task(&co->out, n, c->N, co->items);
-    FCFIT_CHECK(fcfit_pack_status(&co->out));
-    MPI_Send(co->out.buf, (int)co->out.len, MPI_BYTE, w, FCFIT_TAG_TASK, c->comm);
+    if (ck != NULL) {
+        fcfit_ckpt_record rec;
+        rec.stage = ck->stage;
+        rec.task = ck->task;
+        rec.point = ck->point;
+        rec.replicate = ck->replicate;
+        rec.seed = ck->seed;
+        rec.step = ck->step;
+        rec.size = ck->size;
+        rec.data = ck->data;
+        fcfit_proto_pack_resume(&co->out, c->N, co->items, &rec);
+        FCFIT_CHECK(fcfit_pack_status(&co->out));
+        MPI_Send(co->out.buf, (int)co->out.len, MPI_BYTE, w, FCFIT_TAG_RESUME, c->comm);
+    } else {
+        fcfit_proto_pack_task(&co->out, n, c->N, co->items);
+        FCFIT_CHECK(fcfit_pack_status(&co->out));
+        MPI_Send(co->out.buf, (int)co->out.len, MPI_BYTE, w, FCFIT_TAG_TASK, c->comm);
+    }
     co->inflight_n[w] = n;
     co->n_inflight++;
     return FCFIT_OK;
@@ -700,6 +807,23 @@ static fcfit_status run_workers(coord *co, int *stopped)
             if (co->inflight_n[ms.MPI_SOURCE] > 0) {
                 co->running[ms.MPI_SOURCE] = pr;
             }
+        } else if (ms.MPI_TAG == FCFIT_TAG_CHECKPOINT) {
+            size_t n = 0;
+            const int w = ms.MPI_SOURCE;
+            FCFIT_CHECK(fcfit_proto_unpack_checkpoint(co->in.buf, co->in.len, c->lanes, co->ckrecs,
+                                                      &n));
+            if (co->inflight_n[w] > 0) {
+                keep_checkpoints(co, n, co->ckrecs, co->inflight[w], co->inflight_n[w]);
+                co->inflight_n[w] = 0;
+                co->n_inflight--;
+            }
+            co->idle[co->n_idle++] = w;
+        } else if (ms.MPI_TAG == FCFIT_TAG_SIGNAL) {
+            int64_t sig = 0;
+            FCFIT_CHECK(fcfit_proto_unpack_signal(co->in.buf, co->in.len, &sig));
+            if (co->remote_signal == 0) {
+                co->remote_signal = sig > 0 && sig < 64 ? (int)sig : SIGTERM;
+            }
         } else if (ms.MPI_TAG == FCFIT_TAG_ERROR) {
             int64_t code = 0;
             char msg[1024] = "";
@@ -737,6 +861,7 @@ fcfit_status coord_run_stage(coord *co, size_t s, fcfit_search *search, fcfit_bo
     co->best_flags = 0;
     co->best_loss = NAN;
     co->busy_s = 0.0;
+    ckpt_store_drop_done(c->ckpt, (uint64_t)book->stage->kind, book->status, book->capacity);
     for (size_t r = 0; r < book->capacity; r++) {
         if (book->status[r] != 0) {
             co->done_before++;
@@ -794,6 +919,7 @@ fcfit_status coord_create(coord **out, run_ctx *c, fcfit_results *res)
     FCFIT_ALLOC_GOTO(co->row_se2, K, "row standard errors");
     FCFIT_ALLOC_GOTO(co->row_sub, c->S * FCFIT_SSCORE_COUNT + 1, "row subject scores");
     FCFIT_ALLOC_GOTO(co->row_sd, K, "row score deviations");
+    FCFIT_ALLOC_GOTO(co->ckrecs, c->lanes, "checkpoint records");
     FCFIT_TRY(result_set_alloc(&co->rs, c, c->lanes));
     for (size_t k = 0; k < K; k++) {
         co->row_scores2[k] = NAN;
@@ -836,6 +962,8 @@ void coord_destroy(coord **pco)
     free(co->row_sub);
     free(co->row_sd);
     free(co->rep_loss);
+    free(co->ckrecs);
+    free(co->ckbuf);
     result_set_free(&co->rs);
     eval_set_free(&co->ev);
     fcfit_pack_free(&co->in);

@@ -21,6 +21,8 @@
 /** Print the recorded error with the rank, then abort every rank of comm (never returns). */
 void fcfit_mpi_abort(MPI_Comm comm, int exit_code);
 
+typedef struct ckpt_store ckpt_store;
+
 /** What every rank of a run knows. */
 typedef struct run_ctx {
     MPI_Comm comm;
@@ -33,7 +35,36 @@ typedef struct run_ctx {
     double stop_timeout_s, progress_s;
     volatile sig_atomic_t *stop;
     int task_log_fd;
+    const char *output;      /* the results file's path (rank 0) */
+    ckpt_store *ckpt;        /* rank 0: checkpoints of simulations to resume */
+    int signal_reported;     /* workers: a local signal was reported to rank 0 */
 } run_ctx;
+
+/* ---- simulation checkpoints on rank 0 and their side file (ckpt_store.c) ---- */
+
+typedef struct ckpt_entry {
+    uint64_t stage, task, point, replicate, seed;
+    uint64_t params_hash;   /* hash of the item's row parameters (params_hash_of) */
+    uint64_t step;          /* simulation steps done */
+    uint64_t size;
+    unsigned char *data;    /* the evaluator's checkpoint */
+} ckpt_entry;
+
+/* Open the store of results file `results_path`: fresh (a new results file) removes an old
+ * side file; otherwise its entries are read (a file of another build or job is ignored). */
+fcfit_status ckpt_store_open(ckpt_store **s, const char *results_path, const char *job_hash,
+                             int fresh);
+void ckpt_store_destroy(ckpt_store **s);
+size_t ckpt_store_count(const ckpt_store *s);
+/* The checkpoint of an item when its seed and parameters match (a mismatch drops it). */
+const ckpt_entry *ckpt_store_match(ckpt_store *s, uint64_t stage, uint64_t task,
+                                   uint64_t replicate, uint64_t seed, uint64_t params_hash);
+fcfit_status ckpt_store_put(ckpt_store *s, const fcfit_ckpt_record *r, uint64_t params_hash);
+void ckpt_store_drop(ckpt_store *s, uint64_t stage, uint64_t task, uint64_t replicate);
+/* Drop the entries of stage `stage` whose row is done (status non-zero). */
+void ckpt_store_drop_done(ckpt_store *s, uint64_t stage, const int32_t *status, size_t rows);
+/* Write the side file (remove it when the store is empty). */
+fcfit_status ckpt_store_save(ckpt_store *s);
 
 /* ---- waiting without fixed sleeps (run.c) ---- */
 
@@ -80,6 +111,7 @@ typedef struct eval_set {
     double current_t0;    /* when it started (fcfit_wtime) */
     size_t lanes[8];
     fcfit_eval *ev[8];
+    fcfit_eval *cur; /* the one the last batch ran on (its lanes hold a stopped batch) */
 } eval_set;
 
 fcfit_status eval_set_init(const run_ctx *c, eval_set *es);
@@ -95,6 +127,23 @@ fcfit_status evaluate_batch(const run_ctx *c, eval_set *es, size_t n,
  * has done and will do in all, and the wall seconds since it started. 0 between batches.
  */
 int batch_position(const run_ctx *c, const eval_set *es, fcfit_work_progress *pr);
+/* Evaluate one item from its checkpoint (a checkpoint that does not fit is reported and the
+ * item simulated from its start instead). */
+fcfit_status evaluate_resume(const run_ctx *c, eval_set *es, const fcfit_work_item *item,
+                             const unsigned char *ckpt, size_t size, fcfit_work_result *res,
+                             fcfit_eval_stop_fn stop, void *sctx, int *stopped);
+
+/* After a batch stopped inside its simulation: the checkpoint of each of its n items into
+ * recs (data in *buf, grown as needed; owned by the caller). Returns the records filled
+ * (0 when the evaluator cannot checkpoint). */
+size_t checkpoint_batch(const fcfit_eval *ev, size_t n, const fcfit_work_item *items,
+                        fcfit_ckpt_record *recs, unsigned char **buf, size_t *cap);
+
+/* Hash of a row's parameter values as the coordinator holds them ([n_params][N]). */
+uint64_t params_hash_of(const double *params, size_t n);
+
+/* Workers: tell rank 0 once that this rank received a stop signal. */
+void report_signal(run_ctx *c);
 
 /* The worker loop: READY, then TASK -> RESULT until STOP (answered with BYE). */
 fcfit_status worker_loop(run_ctx *c);

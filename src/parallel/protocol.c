@@ -219,3 +219,130 @@ fcfit_status fcfit_proto_unpack_stop(const void *buf, size_t len, int64_t *code)
     FCFIT_REQUIRE(fcfit_unpack_done(&u), FCFIT_ERR_PROTOCOL, "malformed STOP: trailing bytes");
     return FCFIT_OK;
 }
+
+/* ---- suspending, checkpoints, resuming, signals (a point longer than one job segment) ---- */
+
+void fcfit_proto_pack_suspend(fcfit_packer *p) { header(p, FCFIT_TAG_SUSPEND); }
+
+fcfit_status fcfit_proto_unpack_suspend(const void *buf, size_t len)
+{
+    fcfit_unpacker u;
+    fcfit_unpack_init(&u, buf, len);
+    FCFIT_CHECK(check_header(&u, FCFIT_TAG_SUSPEND));
+    FCFIT_REQUIRE(fcfit_unpack_done(&u), FCFIT_ERR_PROTOCOL, "malformed SUSPEND: trailing bytes");
+    return FCFIT_OK;
+}
+
+void fcfit_proto_pack_signal(fcfit_packer *p, int64_t sig)
+{
+    header(p, FCFIT_TAG_SIGNAL);
+    fcfit_pack_i64(p, sig);
+}
+
+fcfit_status fcfit_proto_unpack_signal(const void *buf, size_t len, int64_t *sig)
+{
+    fcfit_unpacker u;
+    fcfit_unpack_init(&u, buf, len);
+    FCFIT_CHECK(check_header(&u, FCFIT_TAG_SIGNAL));
+    FCFIT_CHECK(fcfit_unpack_i64(&u, sig));
+    FCFIT_REQUIRE(fcfit_unpack_done(&u), FCFIT_ERR_PROTOCOL, "malformed SIGNAL: trailing bytes");
+    return FCFIT_OK;
+}
+
+static void pack_record(fcfit_packer *p, const fcfit_ckpt_record *r)
+{
+    fcfit_pack_u64(p, r->stage);
+    fcfit_pack_u64(p, r->task);
+    fcfit_pack_u64(p, r->point);
+    fcfit_pack_u64(p, r->replicate);
+    fcfit_pack_u64(p, r->seed);
+    fcfit_pack_u64(p, r->step);
+    fcfit_pack_u64(p, r->size);
+    fcfit_pack_bytes(p, r->data, (size_t)r->size);
+}
+
+static fcfit_status unpack_record(fcfit_unpacker *u, fcfit_ckpt_record *r)
+{
+    FCFIT_CHECK(fcfit_unpack_u64(u, &r->stage));
+    FCFIT_CHECK(fcfit_unpack_u64(u, &r->task));
+    FCFIT_CHECK(fcfit_unpack_u64(u, &r->point));
+    FCFIT_CHECK(fcfit_unpack_u64(u, &r->replicate));
+    FCFIT_CHECK(fcfit_unpack_u64(u, &r->seed));
+    FCFIT_CHECK(fcfit_unpack_u64(u, &r->step));
+    FCFIT_CHECK(fcfit_unpack_u64(u, &r->size));
+    FCFIT_REQUIRE(r->size > 0 && r->size <= u->len - u->pos, FCFIT_ERR_PROTOCOL,
+                  "malformed checkpoint record: %llu bytes, %zu left",
+                  (unsigned long long)r->size, u->len - u->pos);
+    r->data = u->buf + u->pos;
+    u->pos += (size_t)r->size;
+    return FCFIT_OK;
+}
+
+void fcfit_proto_pack_checkpoint(fcfit_packer *p, size_t n, const fcfit_ckpt_record *recs)
+{
+    header(p, FCFIT_TAG_CHECKPOINT);
+    fcfit_pack_u64(p, (uint64_t)n);
+    for (size_t k = 0; k < n; k++) {
+        pack_record(p, &recs[k]);
+    }
+}
+
+fcfit_status fcfit_proto_unpack_checkpoint(const void *buf, size_t len, size_t cap,
+                                           fcfit_ckpt_record *recs, size_t *n)
+{
+    fcfit_unpacker u;
+    uint64_t count = 0;
+    fcfit_unpack_init(&u, buf, len);
+    FCFIT_CHECK(check_header(&u, FCFIT_TAG_CHECKPOINT));
+    FCFIT_CHECK(fcfit_unpack_u64(&u, &count));
+    FCFIT_REQUIRE(count <= cap, FCFIT_ERR_PROTOCOL,
+                  "malformed CHECKPOINT: %llu records for %zu expected", (unsigned long long)count,
+                  cap);
+    for (size_t k = 0; k < count; k++) {
+        FCFIT_CHECK(unpack_record(&u, &recs[k]));
+    }
+    FCFIT_REQUIRE(fcfit_unpack_done(&u), FCFIT_ERR_PROTOCOL,
+                  "malformed CHECKPOINT: trailing bytes");
+    *n = (size_t)count;
+    return FCFIT_OK;
+}
+
+void fcfit_proto_pack_resume(fcfit_packer *p, size_t n_regions, const fcfit_work_item *item,
+                             const fcfit_ckpt_record *rec)
+{
+    fcfit_packer task;
+    fcfit_pack_init(&task);
+    fcfit_proto_pack_task(&task, 1, n_regions, item);
+    header(p, FCFIT_TAG_RESUME);
+    fcfit_pack_u64(p, (uint64_t)task.len);
+    fcfit_pack_bytes(p, task.buf, task.len);
+    if (task.oom) {
+        p->oom = 1;
+    }
+    fcfit_pack_free(&task);
+    pack_record(p, rec);
+}
+
+fcfit_status fcfit_proto_unpack_resume(const void *buf, size_t len, size_t n_regions,
+                                       size_t max_set, fcfit_work_item *item, double *arena,
+                                       fcfit_ckpt_record *rec)
+{
+    fcfit_unpacker u;
+    uint64_t tl = 0;
+    size_t n = 0;
+    fcfit_unpack_init(&u, buf, len);
+    FCFIT_CHECK(check_header(&u, FCFIT_TAG_RESUME));
+    FCFIT_CHECK(fcfit_unpack_u64(&u, &tl));
+    FCFIT_REQUIRE(tl <= u.len - u.pos, FCFIT_ERR_PROTOCOL, "malformed RESUME: task of %llu bytes",
+                  (unsigned long long)tl);
+    FCFIT_CHECK(fcfit_proto_unpack_task(u.buf + u.pos, (size_t)tl, 1, n_regions, max_set, item,
+                                        arena, &n));
+    u.pos += (size_t)tl;
+    FCFIT_CHECK(unpack_record(&u, rec));
+    FCFIT_REQUIRE(fcfit_unpack_done(&u), FCFIT_ERR_PROTOCOL, "malformed RESUME: trailing bytes");
+    FCFIT_REQUIRE(rec->stage == item->stage && rec->task == item->task &&
+                      rec->point == item->point && rec->replicate == item->replicate &&
+                      rec->seed == item->seed,
+                  FCFIT_ERR_PROTOCOL, "malformed RESUME: the checkpoint is not the item's");
+    return FCFIT_OK;
+}

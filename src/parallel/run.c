@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "fcfit/fcfit_log.h"
+#include "fcfit/fcfit_outlock.h"
 #include "fcfit/fcfit_rng.h"
 #include "fcfit/fcfit_util.h"
 #include "parallel/parallel_impl.h"
@@ -118,6 +119,40 @@ static fcfit_status bcast_bytes(MPI_Comm comm, fcfit_packer *p, int rank)
         p->len = (size_t)len;
     }
     MPI_Bcast(p->buf, (int)len, MPI_BYTE, 0, comm);
+    return FCFIT_OK;
+}
+
+/* A stop was asked for: a signal on this rank (rank 0), or one a worker reported. */
+static int stop_requested(const run_ctx *c)
+{
+    return c->stop != NULL && *c->stop != 0;
+}
+
+/* The command line among the provenance attributes (for the lock file). */
+static const char *command_line(const fcfit_run_opts *o)
+{
+    for (size_t k = 0; k < o->n_attrs; k++) {
+        if (strcmp(o->attr_names[k], "command_line") == 0) {
+            return o->attr_values[k];
+        }
+    }
+    return "";
+}
+
+/*
+ * Status cells hold 0 (pending) to 5 (failed); anything else is not something fcfit wrote
+ * (a damaged or edited file): resuming would count such a row as done.
+ */
+static fcfit_status check_statuses(const char *path, const fcfit_book *b)
+{
+    for (size_t r = 0; r < b->capacity; r++) {
+        int32_t v = b->status[r];
+        FCFIT_REQUIRE(v >= FCFIT_TASK_PENDING && v <= FCFIT_TASK_FAILED, FCFIT_ERR_INPUT,
+                      "%s: %s/status[%zu] = %d is not a status fcfit writes (0 pending, 1 ok, 2 "
+                      "diverged, 3 out_of_domain, 4 degenerate, 5 failed); the file is damaged "
+                      "and cannot be resumed (use --force to start over)",
+                      path, b->stage->name, r, (int)v);
+    }
     return FCFIT_OK;
 }
 
@@ -443,6 +478,7 @@ static fcfit_status run_stages(run_ctx *c, fcfit_results *res, const layout_stor
         b = books[s];
         FCFIT_TRY(fcfit_results_read_stage(res, s, b->status, b->x, b->loss, b->scores,
                                            b->region_params, b->loss_se));
+        FCFIT_TRY(check_statuses(c->output, b));
         FCFIT_TRY(fcfit_results_read_stage_base(res, s, &state, base));
         if (state == 2) {
             memcpy(b->base, base, np * sizeof(double));
@@ -450,6 +486,7 @@ static fcfit_status run_stages(run_ctx *c, fcfit_results *res, const layout_stor
             fcfit_log(FCFIT_LOG_INFO, "%s: done in an earlier run", stage->name);
             continue;
         }
+        fcfit_test_pause("stage");
         memset(&su, 0, sizeof su);
         su.stage = stage;
         su.job_params = c->job->params;
@@ -481,6 +518,7 @@ static fcfit_status run_stages(run_ctx *c, fcfit_results *res, const layout_stor
         FCFIT_TRY(finish_stage(c, res, s, search, b, busy, fcfit_wtime() - t0));
         fcfit_search_destroy(&search);
     }
+    fcfit_test_pause("answer");
     FCFIT_TRY(write_answer(c, res, ls, books));
 
 cleanup:
@@ -582,6 +620,7 @@ fcfit_status fcfit_run(MPI_Comm comm, fcfit_job *job_in, const fcfit_run_opts *o
     int resume = 0, code = 0, interrupted = 0;
     char *output = NULL;
     const char *tlog = getenv("FCFIT_TASK_LOG");
+    fcfit_outlock *lock = NULL;
 
     memset(&c, 0, sizeof c);
     memset(&ls, 0, sizeof ls);
@@ -602,9 +641,13 @@ fcfit_status fcfit_run(MPI_Comm comm, fcfit_job *job_in, const fcfit_run_opts *o
                                  "(docs/stages.md)",
                                  job->path != NULL ? job->path : "job");
         } else {
-            st = fcfit_results_check(opts->output, job->hash_hex, opts->force, &resume);
-            if (st == FCFIT_ERR_MISMATCH) {
-                fcfit_job_explain_mismatch(job, opts->output); /* name what changed */
+            /* The lock first: it also checks that the directory exists and is writable. */
+            st = fcfit_outlock_acquire(opts->output, command_line(opts), &lock);
+            if (st == FCFIT_OK) {
+                st = fcfit_results_check(opts->output, job->hash_hex, opts->force, &resume);
+                if (st == FCFIT_ERR_MISMATCH) {
+                    fcfit_job_explain_mismatch(job, opts->output); /* name what changed */
+                }
             }
         }
     }
@@ -612,6 +655,7 @@ fcfit_status fcfit_run(MPI_Comm comm, fcfit_job *job_in, const fcfit_run_opts *o
     FCFIT_TRY(receive_plan(&c, job_in, opts, &job, &output, &n_attrs, &names, &values));
 
     c.job = job;
+    c.output = output;
     c.N = job->n;
     c.n_params = job->model->n_params;
     c.K = FCFIT_SCORE_COUNT;
@@ -636,18 +680,36 @@ fcfit_status fcfit_run(MPI_Comm comm, fcfit_job *job_in, const fcfit_run_opts *o
         }
     } else {
         st = build_layout(job, c.M > 0, &ls);
+        if (st == FCFIT_OK && stop_requested(&c)) {
+            st = fcfit_error_set(FCFIT_ERR_INTERRUPTED, __FILE__, __LINE__, __func__,
+                                 "stopped by a signal before the results file was %s; run the "
+                                 "same command again",
+                                 resume ? "opened" : "created");
+        }
         if (st == FCFIT_OK) {
             st = fcfit_results_open(&res, MPI_COMM_SELF, output, &ls.lay, n_attrs,
                                     (const char *const *)names, (const char *const *)values,
                                     !resume);
         }
         if (st == FCFIT_OK) {
+            st = ckpt_store_open(&c.ckpt, output, job->hash_hex, !resume);
+        }
+        if (st == FCFIT_OK) {
             fcfit_log(FCFIT_LOG_INFO, "%s %s (job hash %s) on %d rank(s), %zu lane(s) per batch",
                       resume ? "resuming" : "created", output, job->hash_hex, c.size, c.lanes);
             st = run_stages(&c, res, &ls, &interrupted);
+            /* Checkpoints of interrupted simulations go to the side file whatever the outcome;
+             * a run that could not write them only loses their progress. */
+            if (ckpt_store_save(c.ckpt) != FCFIT_OK) {
+                fcfit_log(FCFIT_LOG_WARN, "%s", fcfit_error_message());
+                if (st == FCFIT_OK) {
+                    fcfit_error_clear();
+                }
+            }
         } else {
             release_bare(&c);
         }
+        fcfit_test_pause("close");
         {
             fcfit_status s2 = fcfit_results_close(&res);
             if (st == FCFIT_OK) {
@@ -672,6 +734,8 @@ cleanup:
     if (res != NULL) {
         fcfit_results_close(&res);
     }
+    ckpt_store_destroy(&c.ckpt);
+    fcfit_outlock_release(&lock);
     if (c.task_log_fd >= 0) {
         close(c.task_log_fd);
     }

@@ -9,12 +9,14 @@
  * spins nor delays a short task by a fixed sleep; while simulating it checks
  * for STOP between chunks and abandons the batch when one arrives.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "fcfit/fcfit_hash.h"
 #include "fcfit/fcfit_log.h"
 #include "fcfit/fcfit_util.h"
 #include "parallel/parallel_impl.h"
@@ -97,6 +99,7 @@ void eval_set_free(eval_set *es)
         fcfit_eval_destroy(&es->ev[k]);
     }
     es->n = 0;
+    es->cur = NULL;
 }
 
 /* The smallest evaluator of `subject` with at least n lanes. The evaluators are for one
@@ -122,6 +125,7 @@ static fcfit_status eval_set_get(const run_ctx *c, eval_set *es, size_t n, size_
         FCFIT_CHECK(make_evaluator(c, es->lanes[k], subject, &es->ev[k]));
     }
     *ev = es->ev[k];
+    es->cur = *ev;
     return FCFIT_OK;
 }
 
@@ -140,22 +144,12 @@ static void log_task(const run_ctx *c, const fcfit_work_item *it)
     }
 }
 
-fcfit_status evaluate_batch(const run_ctx *c, eval_set *es, size_t n,
-                            const fcfit_work_item *items, fcfit_work_result *res,
-                            fcfit_eval_stop_fn stop, void *sctx, int *stopped)
+/* Put each item's parameters over the job's in the evaluator's lanes; seeds to seeds[]. */
+static fcfit_status load_items(const run_ctx *c, fcfit_eval *ev, size_t n,
+                               const fcfit_work_item *items, uint64_t *seeds)
 {
-    uint64_t seeds[64];
     const size_t N = c->N, np = c->n_params;
-    double t0 = fcfit_wtime(), dt;
-    fcfit_eval *ev = NULL;
-    fcfit_status st;
     FCFIT_REQUIRE(n <= 64, FCFIT_ERR_INTERNAL, "batch of %zu items", n);
-    for (size_t l = 1; l < n; l++) {
-        FCFIT_REQUIRE(items[l].subject == items[0].subject, FCFIT_ERR_PROTOCOL,
-                      "batch mixes subjects %llu and %llu", (unsigned long long)items[0].subject,
-                      (unsigned long long)items[l].subject);
-    }
-    FCFIT_CHECK(eval_set_get(c, es, n, (size_t)items[0].subject, &ev));
     for (size_t l = 0; l < n; l++) {
         double *p = fcfit_eval_params(ev, l);
         memcpy(p, c->job->params, np * N * sizeof(double));
@@ -167,16 +161,14 @@ fcfit_status evaluate_batch(const run_ctx *c, eval_set *es, size_t n,
         }
         seeds[l] = items[l].seed;
     }
-    es->current = ev;
-    es->current_n = n;
-    es->current_t0 = t0;
-    st = fcfit_eval_run(ev, n, seeds, stop, sctx, stopped);
-    es->current = NULL;
-    FCFIT_CHECK(st);
-    if (*stopped) {
-        return FCFIT_OK;
-    }
-    dt = (fcfit_wtime() - t0) / (double)n;
+    return FCFIT_OK;
+}
+
+/* The evaluator's results of a finished batch into result records. */
+static void collect_results(const run_ctx *c, const fcfit_eval *ev, size_t n,
+                            const fcfit_work_item *items, fcfit_work_result *res, double t0)
+{
+    const double dt = (fcfit_wtime() - t0) / (double)n;
     for (size_t l = 0; l < n; l++) {
         const fcfit_eval_result *er = fcfit_eval_result_at(ev, l);
         fcfit_work_result *r = &res[l];
@@ -205,6 +197,34 @@ fcfit_status evaluate_batch(const run_ctx *c, eval_set *es, size_t n,
         memcpy(r->diag, er->diag, FCFIT_DIAG_COUNT * sizeof(double));
         log_task(c, &items[l]);
     }
+}
+
+fcfit_status evaluate_batch(const run_ctx *c, eval_set *es, size_t n,
+                            const fcfit_work_item *items, fcfit_work_result *res,
+                            fcfit_eval_stop_fn stop, void *sctx, int *stopped)
+{
+    uint64_t seeds[64];
+    double t0 = fcfit_wtime();
+    fcfit_eval *ev = NULL;
+    fcfit_status st;
+    FCFIT_REQUIRE(n <= 64, FCFIT_ERR_INTERNAL, "batch of %zu items", n);
+    for (size_t l = 1; l < n; l++) {
+        FCFIT_REQUIRE(items[l].subject == items[0].subject, FCFIT_ERR_PROTOCOL,
+                      "batch mixes subjects %llu and %llu", (unsigned long long)items[0].subject,
+                      (unsigned long long)items[l].subject);
+    }
+    FCFIT_CHECK(eval_set_get(c, es, n, (size_t)items[0].subject, &ev));
+    FCFIT_CHECK(load_items(c, ev, n, items, seeds));
+    es->current = ev;
+    es->current_n = n;
+    es->current_t0 = t0;
+    st = fcfit_eval_run(ev, n, seeds, stop, sctx, stopped);
+    es->current = NULL;
+    FCFIT_CHECK(st);
+    if (*stopped) {
+        return FCFIT_OK;
+    }
+    collect_results(c, ev, n, items, res, t0);
     return FCFIT_OK;
 }
 
@@ -223,23 +243,119 @@ int batch_position(const run_ctx *c, const eval_set *es, fcfit_work_progress *pr
     return 1;
 }
 
+fcfit_status evaluate_resume(const run_ctx *c, eval_set *es, const fcfit_work_item *item,
+                             const unsigned char *ckpt, size_t size, fcfit_work_result *res,
+                             fcfit_eval_stop_fn stop, void *sctx, int *stopped)
+{
+    uint64_t seed;
+    const void *bufs[1] = {ckpt};
+    size_t lens[1] = {size};
+    double t0 = fcfit_wtime();
+    fcfit_eval *ev = NULL;
+    fcfit_status st;
+    FCFIT_CHECK(eval_set_get(c, es, 1, (size_t)item->subject, &ev));
+    FCFIT_CHECK(load_items(c, ev, 1, item, &seed));
+    es->current = ev;
+    es->current_n = 1;
+    es->current_t0 = t0;
+    st = fcfit_eval_run_resume(ev, 1, &seed, bufs, lens, stop, sctx, stopped);
+    es->current = NULL;
+    if (st == FCFIT_ERR_INPUT) {
+        /* Never use a checkpoint that does not fit: simulate the item from its start. */
+        fcfit_log(FCFIT_LOG_WARN,
+                  "stage %llu row %llu replicate %llu: the checkpoint cannot be used (%s); "
+                  "simulating from the start",
+                  (unsigned long long)item->stage, (unsigned long long)item->point,
+                  (unsigned long long)item->replicate, fcfit_error_message());
+        fcfit_error_clear();
+        return evaluate_batch(c, es, 1, item, res, stop, sctx, stopped);
+    }
+    FCFIT_CHECK(st);
+    if (*stopped) {
+        return FCFIT_OK;
+    }
+    collect_results(c, ev, 1, item, res, t0);
+    return FCFIT_OK;
+}
+
+size_t checkpoint_batch(const fcfit_eval *ev, size_t n, const fcfit_work_item *items,
+                        fcfit_ckpt_record *recs, unsigned char **buf, size_t *cap)
+{
+    const size_t one = fcfit_eval_checkpoint_size(ev);
+    size_t off = 0;
+    if (!fcfit_eval_can_checkpoint(ev) || n == 0) {
+        return 0;
+    }
+    if (*cap < n * one) {
+        unsigned char *nb = realloc(*buf, n * one);
+        if (nb == NULL) {
+            fcfit_log(FCFIT_LOG_WARN, "no memory for %zu checkpoints of %zu bytes", n, one);
+            return 0;
+        }
+        *buf = nb;
+        *cap = n * one;
+    }
+    for (size_t l = 0; l < n; l++) {
+        size_t len = 0;
+        uint64_t step = 0;
+        if (fcfit_eval_checkpoint_save(ev, l, *buf + off, *cap - off, &len, &step) != FCFIT_OK) {
+            fcfit_log(FCFIT_LOG_WARN, "cannot checkpoint a simulation: %s",
+                      fcfit_error_message());
+            fcfit_error_clear();
+            return 0;
+        }
+        recs[l].stage = items[l].stage;
+        recs[l].task = items[l].task;
+        recs[l].point = items[l].point;
+        recs[l].replicate = items[l].replicate;
+        recs[l].seed = items[l].seed;
+        recs[l].step = step;
+        recs[l].size = len;
+        recs[l].data = *buf + off;
+        off += len;
+    }
+    return n;
+}
+
+uint64_t params_hash_of(const double *params, size_t n)
+{
+    return fcfit_hash_bytes(0x726f7770, params, n * sizeof(double));
+}
+
+void report_signal(run_ctx *c)
+{
+    fcfit_packer out;
+    if (c->rank == 0 || c->signal_reported || c->stop == NULL || *c->stop == 0) {
+        return;
+    }
+    c->signal_reported = 1;
+    fcfit_pack_init(&out);
+    fcfit_proto_pack_signal(&out, (int64_t)*c->stop);
+    if (fcfit_pack_status(&out) == FCFIT_OK) {
+        MPI_Send(out.buf, (int)out.len, MPI_BYTE, 0, FCFIT_TAG_SIGNAL, c->comm);
+    }
+    fcfit_pack_free(&out);
+}
+
 typedef struct worker_poll {
-    const run_ctx *c;
-    const eval_set *es;
+    run_ctx *c;
+    const eval_set *es; /* es->cur: the evaluator running the batch */
     fcfit_packer out;
     double last_sent;
 } worker_poll;
 
 /*
- * Between chunks: STOP from rank 0 abandons the batch; and a batch that runs longer than
- * log.progress_s tells rank 0 every log.progress_s seconds how far it is (PROGRESS), so that
- * the progress lines show running work before the first result arrives.
+ * Between chunks: STOP from rank 0 abandons the batch, and so does SUSPEND when the batch can be
+ * checkpointed; a batch that runs longer than log.progress_s tells rank 0 every log.progress_s
+ * seconds how far it is (PROGRESS), so that the progress lines show running work before the
+ * first result arrives.
  */
 static int worker_should_stop(void *ctx)
 {
     worker_poll *w = ctx;
     fcfit_work_progress pr;
     int flag = 0;
+    report_signal(w->c);
     MPI_Iprobe(0, FCFIT_TAG_STOP, w->c->comm, &flag, MPI_STATUS_IGNORE);
     if (!flag && w->c->progress_s > 0 && batch_position(w->c, w->es, &pr)) {
         double now = fcfit_wtime();
@@ -254,6 +370,9 @@ static int worker_should_stop(void *ctx)
             w->last_sent = now;
         }
     }
+    if (!flag && w->es->cur != NULL && fcfit_eval_can_checkpoint(w->es->cur)) {
+        MPI_Iprobe(0, FCFIT_TAG_SUSPEND, w->c->comm, &flag, MPI_STATUS_IGNORE);
+    }
     return flag;
 }
 
@@ -263,6 +382,30 @@ static void send_error(run_ctx *c, fcfit_packer *out, fcfit_status st, const cha
     MPI_Send(out->buf, (int)out->len, MPI_BYTE, 0, FCFIT_TAG_ERROR, c->comm);
 }
 
+/*
+ * A batch stopped inside its simulation. For a SUSPEND: take it off the queue and answer with
+ * the batch's checkpoints (or with none). For a STOP: nothing; the loop handles it next.
+ */
+static void answer_suspend(run_ctx *c, const fcfit_eval *ev, size_t n, const fcfit_work_item *items,
+                           fcfit_packer *in, fcfit_packer *out, unsigned char **buf, size_t *cap)
+{
+    fcfit_ckpt_record recs[64];
+    MPI_Status ms;
+    int flag = 0;
+    size_t k;
+    MPI_Iprobe(0, FCFIT_TAG_STOP, c->comm, &flag, MPI_STATUS_IGNORE);
+    if (flag || poll_message(c->comm, 0, FCFIT_TAG_SUSPEND, in, &ms) <= 0) {
+        return;
+    }
+    k = checkpoint_batch(ev, n, items, recs, buf, cap);
+    fcfit_proto_pack_checkpoint(out, k, recs);
+    if (fcfit_pack_status(out) != FCFIT_OK || out->len > (size_t)INT_MAX) {
+        fcfit_error_clear();
+        fcfit_proto_pack_checkpoint(out, 0, recs);
+    }
+    MPI_Send(out->buf, (int)out->len, MPI_BYTE, 0, FCFIT_TAG_CHECKPOINT, c->comm);
+}
+
 fcfit_status worker_loop(run_ctx *c)
 {
     fcfit_status st = FCFIT_OK;
@@ -270,6 +413,8 @@ fcfit_status worker_loop(run_ctx *c)
     fcfit_packer in, out;
     fcfit_work_item *items = NULL;
     double *arena = NULL;
+    unsigned char *ckbuf = NULL, *resume_data = NULL;
+    size_t ckcap = 0;
     result_set rs;
     worker_poll wp;
     waiter wt;
@@ -303,7 +448,9 @@ fcfit_status worker_loop(run_ctx *c)
     }
     waiter_reset(&wt);
     for (;;) {
-        int got = poll_message(c->comm, 0, MPI_ANY_TAG, &in, &ms);
+        int got;
+        report_signal(c);
+        got = poll_message(c->comm, 0, MPI_ANY_TAG, &in, &ms);
         if (got < 0) {
             st = fcfit_error_set(FCFIT_ERR_NOMEM, __FILE__, __LINE__, __func__,
                                  "cannot allocate a message buffer");
@@ -322,13 +469,38 @@ fcfit_status worker_loop(run_ctx *c)
             MPI_Send(out.buf, (int)out.len, MPI_BYTE, 0, FCFIT_TAG_STOP, c->comm); /* BYE */
             break;
         }
-        if (ms.MPI_TAG == FCFIT_TAG_TASK && st == FCFIT_OK) {
+        if (ms.MPI_TAG == FCFIT_TAG_SUSPEND) {
+            continue; /* idle, or the batch already answered: nothing to checkpoint */
+        }
+        if ((ms.MPI_TAG == FCFIT_TAG_TASK || ms.MPI_TAG == FCFIT_TAG_RESUME) && st == FCFIT_OK) {
             size_t n = 0;
             int stopped = 0;
-            fcfit_status s2 = fcfit_proto_unpack_task(in.buf, in.len, c->lanes, c->N,
-                                                      c->n_params, items, arena, &n);
-            if (s2 == FCFIT_OK) {
-                s2 = evaluate_batch(c, &ev, n, items, rs.r, worker_should_stop, &wp, &stopped);
+            fcfit_status s2;
+            if (ms.MPI_TAG == FCFIT_TAG_TASK) {
+                s2 = fcfit_proto_unpack_task(in.buf, in.len, c->lanes, c->N, c->n_params, items,
+                                             arena, &n);
+                if (s2 == FCFIT_OK) {
+                    s2 = evaluate_batch(c, &ev, n, items, rs.r, worker_should_stop, &wp,
+                                        &stopped);
+                }
+            } else {
+                fcfit_ckpt_record rec;
+                n = 1;
+                s2 = fcfit_proto_unpack_resume(in.buf, in.len, c->N, c->n_params, items, arena,
+                                               &rec);
+                if (s2 == FCFIT_OK) {
+                    /* The record points into `in`, which answering a SUSPEND reuses. */
+                    unsigned char *nd = realloc(resume_data, (size_t)rec.size);
+                    s2 = nd != NULL ? FCFIT_OK
+                                    : fcfit_error_set(FCFIT_ERR_NOMEM, __FILE__, __LINE__,
+                                                      __func__, "cannot keep a checkpoint");
+                    if (nd != NULL) {
+                        resume_data = nd;
+                        memcpy(resume_data, rec.data, (size_t)rec.size);
+                        s2 = evaluate_resume(c, &ev, items, resume_data, (size_t)rec.size, rs.r,
+                                             worker_should_stop, &wp, &stopped);
+                    }
+                }
             }
             if (s2 != FCFIT_OK) {
                 st = s2;
@@ -337,7 +509,8 @@ fcfit_status worker_loop(run_ctx *c)
                 continue;
             }
             if (stopped) {
-                continue; /* the STOP is handled at the next poll */
+                answer_suspend(c, ev.cur, n, items, &in, &out, &ckbuf, &ckcap);
+                continue; /* a STOP is handled at the next poll */
             }
             fcfit_proto_pack_result(&out, n, rs.r);
             if (fcfit_pack_status(&out) != FCFIT_OK) {
@@ -354,6 +527,8 @@ fcfit_status worker_loop(run_ctx *c)
     free(items);
     free(arena);
     fcfit_pack_free(&wp.out);
+    free(ckbuf);
+    free(resume_data);
     fcfit_pack_free(&in);
     fcfit_pack_free(&out);
     return st;

@@ -217,6 +217,28 @@ fcfit_cli_case(hostile.h5_crashes_libhdf5 --rc 2 ${_keep}
   --copy-as ${CMAKE_SOURCE_DIR}/fuzz/regressions/matrix_h5/segv-H5F__accum_read-1=crafted.h5
   --err "crafted.h5: the HDF5 library crashed while reading the file" --err "connectome.weights"
   -- simulate good_data6.yaml -o out.h5 --set connectome.weights=crafted.h5)
+# An existing output or results file that crashes libhdf5 is walked in a guarded child before
+# any command opens it: exit 2 naming the file, the file untouched, no crash of fcfit.
+set(_crafted_h5 --copy-as ${CMAKE_SOURCE_DIR}/fuzz/regressions/matrix_h5/segv-H5F__accum_read-1=crafted.h5)
+set(_sweep2 "--set=sweep.params={model.rww.G: {linspace: [0.1, 0.2, 2]}}")
+fcfit_cli_case(hostile.results_crashes_libhdf5_run --rc 2 ${_crafted_h5}
+  --err "crafted.h5: the HDF5 library crashed while reading the file" --not-err "Segmentation"
+  -- run good.yaml -o crafted.h5 ${_sweep2})
+fcfit_cli_case(hostile.results_crashes_libhdf5_check --rc 2 ${_crafted_h5}
+  --err "crafted.h5: the HDF5 library crashed while reading the file"
+  -- check good.yaml -o crafted.h5 ${_sweep2})
+fcfit_cli_case(hostile.results_crashes_libhdf5_report --rc 2 ${_crafted_h5}
+  --err "crafted.h5: the HDF5 library crashed while reading the file" -- report crafted.h5)
+fcfit_cli_case(hostile.results_crashes_libhdf5_from --rc 2 ${_crafted_h5}
+  --err "crafted.h5: the HDF5 library crashed while reading the file"
+  -- simulate good.yaml --from crafted.h5 -o out2.h5)
+fcfit_cli_case(hostile.output_crashes_libhdf5_simulate --rc 2 ${_crafted_h5}
+  --err "crafted.h5: the HDF5 library crashed while reading the file"
+  -- simulate good.yaml -o crafted.h5)
+fcfit_cli_case(hostile.output_is_fifo_run --rc 2 --gen fifo.h5
+  --err "fifo.h5" --err "FIFO" -- run good.yaml -o fifo.h5 ${_sweep2})
+fcfit_cli_case(hostile.results_is_fifo_report --rc 2 --gen fifo.h5
+  --err "fifo.h5" --err "FIFO" -- report fifo.h5)
 fcfit_cli_case(hostile.zip_as_text --rc 2 ${_keep} --gen zip_as.dat
   --err "zip_as.dat: expected a text file of numbers, but the file is a zip archive"
   -- simulate good_data6.yaml -o out.h5 --set connectome.weights=zip_as.dat)

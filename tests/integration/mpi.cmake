@@ -41,6 +41,33 @@ if(MPIEXEC_EXECUTABLE)
   fcfit_stage_scenario(stages_bad 120)         # bad stage configurations: exit 2, line and key
   fcfit_stage_scenario(stages_report 120)      # report of every stage, --stage, --csv
   fcfit_stage_scenario(quickstart 600)         # jobs/quickstart.yaml on 1 and 3 ranks
+  # Operations (run_ops.py; label "ops" too): about 2 minutes for the whole label on 2 cores.
+  function(fcfit_ops_scenario name timeout)
+    add_test(NAME mpi.ops.${name}
+             COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/run_ops.py
+                     --mpiexec ${MPIEXEC_EXECUTABLE} --fcfit $<TARGET_FILE:fcfit>
+                     --tmp ${CMAKE_CURRENT_BINARY_DIR}/tmp_mpi ${name})
+    set_tests_properties(mpi.ops.${name} PROPERTIES LABELS "mpi;integration;ops"
+                         TIMEOUT ${timeout} SKIP_RETURN_CODE 77 PROCESSORS 2
+                         ENVIRONMENT "${_fcfit_mpi_env}")
+  endfunction()
+  fcfit_ops_scenario(lock 120)           # second run refused naming the holder; stale lock
+  fcfit_ops_scenario(no_space 120)       # full tmpfs: exit 1, nothing left; filled mid-run
+  fcfit_ops_scenario(output_dir 120)     # missing / read-only directory: exit 2, OS reason
+  fcfit_ops_scenario(signal_moments 180) # a signal at random moments: exit 3, resume identical
+  fcfit_ops_scenario(checkpoint 180)     # one point stopped 3 times mid-simulation, identical
+  fcfit_ops_scenario(sbatch_signals 120) # the batch script: USR1 during check, at the launch
+  # slurm/fcfit_run.sbatch on a local one-node SLURM (run_slurm.py): 3 requeues of a point longer
+  # than a segment, a segment without progress, the array and chain templates, srun --mpi=pmix.
+  # About 2 minutes on 2 idle cores; skipped with a message where SLURM/munge are not installed
+  # or cannot start.
+  add_test(NAME slurm.requeue
+           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/run_slurm.py
+                   --mpiexec ${MPIEXEC_EXECUTABLE} --fcfit $<TARGET_FILE:fcfit>
+                   --tmp ${CMAKE_CURRENT_BINARY_DIR}/tmp_mpi)
+  set_tests_properties(slurm.requeue PROPERTIES LABELS "slurm;slow;integration" TIMEOUT 420
+                       SKIP_RETURN_CODE 77 PROCESSORS 2 RUN_SERIAL ON
+                       ENVIRONMENT "${_fcfit_mpi_env}")
 else()
   message(STATUS "fcfit: no mpiexec found; the mpi tests are not registered")
 endif()

@@ -738,6 +738,91 @@ static double other_value(const fcfit_model_param *pd, double dir)
     return v;
 }
 
+/*
+ * Checkpoints: lane 1 of a 3-lane batch (the others with other seeds and parameter values) is
+ * saved a third of the way through, a fresh 2-lane simulation resumes it in both lanes, and the
+ * end of the run equals the uninterrupted reference bitwise. A checkpoint does not fit a
+ * simulation of another duration.
+ */
+static void check_checkpoint(const fcfit_model_type *m, const fcfit_connectome *cn,
+                             const fcfit_sim_config *cfg, const uint64_t *seeds3, size_t jp,
+                             const double *pv, const run_out *ref, size_t n_vols)
+{
+    fcfit_sim *a = NULL, *b = NULL;
+    const size_t N = cn->n;
+    unsigned char *ck = NULL;
+    size_t cap, len = 0, total, split;
+    int ok = 1;
+    if (fcfit_sim_create(&a, m, cn, cfg, 3) != FCFIT_OK ||
+        fcfit_sim_create(&b, m, cn, cfg, 2) != FCFIT_OK) {
+        EXPECT(0, "%s: fcfit_sim_create: %s", m->name, fcfit_error_message());
+        fcfit_error_clear();
+        goto done;
+    }
+    if (jp != (size_t)-1) {
+        for (size_t i = 0; i < N; i++) {
+            for (size_t l = 0; l < 3; l++) {
+                fcfit_sim_param(a, jp)[i * 3 + l] = pv[l];
+            }
+        }
+    }
+    cap = fcfit_sim_checkpoint_size(a);
+    ck = malloc(cap);
+    total = fcfit_sim_n_steps(a);
+    split = total / 3 + 1;
+    ok &= ck != NULL && fcfit_sim_reset(a, seeds3) == FCFIT_OK;
+    while (ok && fcfit_sim_steps_done(a) < split) {
+        const size_t left = split - fcfit_sim_steps_done(a);
+        ok &= fcfit_sim_advance(a, left < 7 ? left : 7) == FCFIT_OK;
+    }
+    ok &= ok && fcfit_sim_checkpoint_save(a, 1, ck, cap, &len) == FCFIT_OK;
+    EXPECT(ok && fcfit_sim_checkpoint_step(ck, len) == split,
+           "%s: checkpoint of lane 1 of 3 at step %zu (%zu bytes)", m->name, split, len);
+    if (ok) {
+        const void *bufs[2] = {ck, ck};
+        const size_t lens[2] = {len, len};
+        const uint64_t seeds2[2] = {seeds3[1], seeds3[1]};
+        run_out got;
+        const double *x;
+        CHECK_OK(fcfit_sim_checkpoint_resume(b, seeds2, bufs, lens));
+        while (fcfit_sim_steps_done(b) < total) {
+            fcfit_sim_advance(b, 11);
+        }
+        if (run_out_alloc(&got, N, n_vols, m->n_state)) {
+            fcfit_sim_get_bold(b, 0, got.bold);
+            fcfit_sim_get_drive_mean(b, 0, got.dmean);
+            x = fcfit_sim_state(b);
+            for (size_t v = 0; v < m->n_state; v++) {
+                for (size_t i = 0; i < N; i++) {
+                    got.state[v * N + i] = x[(v * N + i) * 2 + 1];
+                }
+            }
+            printf("     %s: resumed from a checkpoint at step %zu of %zu (lane 1 of 3 -> 1 of "
+                   "2)\n",
+                   m->name, split, total);
+            CHECK_BITWISE(got.bold, ref->bold, N * n_vols);
+            CHECK_BITWISE(got.dmean, ref->dmean, N);
+            CHECK_BITWISE(got.state, ref->state, m->n_state * N);
+            run_out_free(&got);
+        }
+        /* Another shape (a longer run) refuses the checkpoint. */
+        {
+            fcfit_sim_config c2 = *cfg;
+            fcfit_sim *d = NULL;
+            c2.duration_ms = cfg->duration_ms * 2.0;
+            if (fcfit_sim_create(&d, m, cn, &c2, 2) == FCFIT_OK) {
+                CHECK_FAILS(fcfit_sim_checkpoint_resume(d, seeds2, bufs, lens), FCFIT_ERR_INPUT,
+                            "another shape");
+            }
+            fcfit_sim_destroy(&d);
+        }
+    }
+done:
+    free(ck);
+    fcfit_sim_destroy(&a);
+    fcfit_sim_destroy(&b);
+}
+
 static void check_invariance(const fcfit_model_type *m, const fcfit_connectome *cn, int noisy)
 {
     const fcfit_sim_config cfg = run_cfg(m);
@@ -808,6 +893,7 @@ static void check_invariance(const fcfit_model_type *m, const fcfit_connectome *
             CHECK_BITWISE(got.state, ref.state, m->n_state * N);
             EXPECT(got.status == FCFIT_TASK_OK, "%s: lane 1 of 3 ok", m->name);
         }
+        check_checkpoint(m, cn, &cfg, seeds3, jp, pv, &ref, n_vols);
 
         /* The noise reaches the trajectory: another seed gives another BOLD. */
         if (noisy) {

@@ -462,6 +462,45 @@ static void test_divergence_status(void)
     CHECK_INT(fcfit_sim_lane_status(sim, 1, &why), FCFIT_TASK_OK);
     CHECK_INT(fcfit_sim_vols_done(sim), fcfit_sim_n_vols(sim));
     fcfit_sim_destroy(&sim);
+
+    /* A lane that diverged before a checkpoint keeps its status and reason after resuming. */
+    {
+        fcfit_sim *b = NULL;
+        unsigned char *ck[2] = {NULL, NULL};
+        size_t len[2] = {0, 0}, cap;
+        const char *why0 = NULL, *why1 = NULL;
+        fcfit_sim_create(&sim, &lin_model, cn, &cfg, 2);
+        fcfit_sim_create(&b, &lin_model, cn, &cfg, 2);
+        for (size_t i = 0; i < 2; i++) {
+            fcfit_sim_param(sim, LP_LAMBDA)[i * 2 + 0] = 60.0;
+            fcfit_sim_param(sim, LP_LAMBDA)[i * 2 + 1] = -1.0;
+        }
+        cap = fcfit_sim_checkpoint_size(sim);
+        ck[0] = malloc(cap);
+        ck[1] = malloc(cap);
+        CHECK_OK(fcfit_sim_reset(sim, seeds));
+        CHECK_OK(fcfit_sim_advance(sim, 10000));
+        CHECK_INT(fcfit_sim_lane_status(sim, 0, &why0), FCFIT_TASK_DIVERGED);
+        CHECK_OK(fcfit_sim_checkpoint_save(sim, 0, ck[0], cap, &len[0]));
+        CHECK_OK(fcfit_sim_checkpoint_save(sim, 1, ck[1], cap, &len[1]));
+        CHECK_OK(fcfit_sim_run(sim));
+        CHECK_OK(fcfit_sim_checkpoint_resume(b, seeds, (const void *const *)ck, len));
+        CHECK_INT(fcfit_sim_steps_done(b), 10000);
+        CHECK_OK(fcfit_sim_run(b));
+        CHECK_INT(fcfit_sim_lane_status(b, 0, &why1), FCFIT_TASK_DIVERGED);
+        CHECK_TRUE(why0 != NULL && why1 != NULL && strcmp(why0, why1) == 0);
+        CHECK_INT(fcfit_sim_lane_status(b, 1, NULL), FCFIT_TASK_OK);
+        CHECK_TRUE(fcfit_sim_state(b)[1] == fcfit_sim_state(sim)[1] &&
+                   fcfit_sim_state(b)[3] == fcfit_sim_state(sim)[3]);
+        /* A truncated checkpoint is refused. */
+        len[1] -= 8;
+        CHECK_FAILS(fcfit_sim_checkpoint_resume(b, seeds, (const void *const *)ck, len),
+                    FCFIT_ERR_INPUT, "inconsistent sizes");
+        free(ck[0]);
+        free(ck[1]);
+        fcfit_sim_destroy(&b);
+        fcfit_sim_destroy(&sim);
+    }
     fcfit_connectome_destroy(&cn);
 }
 
