@@ -55,7 +55,7 @@ if(MPIEXEC_EXECUTABLE)
   fcfit_ops_scenario(no_space 120)       # full tmpfs: exit 1, nothing left; filled mid-run
   fcfit_ops_scenario(output_dir 120)     # missing / read-only directory: exit 2, OS reason
   fcfit_ops_scenario(signal_moments 180) # a signal at random moments: exit 3, resume identical
-  fcfit_ops_scenario(checkpoint 180)     # one point stopped 3 times mid-simulation, identical
+  fcfit_ops_scenario(checkpoint 300)     # one point stopped 3 times mid-simulation, identical
   fcfit_ops_scenario(sbatch_signals 120) # the batch script: USR1 during check, at the launch
   # slurm/fcfit_run.sbatch on a local one-node SLURM (run_slurm.py): 3 requeues of a point longer
   # than a segment, a segment without progress, the array and chain templates, srun --mpi=pmix.
